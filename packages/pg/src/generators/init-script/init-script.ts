@@ -1,0 +1,134 @@
+import { formatFiles, generateFiles, getProjects, logger, Tree } from '@nx/devkit';
+import { join, posix } from 'node:path';
+import { listScripts, nextScriptName, updateBundle } from '../../init-scripts/folder';
+import { imageMajor } from '../../polytope/image';
+import { DEFAULT_IMAGE, roleEnvName, roleSecretKey } from '../../polytope/postgres-module';
+import { findPostgresModule, setModuleEnv } from '../../polytope/upsert-module';
+import { fail } from '../../utils/errors';
+import { DatabaseProjectRef, findDatabaseProjects } from '../../workspace/markers';
+import { readPolytopeFile } from '../module/normalize-options';
+import { InitScriptGeneratorSchema } from './schema';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,49}$/;
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const KINDS = ['empty', 'database-user', 'schema'];
+
+export async function initScriptGenerator(
+  tree: Tree,
+  schema: InitScriptGeneratorSchema,
+): Promise<void> {
+  const o = normalizeOptions(tree, schema);
+  generateFiles(tree, join(__dirname, 'files', o.kind), o.db.root, {
+    ...o.substitutions,
+    fileName: posix.basename(o.path),
+    template: '',
+  });
+  if (o.kind === 'database-user') {
+    const file = readPolytopeFile(tree, o.db.polytopeFile);
+    const text = setModuleEnv(file, o.db.module, [
+      { name: o.substitutions.envName, value: `pt.secret ${o.substitutions.secretKey}` },
+    ]);
+    if (text !== file.text) tree.write(file.path, text);
+  }
+  updateBundle(tree, o.db.root);
+  if (!schema.skipFormat) await formatFiles(tree);
+  logger.info(`Added ${o.path}; the init bundle of ${o.db.root} is rebuilt.`);
+  logger.info(
+    `Init scripts run only when the data volume is empty (the first start). To apply this one to an existing database: nx run ${o.project}:db-psql -- -f ${o.path}`,
+  );
+  if (o.kind === 'database-user') {
+    logger.info(
+      `Set the role's password before the first start: pt secrets set ${o.substitutions.secretKey} --stdin`,
+    );
+  }
+}
+
+function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
+  const name = schema.name;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    fail(
+      `Invalid script name '${name ?? ''}': use 1 to 50 characters from a-z, 0-9, '_' and '-', starting with a letter or digit.`,
+    );
+  }
+  const kind = schema.kind ?? 'empty';
+  if (!KINDS.includes(kind)) fail(`Invalid --kind '${kind}': use empty, database-user or schema.`);
+  const db = chooseDatabase(tree, schema.module);
+  const file = readPolytopeFile(tree, db.polytopeFile);
+  const found = findPostgresModule(file, db.module);
+  if (!found) {
+    fail(
+      `Module '${db.module}' is recorded in ${db.root} but missing from ${db.polytopeFile}. Run \`nx g @acme/pg:module --id ${db.module}\` to add it back.`,
+    );
+  }
+  const clash = listScripts(tree, db.root).find((f) => f.replace(/^\d+-/, '') === `${name}.sql`);
+  if (clash) fail(`${db.root}/${clash} exists already; choose another name, or edit that script.`);
+
+  const ident = name.replace(/-/g, '_');
+  const role = schema.role ?? ident;
+  const database = schema.database ?? role;
+  const schemaName = schema.schema ?? ident;
+  for (const [option, value] of [
+    ['role', role],
+    ['database', database],
+    ['schema', schemaName],
+  ] as const) {
+    if (!IDENTIFIER.test(value)) {
+      fail(
+        `Invalid --${option} '${value}': use a lower-case identifier (a-z, 0-9, '_', starting with a letter or '_', at most 63 characters).`,
+      );
+    }
+  }
+  if (kind === 'database-user') {
+    const image = found.existing.image ?? DEFAULT_IMAGE;
+    const major = imageMajor(image);
+    if (major !== null && major < 15) {
+      fail(
+        `The database-user script reads its password with psql's \\getenv, which needs PostgreSQL 15 or newer; module '${db.module}' runs ${image}. Use --image postgres:15 or newer (nx g @acme/pg:module --id ${db.module} --image postgres:16.2).`,
+      );
+    }
+    if (role === 'postgres')
+      fail(
+        "Invalid --role 'postgres': that is the superuser's name; choose a role for the application.",
+      );
+  }
+  const path = nextScriptName(tree, db.root, name);
+  const project = [...getProjects(tree)].find(([, c]) => c.root === db.root)?.[0] ?? db.module;
+  return {
+    kind,
+    db,
+    path,
+    project,
+    substitutions: {
+      moduleId: db.module,
+      project,
+      path,
+      role,
+      database,
+      schema: schemaName,
+      envName: roleEnvName(role),
+      secretKey: roleSecretKey(db.module, role),
+    },
+  };
+}
+
+function chooseDatabase(tree: Tree, module: string | undefined): DatabaseProjectRef {
+  const dbs = findDatabaseProjects(tree);
+  if (dbs.length === 0)
+    fail('This workspace has no PostgreSQL module yet. Run `nx g @acme/pg:module` first.');
+  const ids = dbs.map((d) => d.module).join(', ');
+  if (module === undefined) {
+    if (dbs.length > 1)
+      fail(`This workspace has several PostgreSQL modules (${ids}); choose one with --module.`);
+    return dbs[0];
+  }
+  const matches = dbs.filter((d) => d.module === module);
+  if (matches.length === 0)
+    fail(`Unknown --module '${module}'; the PostgreSQL modules here are: ${ids}.`);
+  if (matches.length > 1)
+    fail(
+      `Module id '${module}' is recorded in several places (${matches.map((m) => m.root).join(', ')}); remove the stale acme-pg.json.`,
+    );
+  return matches[0];
+}
+
+export default initScriptGenerator;

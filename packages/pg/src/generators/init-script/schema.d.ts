@@ -1,0 +1,9 @@
+export interface InitScriptGeneratorSchema {
+  name: string;
+  module?: string;
+  kind?: 'empty' | 'database-user' | 'schema';
+  role?: string;
+  database?: string;
+  schema?: string;
+  skipFormat?: boolean;
+}

@@ -1,0 +1,63 @@
+import { addProjectConfiguration, formatFiles, logger, Tree } from '@nx/devkit';
+import { updateBundle } from '../../init-scripts/folder';
+import { valueKeys } from '../../polytope/postgres-module';
+import { upsertPostgresModule } from '../../polytope/upsert-module';
+import { writeDatabaseMarker } from '../../workspace/markers';
+import { keepOutOfFormatters, registerSyncGenerator } from '../../workspace/registration';
+import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
+import { ModuleGeneratorSchema } from './schema';
+
+export async function moduleGenerator(tree: Tree, schema: ModuleGeneratorSchema): Promise<void> {
+  const options = normalizeOptions(tree, schema);
+  addDatabaseProject(tree, options);
+  const { text, created } = upsertPostgresModule(options.file, options.settings, options.template);
+  if (text !== options.file.text) tree.write(options.file.path, text);
+  registerSyncGenerator(tree);
+  keepOutOfFormatters(tree, options.file.path);
+  if (!options.skipFormat) await formatFiles(tree);
+  report(options, created);
+}
+
+function addDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {
+  if (!o.projectExists) {
+    addProjectConfiguration(tree, o.projectName, {
+      root: o.scriptsDir,
+      projectType: 'application',
+      tags: ['postgres', `polytope-module:${o.settings.id}`],
+      targets: {},
+    });
+  }
+  writeDatabaseMarker(tree, o.scriptsDir, {
+    kind: 'database',
+    module: o.settings.id,
+    polytopeFile: o.file.path,
+  });
+  updateBundle(tree, o.scriptsDir);
+}
+
+function report(o: NormalizedModuleOptions, created: boolean): void {
+  const id = o.settings.id;
+  logWarnings(o.warnings);
+  if (o.settings.auth === 'trust') {
+    logger.warn(
+      'WARNING: POSTGRES_HOST_AUTH_METHOD=trust lets anyone who reaches the server connect as any user, without a password. Never use it in production.',
+    );
+  }
+  logger.info(
+    `${created ? 'Added' : 'Updated'} module '${id}' in ${o.file.path}; init scripts go in ${o.scriptsDir}/ (project '${o.projectName}').`,
+  );
+  const k = valueKeys(id);
+  const secrets =
+    o.settings.auth === 'trust' ? [k.secrets.username] : [k.secrets.username, k.secrets.password];
+  logger.info(
+    [
+      'Set its values and secrets before `pt run`, for example:',
+      `  pt values set ${k.values.host} ${o.settings.serviceId ?? id}`,
+      `  pt values set ${k.values.port} 5432`,
+      `  pt values set ${k.values.database} <database>`,
+      ...secrets.map((s) => `  pt secrets set ${s} --stdin`),
+    ].join('\n'),
+  );
+}
+
+export default moduleGenerator;

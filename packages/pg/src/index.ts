@@ -1,0 +1,3 @@
+export { moduleGenerator } from './generators/module/module';
+export { initScriptGenerator } from './generators/init-script/init-script';
+export { initBundleSyncGenerator } from './generators/init-bundle-sync/init-bundle-sync';

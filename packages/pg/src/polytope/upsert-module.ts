@@ -1,0 +1,309 @@
+/**
+ * Adds or updates a PostgreSQL wrapper module in a polytope.yml text, in its own format, by splicing.
+ * The result is parsed again and compared with what was meant before anyone sees it.
+ */
+import { isMap, isSeq, Node, YAMLMap } from 'yaml';
+import { fail } from '../utils/errors';
+import {
+  entryById,
+  ID_PATTERN,
+  isNull,
+  listOf,
+  parsePolytopeFile,
+  PolytopeFile,
+  positionOf,
+  toolsMap,
+} from './polytope-file';
+import {
+  desiredModule,
+  ensureRun,
+  ExistingArgs,
+  ModuleSettings,
+  POSTGRES_MODULE,
+  readExistingArgs,
+} from './postgres-module';
+import { renderPair, renderSeqItems, YamlValue } from './yaml-render';
+import {
+  appendSeqItem,
+  AnyNode,
+  findPair,
+  plain,
+  reconcileMap,
+  scalarText,
+  Splicer,
+  WantMap,
+} from './yaml-splice';
+
+/** The module (or tool) with this id, checked to be a polytope/postgres wrapper. */
+export interface FoundModule {
+  node: YAMLMap;
+  /** The map that holds `args`: the module itself, or the tool's polytope/postgres run step. */
+  argsHolder: YAMLMap;
+  existing: ExistingArgs;
+}
+
+function isPostgresRef(ref: string | undefined): boolean {
+  return ref === POSTGRES_MODULE || /^polytope\/postgres@[A-Za-z0-9_-]+$/.test(ref ?? '');
+}
+
+export function findPostgresModule(file: PolytopeFile, id: string): FoundModule | undefined {
+  if (file.format === 'modules') {
+    const node = entryById(listOf(file, 'modules'), id);
+    if (!node) return undefined;
+    const ref = scalarText(node.get('module', true) as AnyNode);
+    if (!isPostgresRef(ref)) {
+      fail(
+        `${positionOf(file, node)}: module '${id}' is ${ref ? `'${ref}'` : 'not a standard module'}, not ${POSTGRES_MODULE}. Choose another --id, or remove or rename that module.`,
+      );
+    }
+    return {
+      node,
+      argsHolder: node,
+      existing: readExistingArgs((node.get('args') as YAMLMap | undefined)?.toJSON?.()),
+    };
+  }
+  const tools = toolsMap(file);
+  const node = tools?.get(id, true) as AnyNode;
+  if (!node) return undefined;
+  const run = isMap(node) ? (node.get('run', true) as AnyNode) : undefined;
+  const step = isSeq(run)
+    ? (run.items as Node[]).find(
+        (n): n is YAMLMap => isMap(n) && isPostgresRef(scalarText(n.get('tool', true) as AnyNode)),
+      )
+    : undefined;
+  if (!isMap(node) || !step) {
+    fail(
+      `${positionOf(file, node)}: tool '${id}' does not run ${POSTGRES_MODULE}. Choose another --id, or remove or rename that tool.`,
+    );
+  }
+  return {
+    node,
+    argsHolder: step,
+    existing: readExistingArgs((step.get('args') as YAMLMap | undefined)?.toJSON?.()),
+  };
+}
+
+/** Every polytope/postgres module id in the file, in file order. */
+export function postgresModuleIds(file: PolytopeFile): string[] {
+  const ids: string[] = [];
+  if (file.format === 'modules') {
+    for (const n of (listOf(file, 'modules')?.items ?? []) as Node[]) {
+      if (isMap(n) && isPostgresRef(scalarText(n.get('module', true) as AnyNode)))
+        ids.push(scalarText(n.get('id', true) as AnyNode)!);
+    }
+    return ids;
+  }
+  for (const pair of toolsMap(file)?.items ?? []) {
+    const run = isMap(pair.value) ? (pair.value.get('run', true) as AnyNode) : undefined;
+    const runsPostgres =
+      isSeq(run) &&
+      (run.items as Node[]).some(
+        (n) => isMap(n) && isPostgresRef(scalarText(n.get('tool', true) as AnyNode)),
+      );
+    if (runsPostgres) ids.push(scalarText(pair.key as AnyNode)!);
+  }
+  return ids;
+}
+
+export interface UpsertResult {
+  text: string;
+  created: boolean;
+}
+
+/** Adds the module or brings an existing one up to the blueprint; joins `template` unless null. */
+export function upsertPostgresModule(
+  file: PolytopeFile,
+  settings: ModuleSettings,
+  template: string | null,
+): UpsertResult {
+  if (!ID_PATTERN.test(settings.id)) fail(`Invalid module id '${settings.id}'.`);
+  const found = findPostgresModule(file, settings.id);
+  const s = new Splicer(file.text);
+  const want = desiredModule(settings, found?.existing ?? null, !!found?.node.get('info'));
+  if (file.format === 'tools') upsertTool(s, file, settings.id, want, found, template);
+  else upsertModule(s, file, settings.id, want, found, template);
+  const text = s.changed ? s.apply() : file.text;
+  verify(file, text, settings.id, template);
+  return { text, created: !found };
+}
+
+function newFileText(id: string, module: YamlValue, template: string | null): string {
+  const parts: string[] = [];
+  if (template) parts.push(`templates:\n${renderSeqItems([{ id: template, run: [id] }], 2)}\n`);
+  parts.push(`modules:\n${renderSeqItems([module], 2)}\n`);
+  return parts.join('\n');
+}
+
+/** Text appended to the end of the file, after making sure it ends with a newline. */
+function appendAtEnd(s: Splicer, text: string): void {
+  const sep = s.text.length === 0 || s.text.endsWith('\n') ? '' : '\n';
+  s.insert(s.text.length, `${sep}${s.text.trim().length ? '\n' : ''}${text}`);
+}
+
+function seqIndent(s: Splicer, root: YAMLMap, fallback = 2): number {
+  for (const key of ['templates', 'modules']) {
+    const v = findPair(root, key)?.value;
+    if (isSeq(v) && !v.flow && v.items.length) {
+      const first = v.items[0] as Node;
+      const dash = s.text.lastIndexOf('-', first.range![0]);
+      return dash - s.lineStart(dash);
+    }
+  }
+  return fallback;
+}
+
+function upsertModule(
+  s: Splicer,
+  file: PolytopeFile,
+  id: string,
+  want: WantMap,
+  found: FoundModule | undefined,
+  template: string | null,
+): void {
+  const root = file.root;
+  if (!root) {
+    s.replace(
+      0,
+      s.text.length,
+      (s.text.trim() ? `${s.text.trimEnd()}\n\n` : '') + newFileText(id, plain(want), template),
+    );
+    return;
+  }
+  if (found) reconcileMap(s, found.node, want);
+  else addToList(s, root, 'modules', plain(want), seqIndent(s, root));
+  if (!template) return;
+
+  const templates = listOf(file, 'templates');
+  const entry = entryById(templates, template);
+  if (entry) {
+    reconcileMap(s, entry, { run: ensureRun(id, 'modules') });
+  } else if (templates && templates.items.length) {
+    appendSeqItem(s, templates, { id: template, run: [id] });
+  } else {
+    const pair = findPair(root, 'templates');
+    const indent = seqIndent(s, root);
+    const block = `templates:\n${renderSeqItems([{ id: template, run: [id] }], indent)}`;
+    if (pair)
+      s.replace(
+        pair.key && (pair.key as Node).range![0],
+        s.lineEnd((pair.value as Node | null)?.range?.[1] ?? (pair.key as Node).range![1]),
+        block,
+      );
+    else {
+      // Templates come first, by the documented convention: right above `modules`.
+      const modules = findPair(root, 'modules');
+      const at = modules ? s.lineStart((modules.key as Node).range![0]) : 0;
+      if (modules) s.insert(at, `${block}\n\n`);
+      else appendAtEnd(s, `${block}\n`);
+    }
+  }
+}
+
+/** Appends to a top-level list, creating or filling it in when missing or empty. */
+function addToList(s: Splicer, root: YAMLMap, key: string, item: YamlValue, indent: number): void {
+  const pair = findPair(root, key);
+  const value = pair?.value as AnyNode;
+  if (isSeq(value) && value.items.length > 0) return appendSeqItem(s, value, item);
+  const block = `${key}:\n${renderSeqItems([item], indent)}`;
+  if (pair && (isNull(value) || isSeq(value))) {
+    const keyNode = pair.key as Node;
+    const end = value ? value.range![1] : keyNode.range![1];
+    s.replace(keyNode.range![0], s.lineEnd(Math.max(keyNode.range![1], end - 1)), block);
+    return;
+  }
+  appendAtEnd(s, `${block}\n`);
+}
+
+function upsertTool(
+  s: Splicer,
+  file: PolytopeFile,
+  id: string,
+  want: WantMap,
+  found: FoundModule | undefined,
+  template: string | null,
+): void {
+  const args = want['args'] as WantMap;
+  const tools = toolsMap(file);
+  if (found) {
+    if (!found.node.get('info')) reconcileMap(s, found.node, { info: want['info'] ?? '' });
+    reconcileMap(s, found.argsHolder, { args });
+  }
+  const tool = {
+    info: plain(want['info'] ?? ''),
+    run: [{ tool: POSTGRES_MODULE, args: plain(args) }],
+  } as YamlValue;
+  const runStep = { tool: id };
+  if (!tools) {
+    const pair = findPair(file.root!, 'tools')!;
+    const toolMap: Record<string, YamlValue> = {};
+    if (template) toolMap[template] = { run: [runStep] };
+    toolMap[id] = tool;
+    const keyNode = pair.key as Node;
+    s.replace(keyNode.range![0], s.lineEnd(keyNode.range![1]), renderPair('tools', toolMap, 0));
+    return;
+  }
+  const wantTools: WantMap = {};
+  if (!found) wantTools[id] = tool;
+  if (template) {
+    const t = tools.get(template, true) as AnyNode;
+    wantTools[template] =
+      isMap(t) && !isNull(t.get('run', true) as AnyNode)
+        ? { run: ensureRun(id, 'tools') }
+        : { run: [runStep] };
+  }
+  reconcileMap(s, tools, wantTools);
+}
+
+/** Reads the result back: it must parse, hold the module as meant, and nothing else may differ. */
+function verify(before: PolytopeFile, text: string, id: string, template: string | null): void {
+  let after: PolytopeFile;
+  try {
+    after = parsePolytopeFile(before.path, text);
+  } catch (e) {
+    throw new Error(
+      `internal error: the edited ${before.path} does not parse (${(e as Error).message}); nothing was written.`,
+    );
+  }
+  const found = findPostgresModule(after, id);
+  if (!found)
+    throw new Error(
+      `internal error: module '${id}' is missing after the edit; nothing was written.`,
+    );
+  const strip = (f: PolytopeFile) => {
+    const js = (f.root?.toJSON() ?? {}) as Record<string, unknown>;
+    if (f.format === 'tools') {
+      const tools = { ...((js['tools'] ?? {}) as Record<string, unknown>) };
+      delete tools[id];
+      if (template) delete tools[template];
+      return { ...js, tools };
+    }
+    const keep = (key: string, skip: string | null) =>
+      ((js[key] ?? []) as Record<string, unknown>[]).filter((m) => !m || m['id'] !== skip);
+    return { ...js, modules: keep('modules', id), templates: keep('templates', template) };
+  };
+  const canonical = (o: Record<string, unknown>) =>
+    JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
+  if (canonical(strip(before)) !== canonical(strip(after))) {
+    throw new Error(
+      `internal error: the edit of ${before.path} would have changed other entries; nothing was written.`,
+    );
+  }
+}
+
+/** Adds (or updates) env entries of an existing module, touching nothing else. */
+export function setModuleEnv(
+  file: PolytopeFile,
+  id: string,
+  entries: { name: string; value: string }[],
+): string {
+  const found = findPostgresModule(file, id);
+  if (!found)
+    fail(`Module '${id}' is not in ${file.path}. Run \`nx g @acme/pg:module --id ${id}\` first.`);
+  const s = new Splicer(file.text);
+  reconcileMap(s, found.argsHolder, {
+    args: { env: { kind: 'merge-by', key: 'name', items: entries, remove: [] } },
+  });
+  const text = s.changed ? s.apply() : file.text;
+  verify(file, text, id, null);
+  return text;
+}

@@ -1,0 +1,325 @@
+/**
+ * Edits a YAML text in place: the yaml Document API finds the nodes, and new text is spliced into the
+ * original at their source ranges. Nothing is re-serialised, so comments, blank lines, quoting,
+ * indentation, flow maps and key order outside the edited nodes stay byte for byte.
+ */
+import { isMap, isScalar, isSeq, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import {
+  isScalar as isPlainScalar,
+  renderFlow,
+  renderPair,
+  renderScalarLike,
+  renderSeqItem,
+  YamlValue,
+} from './yaml-render';
+
+/** Marks a key or list entry to delete. */
+export const REMOVE = Symbol('remove');
+
+/** List entries matched by a key field (env entries by `name`): updated, appended or removed. */
+export interface MergeBy {
+  kind: 'merge-by';
+  key: string;
+  items: WantMap[];
+  remove: string[];
+}
+
+/** List entries that must be present (a template's `run` list); nothing else is touched. */
+export interface Ensure {
+  kind: 'ensure';
+  items: YamlValue[];
+  same: (existing: unknown, wanted: YamlValue) => boolean;
+}
+
+export type Want = YamlValue | WantMap | MergeBy | Ensure | typeof REMOVE;
+/** Keys in wanted order; keys not listed are left as they are. */
+export interface WantMap {
+  [key: string]: Want;
+}
+
+export type AnyNode = Node | null | undefined;
+
+function isMergeBy(want: Want): want is MergeBy {
+  return (
+    typeof want === 'object' &&
+    want !== null &&
+    !Array.isArray(want) &&
+    (want as MergeBy).kind === 'merge-by' &&
+    Array.isArray((want as MergeBy).items)
+  );
+}
+function isEnsure(want: Want): want is Ensure {
+  return (
+    typeof want === 'object' &&
+    want !== null &&
+    !Array.isArray(want) &&
+    (want as Ensure).kind === 'ensure' &&
+    typeof (want as Ensure).same === 'function'
+  );
+}
+
+/** The plain value that a `Want` stands for, used when a node is written from scratch. */
+export function plain(want: Want): YamlValue {
+  if (want === REMOVE) throw new Error('REMOVE has no plain value');
+  if (isMergeBy(want)) return want.items.map((item) => plain(item));
+  if (isEnsure(want)) return want.items;
+  if (isPlainScalar(want as YamlValue) || Array.isArray(want)) return want as YamlValue;
+  const out: Record<string, YamlValue> = {};
+  for (const [k, v] of Object.entries(want as WantMap)) if (v !== REMOVE) out[k] = plain(v);
+  return out;
+}
+
+export function scalarText(node: AnyNode): string | undefined {
+  return isScalar(node) && node.value !== null && node.value !== undefined
+    ? String(node.value)
+    : undefined;
+}
+
+export function findPair(map: YAMLMap, key: string): Pair<Node, AnyNode> | undefined {
+  return (map.items as Pair<Node, AnyNode>[]).find((p) => scalarText(p.key) === key);
+}
+
+export class Splicer {
+  private readonly edits: { start: number; end: number; text: string; seq: number }[] = [];
+
+  constructor(readonly text: string) {}
+
+  get changed(): boolean {
+    return this.edits.length > 0;
+  }
+
+  replace(start: number, end: number, text: string): void {
+    if (this.text.slice(start, end) !== text)
+      this.edits.push({ start, end, text, seq: this.edits.length });
+  }
+
+  insert(at: number, text: string): void {
+    this.edits.push({ start: at, end: at, text, seq: this.edits.length });
+  }
+
+  apply(): string {
+    // From the end backwards; of several inserts at one place, the first recorded ends up first.
+    const sorted = [...this.edits].sort(
+      (a, b) => b.start - a.start || b.end - a.end || b.seq - a.seq,
+    );
+    let out = this.text;
+    let limit = Infinity;
+    for (const e of sorted) {
+      if (e.end > limit) throw new Error('internal error: overlapping YAML edits');
+      out = out.slice(0, e.start) + e.text + out.slice(e.end);
+      limit = e.start;
+    }
+    return out;
+  }
+
+  lineStart(pos: number): number {
+    return this.text.lastIndexOf('\n', pos - 1) + 1;
+  }
+
+  lineEnd(pos: number): number {
+    const i = this.text.indexOf('\n', pos);
+    return i === -1 ? this.text.length : i;
+  }
+
+  column(pos: number): number {
+    return pos - this.lineStart(pos);
+  }
+
+  /** True when only spaces (or a sequence dash) stand before `pos` on its line. */
+  startsLine(pos: number): boolean {
+    return /^[ ]*$/.test(this.text.slice(this.lineStart(pos), pos));
+  }
+}
+
+/** Where a node's own content ends: block collections' ranges run on to the next line. */
+export function contentEnd(node: AnyNode | Pair<Node, AnyNode>): number {
+  if (!node) return 0;
+  if (node instanceof Pair)
+    return node.value ? contentEnd(node.value) : contentEnd(node.key as Node);
+  const n = node as Node;
+  if ((isMap(n) || isSeq(n)) && !n.flow) {
+    const items = (n as YAMLMap | YAMLSeq).items as (Node | Pair<Node, AnyNode>)[];
+    return items.length ? contentEnd(items[items.length - 1]) : n.range![0];
+  }
+  return n.range![1];
+}
+
+function keyStart(pair: Pair<Node, AnyNode>): number {
+  return (pair.key as Node).range![0];
+}
+
+/** Reconciles map `node` with `want`, recording edits; keys `want` does not name are left alone. */
+export function reconcileMap(s: Splicer, node: YAMLMap, want: WantMap): void {
+  const wantedKeys = Object.keys(want);
+  wantedKeys.forEach((key, index) => {
+    const w = want[key];
+    const pair = findPair(node, key);
+    if (w === REMOVE) {
+      if (pair) removePair(s, node, pair);
+      return;
+    }
+    if (!pair) {
+      const anchor = wantedKeys
+        .slice(0, index)
+        .reverse()
+        .map((k) => findPair(node, k))
+        .find((p) => p !== undefined);
+      insertPair(s, node, key, plain(w), anchor);
+      return;
+    }
+    reconcileValue(s, node, pair, key, w);
+  });
+}
+
+function reconcileValue(
+  s: Splicer,
+  map: YAMLMap,
+  pair: Pair<Node, AnyNode>,
+  key: string,
+  w: Want,
+): void {
+  const value = pair.value;
+  if (isMergeBy(w)) {
+    if (isSeq(value) && value.items.length > 0) return mergeSeq(s, map, pair, value, w);
+  } else if (isEnsure(w)) {
+    if (isSeq(value) && value.items.length > 0) return ensureSeq(s, value, w);
+  } else if (Array.isArray(w)) {
+    if (isSeq(value) && JSON.stringify(value.toJSON()) === JSON.stringify(w)) return;
+  } else if (isPlainScalar(w as YamlValue)) {
+    if (isScalar(value)) {
+      if (value.value !== w) {
+        s.replace(value.range![0], value.range![1], renderScalarLike(w as string, value.type));
+      }
+      return;
+    }
+  } else if (isMap(value)) {
+    return reconcileMap(s, value, w as WantMap);
+  }
+  replacePair(s, map, pair, key, plain(w));
+}
+
+/** Writes a pair afresh, in the style of its map. */
+function replacePair(
+  s: Splicer,
+  map: YAMLMap,
+  pair: Pair<Node, AnyNode>,
+  key: string,
+  value: YamlValue,
+): void {
+  const start = keyStart(pair);
+  if (map.flow) {
+    s.replace(start, contentEnd(pair), `${renderFlow(key)}: ${renderFlow(value)}`);
+    return;
+  }
+  const col = s.column(start);
+  s.replace(start, contentEnd(pair), renderPair(key, value, col).slice(col));
+}
+
+function insertPair(
+  s: Splicer,
+  map: YAMLMap,
+  key: string,
+  value: YamlValue,
+  anchor?: Pair<Node, AnyNode>,
+): void {
+  const pairs = map.items as Pair<Node, AnyNode>[];
+  if (map.flow) {
+    if (pairs.length === 0)
+      s.insert(map.range![0] + 1, ` ${renderFlow(key)}: ${renderFlow(value)} `);
+    else
+      s.insert(
+        contentEnd(anchor ?? pairs[pairs.length - 1]),
+        `, ${renderFlow(key)}: ${renderFlow(value)}`,
+      );
+    return;
+  }
+  const col = s.column(keyStart(pairs[0]));
+  const after = anchor ?? pairs[pairs.length - 1];
+  s.insert(s.lineEnd(contentEnd(after)), `\n${renderPair(key, value, col)}`);
+}
+
+function removePair(s: Splicer, map: YAMLMap, pair: Pair<Node, AnyNode>): void {
+  const pairs = map.items as Pair<Node, AnyNode>[];
+  const i = pairs.indexOf(pair);
+  if (map.flow) {
+    if (i > 0) s.replace(contentEnd(pairs[i - 1]), contentEnd(pair), '');
+    else if (pairs.length > 1) s.replace(keyStart(pair), keyStart(pairs[1]), '');
+    else s.replace(map.range![0], map.range![1], '{}');
+    return;
+  }
+  const start = keyStart(pair);
+  if (!s.startsLine(start)) {
+    throw new Error(
+      `internal error: cannot remove the first key of a list item (${scalarText(pair.key)})`,
+    );
+  }
+  s.replace(s.lineStart(start), Math.min(s.lineEnd(contentEnd(pair)) + 1, s.text.length), '');
+}
+
+/** The column of the `-` that introduces a block sequence item. */
+function dashColumn(s: Splicer, item: Node): number {
+  const start = s.lineStart(item.range![0]);
+  const dash = s.text.lastIndexOf('-', item.range![0]);
+  return dash >= start ? dash - start : s.column(item.range![0]);
+}
+
+export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue): void {
+  const items = seq.items as Node[];
+  if (seq.flow) {
+    if (items.length === 0) s.insert(seq.range![0] + 1, renderFlow(item));
+    else s.insert(contentEnd(items[items.length - 1]), `, ${renderFlow(item)}`);
+    return;
+  }
+  const last = items[items.length - 1];
+  s.insert(s.lineEnd(contentEnd(last)), `\n${renderSeqItem(item, dashColumn(s, items[0]))}`);
+}
+
+function removeSeqItem(s: Splicer, seq: YAMLSeq, item: Node): void {
+  const items = seq.items as Node[];
+  const i = items.indexOf(item);
+  if (seq.flow) {
+    if (i > 0) s.replace(contentEnd(items[i - 1]), contentEnd(item), '');
+    else
+      s.replace(
+        item.range![0],
+        i + 1 < items.length ? items[i + 1].range![0] : contentEnd(item),
+        '',
+      );
+    return;
+  }
+  const dashLineStart = s.lineStart(s.text.lastIndexOf('-', item.range![0]));
+  s.replace(dashLineStart, Math.min(s.lineEnd(contentEnd(item)) + 1, s.text.length), '');
+}
+
+function mergeSeq(
+  s: Splicer,
+  map: YAMLMap,
+  pair: Pair<Node, AnyNode>,
+  seq: YAMLSeq,
+  w: MergeBy,
+): void {
+  const items = seq.items as Node[];
+  const keyOf = (n: Node) => (isMap(n) ? scalarText(n.get(w.key, true) as AnyNode) : undefined);
+  const remaining = items.filter((n) => !w.remove.includes(keyOf(n) ?? '\u0000'));
+  const updates: [YAMLMap, WantMap][] = [];
+  const toAppend: YamlValue[] = [];
+  for (const wanted of w.items) {
+    const existing = remaining.find((n) => keyOf(n) === plain(wanted[w.key]));
+    if (existing && isMap(existing)) updates.push([existing, wanted]);
+    else toAppend.push(plain(wanted));
+  }
+  if (remaining.length === 0) {
+    // Every old entry goes: write the list afresh rather than append after deleted lines.
+    replacePair(s, map, pair, scalarText(pair.key) ?? '', toAppend);
+    return;
+  }
+  for (const n of items) if (!remaining.includes(n)) removeSeqItem(s, seq, n);
+  for (const [node, wanted] of updates) reconcileMap(s, node, wanted);
+  for (const item of toAppend) appendSeqItem(s, seq, item);
+}
+
+function ensureSeq(s: Splicer, seq: YAMLSeq, w: Ensure): void {
+  const existing = seq.toJSON() as unknown[];
+  for (const item of w.items)
+    if (!existing.some((e) => w.same(e, item))) appendSeqItem(s, seq, item);
+}

