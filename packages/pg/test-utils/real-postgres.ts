@@ -70,6 +70,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestServer
   const owner = runAs();
   const base = mkdtempSync(join(tmpdir(), 'acme-pg-test-'));
   chmodSync(base, 0o755);
+  if (owner) chownSync(base, owner.uid, owner.gid);
   const dataDir = join(base, 'data');
   const pwFile = join(base, 'pw');
   writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
