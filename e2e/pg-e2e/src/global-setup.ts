@@ -1,0 +1,5 @@
+import { prepare } from './workspace';
+
+export default function globalSetup(): void {
+  prepare();
+}

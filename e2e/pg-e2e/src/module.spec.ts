@@ -1,0 +1,112 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { polytopeFileErrors } from '../../../packages/pg/test-utils/polytope-validation';
+import { fileHashes, freshWorkspace, nx, repoRoot } from './workspace';
+
+const EXISTING = `# Stack of the e2e workspace: this comment stays.
+templates:
+- id: stack
+  run: [api]
+
+modules:
+- id: api
+  module: polytope/node
+  args: {image: 'node:20', code: {type: host, path: ./apps/api}}
+`;
+
+describe('@acme/pg generators through the real nx CLI', () => {
+  let ws: string;
+  beforeAll(() => {
+    ws = freshWorkspace('generators');
+  });
+
+  it('installed the packed plugin at its version', () => {
+    const installed = JSON.parse(
+      readFileSync(join(ws, 'node_modules', '@acme', 'pg', 'package.json'), 'utf-8'),
+    );
+    const ours = JSON.parse(
+      readFileSync(join(repoRoot, 'packages', 'pg', 'package.json'), 'utf-8'),
+    );
+    expect(installed.version).toBe(ours.version);
+  });
+
+  it('--dry-run shows the changes and writes no file', () => {
+    const before = fileHashes(ws);
+    const run = nx(ws, ['g', '@acme/pg:module', '--dry-run', '--no-interactive']);
+    expect(run.status).toBe(0);
+    expect(run.output).toContain('CREATE polytope.yml');
+    expect(run.output).toContain('NOTE: The "dryRun" flag means no changes were made.');
+    expect(fileHashes(ws)).toEqual(before);
+  });
+
+  it('a bad id gives one clear error and writes no file', () => {
+    const before = fileHashes(ws);
+    const run = nx(ws, ['g', '@acme/pg:module', '--id', 'bad;id', '--no-interactive']);
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain(
+      "Property 'id' does not match the schema. 'bad;id' should match the pattern",
+    );
+    expect(run.output).not.toMatch(/\n\s+at .*\.js:\d+/);
+    expect(fileHashes(ws)).toEqual(before);
+  });
+
+  it("an image with a space gives the generator's own error and writes no file", () => {
+    const before = fileHashes(ws);
+    const run = nx(ws, ['g', '@acme/pg:module', '--image', 'postgres 16', '--no-interactive']);
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain(
+      'Invalid --image "postgres 16": an image reference has no spaces or control characters',
+    );
+    expect(run.output).not.toMatch(/\n\s+at .*\.js:\d+/);
+    expect(fileHashes(ws)).toEqual(before);
+  });
+
+  it('adds the module to an existing polytope.yml, keeping every other byte', () => {
+    writeFileSync(join(ws, 'polytope.yml'), EXISTING);
+    const run = nx(ws, ['g', '@acme/pg:module', '--image', 'postgres:15', '--no-interactive']);
+    expect(run.status).toBe(0);
+    const text = readFileSync(join(ws, 'polytope.yml'), 'utf-8');
+    expect(text.replace('  run: [api, postgres]\n', '  run: [api]\n').startsWith(EXISTING)).toBe(
+      true,
+    );
+    expect(polytopeFileErrors(text)).toEqual([]);
+    expect(parse(text).modules[1].args.image).toBe('postgres:15');
+    const project = JSON.parse(nx(ws, ['show', 'project', 'postgres', '--json']).stdout);
+    expect(project.root).toBe('sql/postgres');
+  });
+
+  it('init scripts, and nx sync:check / nx sync keep the init bundle current', () => {
+    expect(
+      nx(ws, [
+        'g',
+        '@acme/pg:init-script',
+        'app-user',
+        '--kind',
+        'database-user',
+        '--no-interactive',
+      ]).status,
+    ).toBe(0);
+    expect(
+      nx(ws, ['g', '@acme/pg:init-script', 'app', '--kind', 'schema', '--no-interactive']).status,
+    ).toBe(0);
+    expect(nx(ws, ['sync:check']).status).toBe(0);
+    writeFileSync(
+      join(ws, 'sql', 'postgres', '003-seed.sql'),
+      "INSERT INTO app.seed VALUES ('x');\n",
+    );
+    const stale = nx(ws, ['sync:check']);
+    expect(stale.status).not.toBe(0);
+    expect(stale.output).toContain('does not match its .sql scripts');
+    expect(nx(ws, ['sync']).status).toBe(0);
+    expect(nx(ws, ['sync:check']).status).toBe(0);
+    const bundle = readFileSync(join(ws, 'sql', 'postgres', '_init-bundle.sql'), 'utf-8');
+    const order = ['001-app-user.sql', '002-app.sql', '003-seed.sql'].map((f) =>
+      bundle.indexOf(`-- @acme/pg source: ${f}`),
+    );
+    expect(order.every((pos, i) => pos > 0 && (i === 0 || pos > order[i - 1]))).toBe(true);
+    expect(readFileSync(join(ws, 'polytope.yml'), 'utf-8')).toContain(
+      '{ name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-app-user-password }',
+    );
+  });
+});
