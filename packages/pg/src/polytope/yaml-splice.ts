@@ -3,7 +3,7 @@
  * original at their source ranges. Nothing is re-serialised, so comments, blank lines, quoting,
  * indentation, flow maps and key order outside the edited nodes stay byte for byte.
  */
-import { isMap, isScalar, isSeq, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import {
   isScalar as isPlainScalar,
   renderFlow,

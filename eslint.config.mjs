@@ -1,0 +1,28 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import jsoncParser from 'jsonc-eslint-parser';
+import prettier from 'eslint-config-prettier';
+
+export default [
+  { ignores: ['**/node_modules/**', 'dist/**', 'tmp/**', 'coverage/**', '.nx/**', '**/files/**'] },
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Checks generators.json / executors.json / package.json of the plugin against the code.
+    files: [
+      'packages/pg/package.json',
+      'packages/pg/generators.json',
+      'packages/pg/executors.json',
+    ],
+    languageOptions: { parser: jsoncParser },
+    plugins: { '@nx': nx },
+    rules: { '@nx/nx-plugin-checks': 'error' },
+  },
+];
