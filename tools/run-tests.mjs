@@ -20,6 +20,8 @@ function step(name, cmd, args) {
   return r.status === 0;
 }
 
+// @nx/nx-plugin-checks reads the cached project graph, which a clean clone does not have yet.
+step('project graph', 'npx', ['nx', 'show', 'projects']);
 step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
 step('typecheck', 'npm', ['run', '-s', 'typecheck']);
