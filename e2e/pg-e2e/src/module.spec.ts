@@ -40,24 +40,27 @@ describe('@acme/pg generators through the real nx CLI', () => {
     expect(fileHashes(ws)).toEqual(before);
   });
 
-  it('a bad id gives one clear error and writes no file', () => {
-    const before = fileHashes(ws);
-    const run = nx(ws, ['g', '@acme/pg:module', '--id', 'bad;id', '--no-interactive']);
-    expect(run.status).not.toBe(0);
-    expect(run.output).toContain(
+  it.each([
+    [
+      "a bad id (Nx's schema check)",
+      ['--id', 'bad;id'],
       "Property 'id' does not match the schema. 'bad;id' should match the pattern",
-    );
-    expect(run.output).not.toMatch(/\n\s+at .*\.js:\d+/);
-    expect(fileHashes(ws)).toEqual(before);
-  });
-
-  it("an image with a space gives the generator's own error and writes no file", () => {
-    const before = fileHashes(ws);
-    const run = nx(ws, ['g', '@acme/pg:module', '--image', 'postgres 16', '--no-interactive']);
-    expect(run.status).not.toBe(0);
-    expect(run.output).toContain(
+    ],
+    [
+      'an image with a space',
+      ['--image', 'postgres 16'],
       'Invalid --image "postgres 16": an image reference has no spaces or control characters',
-    );
+    ],
+    [
+      'trust without --allowTrust',
+      ['--auth', 'trust'],
+      '--auth=trust lets anyone connect without a password; pass --allowTrust',
+    ],
+  ])('%s gives one clear error, no stack trace, and writes no file', (_name, args, message) => {
+    const before = fileHashes(ws);
+    const run = nx(ws, ['g', '@acme/pg:module', ...args, '--no-interactive']);
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain(message);
     expect(run.output).not.toMatch(/\n\s+at .*\.js:\d+/);
     expect(fileHashes(ws)).toEqual(before);
   });
