@@ -102,11 +102,15 @@ export class Splicer {
     const sorted = [...this.edits].sort(
       (a, b) => b.start - a.start || b.end - a.end || b.seq - a.seq,
     );
+    // A file with CRLF line ends keeps them in what is spliced in.
+    const eol = this.text.includes('\r\n')
+      ? (t: string) => t.replace(/\r?\n/g, '\r\n')
+      : (t: string) => t;
     let out = this.text;
     let limit = Infinity;
     for (const e of sorted) {
       if (e.end > limit) throw new Error('internal error: overlapping YAML edits');
-      out = out.slice(0, e.start) + e.text + out.slice(e.end);
+      out = out.slice(0, e.start) + eol(e.text) + out.slice(e.end);
       limit = e.start;
     }
     return out;
@@ -118,7 +122,14 @@ export class Splicer {
 
   lineEnd(pos: number): number {
     const i = this.text.indexOf('\n', pos);
-    return i === -1 ? this.text.length : i;
+    if (i === -1) return this.text.length;
+    return i > pos && this.text[i - 1] === '\r' ? i - 1 : i;
+  }
+
+  /** Where the line after the one holding `pos` starts (the end of the text on the last line). */
+  nextLineStart(pos: number): number {
+    const i = this.text.indexOf('\n', pos);
+    return i === -1 ? this.text.length : i + 1;
   }
 
   column(pos: number): number {
@@ -253,7 +264,7 @@ function removePair(s: Splicer, map: YAMLMap, pair: Pair<Node, AnyNode>): void {
       `internal error: cannot remove the first key of a list item (${scalarText(pair.key)})`,
     );
   }
-  s.replace(s.lineStart(start), Math.min(s.lineEnd(contentEnd(pair)) + 1, s.text.length), '');
+  s.replace(s.lineStart(start), s.nextLineStart(contentEnd(pair)), '');
 }
 
 /** The column of the `-` that introduces a block sequence item. */
@@ -288,7 +299,7 @@ function removeSeqItem(s: Splicer, seq: YAMLSeq, item: Node): void {
     return;
   }
   const dashLineStart = s.lineStart(s.text.lastIndexOf('-', item.range![0]));
-  s.replace(dashLineStart, Math.min(s.lineEnd(contentEnd(item)) + 1, s.text.length), '');
+  s.replace(dashLineStart, s.nextLineStart(contentEnd(item)), '');
 }
 
 function mergeSeq(

@@ -306,3 +306,41 @@ tools:
     expect(tree.read('.prettierignore', 'utf-8')!.match(/polytope/g)).toHaveLength(1);
   });
 });
+
+describe('module generator: unusual but valid files', () => {
+  const cases: [string, string][] = [
+    ['only comments', '# nothing here yet\n'],
+    ['no newline at the end', 'modules:\n  - id: api\n    module: polytope/python'],
+    [
+      'CRLF line ends',
+      'templates:\r\n  - id: stack\r\n    run:\r\n      - api\r\nmodules:\r\n  - id: api\r\n    module: polytope/python\r\n',
+    ],
+    ['empty modules list', 'templates: []\nmodules: []\n'],
+    ['null modules', 'modules:\n'],
+    [
+      'flow run list and flow module list',
+      'templates: [{id: stack, run: [api]}]\nmodules: [{id: api, module: polytope/python}]\n',
+    ],
+    ['a tools key with nothing under it', 'tools:\n'],
+  ];
+  it.each(cases)('%s', async (_name, text) => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', text);
+    await moduleGenerator(tree, { skipFormat: true });
+    const after = tree.read('polytope.yml', 'utf-8')!;
+    expect(polytopeFileErrors(after)).toEqual([]);
+    const doc = parse(after);
+    const args = doc.modules
+      ? doc.modules.find((m: { id: string }) => m.id === 'postgres').args
+      : doc.tools.postgres.run[0].args;
+    expect(args.env).toContainEqual({
+      name: 'POSTGRES_PASSWORD',
+      value: 'pt.secret postgres-password',
+    });
+    if (text.includes('\r\n')) expect(after.replace(/\r\n/g, '')).not.toContain('\n');
+    if (text.startsWith('#')) expect(after.startsWith(text)).toBe(true);
+    // Idempotent whatever the starting point.
+    await moduleGenerator(tree, { skipFormat: true });
+    expect(tree.read('polytope.yml', 'utf-8')).toBe(after);
+  });
+});
