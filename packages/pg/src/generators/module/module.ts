@@ -52,7 +52,7 @@ function report(o: NormalizedModuleOptions, created: boolean): void {
   logger.info(
     [
       'Set its values and secrets before `pt run`, for example:',
-      `  pt values set ${k.values.host} ${o.settings.serviceId ?? id}`,
+      `  pt values set ${k.values.host} ${o.settings.serviceId ?? o.found?.existing.serviceId ?? id}`,
       `  pt values set ${k.values.port} 5432`,
       `  pt values set ${k.values.database} <database>`,
       ...secrets.map((s) => `  pt secrets set ${s} --stdin`),
