@@ -34,7 +34,7 @@ export async function initScriptGenerator(
   if (!schema.skipFormat) await formatFiles(tree);
   logger.info(`Added ${o.path}; the init bundle of ${o.db.root} is rebuilt.`);
   logger.info(
-    `Init scripts run only when the data volume is empty (the first start). To apply this one to an existing database: nx run ${o.project}:db-psql -- -f ${o.path}`,
+    `Init scripts run only when the data volume is empty (the first start). To apply this one to an existing database: nx run ${o.project}:db-psql -- -f ${o.path} (or psql -v ON_ERROR_STOP=1 -f ${o.path} against the running server)`,
   );
   if (o.kind === 'database-user') {
     logger.info(
