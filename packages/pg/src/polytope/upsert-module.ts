@@ -169,33 +169,25 @@ function upsertModule(
     );
     return;
   }
+  const modules = findPair(root, 'modules');
+  if (!modules && !findPair(root, 'templates')) {
+    appendAtEnd(s, newFileText(id, plain(want), template));
+    return;
+  }
   if (found) reconcileMap(s, found.node, want);
   else addToList(s, root, 'modules', plain(want), seqIndent(s, root));
   if (!template) return;
 
-  const templates = listOf(file, 'templates');
-  const entry = entryById(templates, template);
+  const entry = entryById(listOf(file, 'templates'), template);
+  const item = { id: template, run: [id] };
   if (entry) {
     reconcileMap(s, entry, { run: ensureRun(id, 'modules') });
-  } else if (templates && templates.items.length) {
-    appendSeqItem(s, templates, { id: template, run: [id] });
+  } else if (findPair(root, 'templates') || !modules) {
+    addToList(s, root, 'templates', item, seqIndent(s, root));
   } else {
-    const pair = findPair(root, 'templates');
-    const indent = seqIndent(s, root);
-    const block = `templates:\n${renderSeqItems([{ id: template, run: [id] }], indent)}`;
-    if (pair)
-      s.replace(
-        pair.key && (pair.key as Node).range![0],
-        s.lineEnd((pair.value as Node | null)?.range?.[1] ?? (pair.key as Node).range![1]),
-        block,
-      );
-    else {
-      // Templates come first, by the documented convention: right above `modules`.
-      const modules = findPair(root, 'modules');
-      const at = modules ? s.lineStart((modules.key as Node).range![0]) : 0;
-      if (modules) s.insert(at, `${block}\n\n`);
-      else appendAtEnd(s, `${block}\n`);
-    }
+    // Templates come first, by the documented convention: right above `modules`.
+    const block = `templates:\n${renderSeqItems([item], seqIndent(s, root))}`;
+    s.insert(s.lineStart((modules.key as Node).range![0]), `${block}\n\n`);
   }
 }
 

@@ -322,6 +322,7 @@ describe('module generator: unusual but valid files', () => {
       'templates: [{id: stack, run: [api]}]\nmodules: [{id: api, module: polytope/python}]\n',
     ],
     ['a tools key with nothing under it', 'tools:\n'],
+    ['other keys but no templates or modules', 'include:\n  - services\n'],
   ];
   it.each(cases)('%s', async (_name, text) => {
     const tree = createTreeWithEmptyWorkspace();
@@ -339,6 +340,8 @@ describe('module generator: unusual but valid files', () => {
     });
     if (text.includes('\r\n')) expect(after.replace(/\r\n/g, '')).not.toContain('\n');
     if (text.startsWith('#')) expect(after.startsWith(text)).toBe(true);
+    if (doc.templates && doc.modules)
+      expect(after.indexOf('templates:')).toBeLessThan(after.indexOf('modules:'));
     // Idempotent whatever the starting point.
     await moduleGenerator(tree, { skipFormat: true });
     expect(tree.read('polytope.yml', 'utf-8')).toBe(after);
