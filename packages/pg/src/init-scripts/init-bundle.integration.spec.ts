@@ -155,17 +155,22 @@ describe('init bundle on a real PostgreSQL', () => {
     }
   });
 
-  it('stops with a clear error when the role secret is missing', async () => {
-    const admin = new Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE fresh');
-    await admin.end();
-    const env = { ...moduleEnv };
-    delete env['PGINIT_APP_PASSWORD'];
-    const run = runEntrypointPsql('fresh', { ...env, PGINIT_APP_PASSWORD: '' });
-    expect(run.status).toBe(3);
-    expect(run.stderr).toContain(
-      'PGINIT_APP_PASSWORD is empty: set the secret postgres-app-password',
+  it('stops with a clear error when the role secret is missing or empty', async () => {
+    const unset = Object.fromEntries(
+      Object.entries(moduleEnv).filter(([k]) => k !== 'PGINIT_APP_PASSWORD'),
     );
+    const cases = { fresh_unset: unset, fresh_empty: { ...moduleEnv, PGINIT_APP_PASSWORD: '' } };
+    for (const [database, env] of Object.entries(cases)) {
+      // A new database each time, as an empty volume would be: earlier scripts must not fail first.
+      const admin = new Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      await admin.end();
+      const run = runEntrypointPsql(database, env);
+      expect([database, run.status]).toEqual([database, 3]);
+      expect(run.stderr).toContain(
+        'PGINIT_APP_PASSWORD is empty: set the secret postgres-app-password',
+      );
+    }
   });
 });
