@@ -17,7 +17,6 @@ function step(name, cmd, args) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) failures.push(name);
-  return r.status === 0;
 }
 
 // @nx/nx-plugin-checks reads the cached project graph, which a clean clone does not have yet.

@@ -24,10 +24,11 @@ it('generators write only through the Tree and start no process', async () => {
     'appendFileSync',
     'copyFileSync',
   ] as const;
+  const processes = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync'] as const;
   const spies = [
-    ...writes.map((name) => jest.spyOn(fs, name as never)),
-    ...(['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync'] as const).map(
-      (name) => jest.spyOn(childProcess, name as never),
+    ...writes.map((name) => [`fs.${name}`, jest.spyOn(fs, name as never)] as const),
+    ...processes.map(
+      (name) => [`child_process.${name}`, jest.spyOn(childProcess, name as never)] as const,
     ),
   ];
   await moduleGenerator(tree, { skipFormat: true });
@@ -44,7 +45,7 @@ it('generators write only through the Tree and start no process', async () => {
   });
   tree.write('sql/postgres/002-more.sql', 'SELECT 1;\n');
   await initBundleSyncGenerator(tree);
-  for (const spy of spies)
-    expect([spy.getMockName(), spy.mock.calls.length]).toEqual([spy.getMockName(), 0]);
+  // Named, so a failure says which call was made.
+  for (const [name, spy] of spies) expect([name, spy.mock.calls.length]).toEqual([name, 0]);
   expect(tree.read('sql/postgres/_init-bundle.sql', 'utf-8')).toContain('002-more.sql');
 });
