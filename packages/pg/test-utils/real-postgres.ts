@@ -5,7 +5,15 @@
  * `postgres` user, as PostgreSQL requires.
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +35,8 @@ export interface StartOptions {
   password?: string;
   database?: string;
   authMethod?: 'scram-sha-256' | 'md5' | 'trust';
+  /** listen_addresses; 127.0.0.2 and the like are loopback addresses that are not "localhost". */
+  listen?: string;
 }
 
 export function serverBinDir(): string {
@@ -98,6 +108,11 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestServer
     },
   );
   rmSync(pwFile);
+  // Every loopback address, so tests can reach the server by an address that is not "localhost".
+  appendFileSync(
+    join(dataDir, 'pg_hba.conf'),
+    `host all all 127.0.0.0/8 ${opts.authMethod ?? 'scram-sha-256'}\n`,
+  );
   const port = await freePort();
   const proc: ChildProcess = spawn(
     join(binDir, 'postgres'),
@@ -109,7 +124,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestServer
       '-k',
       base,
       '-c',
-      'listen_addresses=127.0.0.1',
+      `listen_addresses=${opts.listen ?? '127.0.0.1'}`,
       '-c',
       'fsync=off',
     ],

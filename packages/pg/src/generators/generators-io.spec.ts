@@ -1,4 +1,6 @@
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { addProjectConfiguration } from '@nx/devkit';
+import { clientGenerator } from './client/client';
 import { initBundleSyncGenerator } from './init-bundle-sync/init-bundle-sync';
 import { initScriptGenerator } from './init-script/init-script';
 import { moduleGenerator } from './module/module';
@@ -43,9 +45,18 @@ it('generators write only through the Tree and start no process', async () => {
     module: 'postgres',
     skipFormat: true,
   });
+  addProjectConfiguration(tree, 'api', { root: 'apps/api' });
+  tree.write('apps/api/pyproject.toml', '[project]\nname = "api"\n');
+  await clientGenerator(tree, { project: 'api', module: 'postgres', skipFormat: true });
+  addProjectConfiguration(tree, 'web', { root: 'apps/web' });
+  tree.write('apps/web/tsconfig.json', '{}');
+  // The install callback is Nx's to run after the tree is flushed; it is not called here.
+  await clientGenerator(tree, { project: 'web', module: 'analytics', skipFormat: true });
   tree.write('sql/postgres/002-more.sql', 'SELECT 1;\n');
   await initBundleSyncGenerator(tree);
   // Named, so a failure says which call was made.
   for (const [name, spy] of spies) expect([name, spy.mock.calls.length]).toEqual([name, 0]);
   expect(tree.read('sql/postgres/_init-bundle.sql', 'utf-8')).toContain('002-more.sql');
+  expect(tree.exists('apps/api/db.py')).toBe(true);
+  expect(tree.exists('apps/web/src/db-analytics.ts')).toBe(true);
 });

@@ -9,7 +9,6 @@ import {
   ID_PATTERN,
   isNull,
   listOf,
-  parsePolytopeFile,
   PolytopeFile,
   positionOf,
   toolsMap,
@@ -22,6 +21,7 @@ import {
   POSTGRES_MODULE,
   readExistingArgs,
 } from './postgres-module';
+import { assertOthersUnchanged, reparseEdited } from './verify-edit';
 import { renderPair, renderSeqItems, YamlValue } from './yaml-render';
 import {
   appendSeqItem,
@@ -248,38 +248,12 @@ function upsertTool(
 
 /** Reads the result back: it must parse, hold the module as meant, and nothing else may differ. */
 function verify(before: PolytopeFile, text: string, id: string, template: string | null): void {
-  let after: PolytopeFile;
-  try {
-    after = parsePolytopeFile(before.path, text);
-  } catch (e) {
-    throw new Error(
-      `internal error: the edited ${before.path} does not parse (${(e as Error).message}); nothing was written.`,
-    );
-  }
-  const found = findPostgresModule(after, id);
-  if (!found)
+  const after = reparseEdited(before, text);
+  if (!findPostgresModule(after, id))
     throw new Error(
       `internal error: module '${id}' is missing after the edit; nothing was written.`,
     );
-  const strip = (f: PolytopeFile) => {
-    const js = (f.root?.toJSON() ?? {}) as Record<string, unknown>;
-    if (f.format === 'tools') {
-      const tools = { ...((js['tools'] ?? {}) as Record<string, unknown>) };
-      delete tools[id];
-      if (template) delete tools[template];
-      return { ...js, tools };
-    }
-    const keep = (key: string, skip: string | null) =>
-      ((js[key] ?? []) as Record<string, unknown>[]).filter((m) => !m || m['id'] !== skip);
-    return { ...js, modules: keep('modules', id), templates: keep('templates', template) };
-  };
-  const canonical = (o: Record<string, unknown>) =>
-    JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
-  if (canonical(strip(before)) !== canonical(strip(after))) {
-    throw new Error(
-      `internal error: the edit of ${before.path} would have changed other entries; nothing was written.`,
-    );
-  }
+  assertOthersUnchanged(before, after, { entries: template ? [id, template] : [id] });
 }
 
 /** Adds (or updates) env entries of an existing module, touching nothing else. */

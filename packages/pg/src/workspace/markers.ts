@@ -4,6 +4,7 @@
  */
 import { joinPathFragments, readJson, Tree, visitNotIgnoredFiles, writeJson } from '@nx/devkit';
 import { posix } from 'node:path';
+import { fail } from '../utils/errors';
 
 export const MARKER_FILE = 'acme-pg.json';
 
@@ -13,6 +14,13 @@ export interface DatabaseMarker {
   module: string;
   /** polytope.yml, relative to the workspace root. */
   polytopeFile: string;
+}
+
+/** Written in an app's root by the client generator: the databases the app uses. */
+export interface ClientMarker {
+  kind: 'client';
+  /** Module ids, in the order they were added; the first is the targets' default. */
+  modules: string[];
 }
 
 export interface DatabaseProjectRef extends DatabaseMarker {
@@ -49,4 +57,43 @@ export function findDatabaseProjects(tree: Tree): DatabaseProjectRef[] {
     }
   });
   return found.sort((a, b) => a.root.localeCompare(b.root));
+}
+
+/** The database a command is for: `module` when given, else the workspace's only one. */
+export function chooseDatabase(tree: Tree, module: string | undefined): DatabaseProjectRef {
+  const dbs = findDatabaseProjects(tree);
+  if (dbs.length === 0)
+    fail('This workspace has no PostgreSQL module yet. Run `nx g @acme/pg:module` first.');
+  const ids = dbs.map((d) => d.module).join(', ');
+  if (module === undefined) {
+    if (dbs.length > 1)
+      fail(`This workspace has several PostgreSQL modules (${ids}); choose one with --module.`);
+    return dbs[0];
+  }
+  const matches = dbs.filter((d) => d.module === module);
+  if (matches.length === 0)
+    fail(`Unknown --module '${module}'; the PostgreSQL modules here are: ${ids}.`);
+  if (matches.length > 1)
+    fail(
+      `Module id '${module}' is recorded in several places (${matches.map((m) => m.root).join(', ')}); remove the stale acme-pg.json.`,
+    );
+  return matches[0];
+}
+
+export function readClientMarker(tree: Tree, root: string): ClientMarker | undefined {
+  const path = joinPathFragments(root, MARKER_FILE);
+  if (!tree.exists(path)) return undefined;
+  let marker: Partial<ClientMarker>;
+  try {
+    marker = readJson(tree, path);
+  } catch {
+    fail(`${path} is not valid JSON; fix or delete it and run again.`);
+  }
+  if (marker.kind !== 'client' || !Array.isArray(marker.modules))
+    fail(`${path} is not an @acme/pg client marker; move it away and run again.`);
+  return { kind: 'client', modules: marker.modules.filter((m) => typeof m === 'string') };
+}
+
+export function writeClientMarker(tree: Tree, root: string, marker: ClientMarker): void {
+  writeJson(tree, joinPathFragments(root, MARKER_FILE), marker);
 }

@@ -1,16 +1,11 @@
 import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { snapshot } from '../../../test-utils/tree-snapshot';
 import { parse } from 'yaml';
 import { polytopeFileErrors } from '../../../test-utils/polytope-validation';
 import { initBundleSyncGenerator } from '../init-bundle-sync/init-bundle-sync';
 import { moduleGenerator } from '../module/module';
 import { initScriptGenerator } from './init-script';
-
-function snapshot(tree: Tree): string {
-  return JSON.stringify(
-    tree.listChanges().map((c) => [c.path, c.type, c.content?.toString('utf-8')]),
-  );
-}
 
 describe('init-script generator', () => {
   let tree: Tree;

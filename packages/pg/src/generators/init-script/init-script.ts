@@ -5,7 +5,7 @@ import { imageMajor } from '../../polytope/image';
 import { DEFAULT_IMAGE, roleEnvName, roleSecretKey } from '../../polytope/postgres-module';
 import { findPostgresModule, setModuleEnv } from '../../polytope/upsert-module';
 import { fail } from '../../utils/errors';
-import { DatabaseProjectRef, findDatabaseProjects } from '../../workspace/markers';
+import { chooseDatabase } from '../../workspace/markers';
 import { readPolytopeFile } from '../module/normalize-options';
 import { InitScriptGeneratorSchema } from './schema';
 
@@ -109,26 +109,6 @@ function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
       secretKey: roleSecretKey(db.module, role),
     },
   };
-}
-
-function chooseDatabase(tree: Tree, module: string | undefined): DatabaseProjectRef {
-  const dbs = findDatabaseProjects(tree);
-  if (dbs.length === 0)
-    fail('This workspace has no PostgreSQL module yet. Run `nx g @acme/pg:module` first.');
-  const ids = dbs.map((d) => d.module).join(', ');
-  if (module === undefined) {
-    if (dbs.length > 1)
-      fail(`This workspace has several PostgreSQL modules (${ids}); choose one with --module.`);
-    return dbs[0];
-  }
-  const matches = dbs.filter((d) => d.module === module);
-  if (matches.length === 0)
-    fail(`Unknown --module '${module}'; the PostgreSQL modules here are: ${ids}.`);
-  if (matches.length > 1)
-    fail(
-      `Module id '${module}' is recorded in several places (${matches.map((m) => m.root).join(', ')}); remove the stale acme-pg.json.`,
-    );
-  return matches[0];
 }
 
 export default initScriptGenerator;

@@ -1,5 +1,5 @@
-import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { snapshot } from '../../../test-utils/tree-snapshot';
 import { moduleGenerator } from './module';
 import { ModuleGeneratorSchema } from './schema';
 
@@ -11,13 +11,6 @@ modules:
     module: polytope/python
     args: { image: python:3.13 }
 `;
-
-/** Every change the tree holds, so a failed run can be shown to have written nothing. */
-function snapshot(tree: Tree): string {
-  return JSON.stringify(
-    tree.listChanges().map((c) => [c.path, c.type, c.content?.toString('utf-8')]),
-  );
-}
 
 const cases: [string, string | null, ModuleGeneratorSchema, RegExp][] = [
   [

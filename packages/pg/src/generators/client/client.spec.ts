@@ -1,0 +1,329 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addProjectConfiguration, readJson, readProjectConfiguration, Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { polytopeFileErrors } from '../../../test-utils/polytope-validation';
+import { snapshot } from '../../../test-utils/tree-snapshot';
+import { moduleGenerator } from '../module/module';
+import { clientGenerator } from './client';
+import { ClientGeneratorSchema } from './schema';
+
+function app(tree: Tree, name: string, files: Record<string, string | Buffer> = {}): string {
+  const root = `apps/${name}`;
+  addProjectConfiguration(tree, name, { root, projectType: 'application' });
+  for (const [f, text] of Object.entries(files)) tree.write(`${root}/${f}`, text);
+  return root;
+}
+
+const run = (tree: Tree, o: ClientGeneratorSchema) =>
+  clientGenerator(tree, { skipFormat: true, ...o });
+
+const WITH_APPS = `templates:
+  - id: stack
+    run: [postgres, api]
+
+modules:
+  - id: api
+    module: polytope/python
+    args:
+      image: python:3.13-slim
+      # keep this comment
+      env:
+        - { name: PORT, value: pt.value api-port }
+`;
+
+describe('client generator', () => {
+  let tree: Tree;
+  beforeEach(async () => {
+    tree = createTreeWithEmptyWorkspace();
+    tree.delete('.oxfmtrc.json');
+    tree.write('polytope.yml', WITH_APPS);
+    await moduleGenerator(tree, { skipFormat: true });
+  });
+
+  describe('language and file', () => {
+    it.each([
+      ['requirements.txt', { 'requirements.txt': 'flask\n' }, 'apps/api/db.py', 'psycopg2'],
+      [
+        'a package in src',
+        { 'pyproject.toml': '[project]\nname = "api"\n', 'src/api/__init__.py': '' },
+        'apps/api/src/api/db.py',
+        'psycopg2',
+      ],
+      [
+        'a package at the root',
+        { 'requirements.txt': '', 'app/__init__.py': '', 'tests/__init__.py': '' },
+        'apps/api/app/db.py',
+        'psycopg2',
+      ],
+      [
+        'asyncpg already a dependency',
+        { 'pyproject.toml': '[project]\ndependencies = ["asyncpg"]\n' },
+        'apps/api/db.py',
+        'asyncpg',
+      ],
+      ['only .py sources', { 'main.py': 'print(1)\n' }, 'apps/api/db.py', 'psycopg2'],
+      [
+        'package.json',
+        { 'package.json': '{"name":"api"}', 'src/index.js': '' },
+        'apps/api/src/db.js',
+        "require('pg')",
+      ],
+      ['a tsconfig', { 'tsconfig.json': '{}' }, 'apps/api/src/db.ts', "from 'pg'"],
+      [
+        '.ts sources next to project.json only',
+        { 'src/main.ts': '' },
+        'apps/api/src/db.ts',
+        "from 'pg'",
+      ],
+      [
+        'an ES module package',
+        { 'package.json': '{"type":"module"}', 'src/main.js': '' },
+        'apps/api/src/db.js',
+        "import pg from 'pg'",
+      ],
+    ])('derives the client from %s', async (_, files, path, library) => {
+      app(tree, 'api', files);
+      await run(tree, { project: 'api' });
+      expect(tree.read(path, 'utf-8')).toContain(library);
+    });
+
+    it('asks when the files say nothing, and without a terminal says how to answer', async () => {
+      app(tree, 'api', { 'README.md': '# api\n' });
+      await expect(run(tree, { project: 'api' })).rejects.toThrow(
+        "Cannot tell which client 'api' needs from its files; give --language python, asyncpg or node.",
+      );
+    });
+
+    it('puts the file in --directory, relative to the project', async () => {
+      app(tree, 'api', { 'requirements.txt': '' });
+      await run(tree, { project: 'api', directory: 'server/lib' });
+      expect(tree.exists('apps/api/server/lib/db.py')).toBe(true);
+    });
+
+    it('uses the environment names of the module, prefixed for a second database', async () => {
+      await moduleGenerator(tree, { id: 'analytics-db', skipFormat: true });
+      app(tree, 'api', { 'tsconfig.json': '{}' });
+      await run(tree, { project: 'api', module: 'analytics-db' });
+      const ts = tree.read('apps/api/src/db-analytics-db.ts', 'utf-8')!;
+      for (const name of [
+        'ANALYTICS_DB_DATABASE_URL',
+        'ANALYTICS_DB_POSTGRES_HOST',
+        'ANALYTICS_DB_POSTGRES_PORT',
+        'ANALYTICS_DB_POSTGRES_DB',
+        'ANALYTICS_DB_POSTGRES_USER',
+        'ANALYTICS_DB_POSTGRES_PASSWORD',
+      ])
+        expect(ts).toContain(`env['${name}']`);
+      expect(ts).not.toContain("env['POSTGRES_HOST']");
+      expect(ts).toContain(
+        "const LOCAL_HOSTS = ['localhost', '127.0.0.1', '::1', 'analytics-db'];",
+      );
+    });
+  });
+
+  describe('dependencies', () => {
+    it('appends to requirements.txt and keeps every other byte (CRLF, no final newline)', async () => {
+      app(tree, 'api', { 'requirements.txt': '# web\r\nflask==3.0\r\n-r base.txt' });
+      await run(tree, { project: 'api' });
+      expect(tree.read('apps/api/requirements.txt', 'utf-8')).toBe(
+        '# web\r\nflask==3.0\r\n-r base.txt\r\npsycopg2-binary>=2.9\r\n',
+      );
+    });
+
+    it('does not add psycopg2-binary when psycopg2 is there', async () => {
+      app(tree, 'api', { 'requirements.txt': 'Psycopg2 == 2.9.9\n' });
+      await run(tree, { project: 'api' });
+      expect(tree.read('apps/api/requirements.txt', 'utf-8')).toBe('Psycopg2 == 2.9.9\n');
+    });
+
+    it.each([
+      [
+        'a one-line PEP 621 list',
+        '[project]\nname = "api"\ndependencies = ["flask>=3"]  # web\n\n[tool.ruff]\nline-length = 100\n',
+        '[project]\nname = "api"\ndependencies = ["flask>=3", "psycopg2-binary>=2.9"]  # web\n\n[tool.ruff]\nline-length = 100\n',
+      ],
+      [
+        'a multi-line PEP 621 list',
+        '[project]\ndependencies = [\n  "flask>=3",\n  "uvicorn"  # server\n]\n',
+        '[project]\ndependencies = [\n  "flask>=3",\n  "uvicorn",  # server\n  "psycopg2-binary>=2.9",\n]\n',
+      ],
+      [
+        'a [project] table without dependencies',
+        '[project]\nname = "api"\n\n[build-system]\nrequires = ["hatchling"]\n',
+        '[project]\nname = "api"\ndependencies = ["psycopg2-binary>=2.9"]\n\n[build-system]\nrequires = ["hatchling"]\n',
+      ],
+      [
+        "Poetry's table",
+        '[tool.poetry]\nname = "api"\n\n[tool.poetry.dependencies]\npython = "^3.11"\n\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
+        '[tool.poetry]\nname = "api"\n\n[tool.poetry.dependencies]\npython = "^3.11"\npsycopg2-binary = "^2.9"\n\n[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
+      ],
+    ])('adds to pyproject.toml: %s', async (_, before, after) => {
+      app(tree, 'api', { 'pyproject.toml': before });
+      await run(tree, { project: 'api', language: 'python' });
+      expect(tree.read('apps/api/pyproject.toml', 'utf-8')).toBe(after);
+      await run(tree, { project: 'api', language: 'python' });
+      expect(tree.read('apps/api/pyproject.toml', 'utf-8')).toBe(after);
+    });
+
+    it('adds asyncpg to a Poetry table once', async () => {
+      app(tree, 'api', { 'pyproject.toml': '[tool.poetry.dependencies]\npython = "^3.11"\n' });
+      await run(tree, { project: 'api', language: 'asyncpg' });
+      await run(tree, { project: 'api', language: 'asyncpg' });
+      expect(tree.read('apps/api/pyproject.toml', 'utf-8')).toBe(
+        '[tool.poetry.dependencies]\npython = "^3.11"\nasyncpg = ">=0.27"\n',
+      );
+    });
+
+    it('adds pg and @types/pg to the workspace package.json for a TypeScript app', async () => {
+      app(tree, 'api', { 'tsconfig.json': '{}' });
+      await run(tree, { project: 'api' });
+      const pkg = readJson(tree, 'package.json');
+      expect(pkg.dependencies.pg).toBe('^8.23.1');
+      expect(pkg.devDependencies['@types/pg']).toBe('^8.23.1');
+    });
+
+    it("uses the app's own package.json, keeps an existing pg version, and adds no types to JavaScript", async () => {
+      app(tree, 'api', { 'package.json': '{"name":"api","dependencies":{"pg":"8.11.0"}}' });
+      await run(tree, { project: 'api' });
+      const pkg = readJson(tree, 'apps/api/package.json');
+      expect(pkg.dependencies).toEqual({ pg: '8.11.0' });
+      expect(pkg.devDependencies).toBeUndefined();
+      expect(readJson(tree, 'package.json').dependencies?.pg).toBeUndefined();
+    });
+
+    it('--skipDependency leaves the dependency files alone', async () => {
+      app(tree, 'api', { 'requirements.txt': 'flask\n' });
+      await run(tree, { project: 'api', skipDependency: true });
+      expect(tree.read('apps/api/requirements.txt', 'utf-8')).toBe('flask\n');
+    });
+  });
+
+  describe('polytope.yml', () => {
+    it("adds the database's env to the app's module, in the file's own style", async () => {
+      app(tree, 'api', { 'requirements.txt': '' });
+      await run(tree, { project: 'api' });
+      const text = tree.read('polytope.yml', 'utf-8')!;
+      expect(text).toContain(`      # keep this comment
+      env:
+        - { name: PORT, value: pt.value api-port }
+        - { name: POSTGRES_HOST, value: pt.value postgres-host }
+        - { name: POSTGRES_PORT, value: pt.value postgres-port }
+        - { name: POSTGRES_DB, value: pt.value postgres-database }
+        - { name: POSTGRES_USER, value: pt.secret postgres-username }
+        - { name: POSTGRES_PASSWORD, value: pt.secret postgres-password }
+`);
+      expect(polytopeFileErrors(text)).toEqual([]);
+    });
+
+    it('adds a second database with prefixed names, and --polytopeModule names the module', async () => {
+      await moduleGenerator(tree, { id: 'analytics', skipFormat: true });
+      app(tree, 'backend', { 'requirements.txt': '' });
+      await run(tree, { project: 'backend', module: 'postgres', polytopeModule: 'api' });
+      await run(tree, { project: 'backend', module: 'analytics', polytopeModule: 'api' });
+      const text = tree.read('polytope.yml', 'utf-8')!;
+      expect(text).toContain('        - { name: POSTGRES_HOST, value: pt.value postgres-host }\n');
+      expect(text).toContain(
+        '        - { name: ANALYTICS_POSTGRES_HOST, value: pt.value analytics-host }\n' +
+          '        - { name: ANALYTICS_POSTGRES_PORT, value: pt.value analytics-port }\n' +
+          '        - { name: ANALYTICS_POSTGRES_DB, value: pt.value analytics-database }\n' +
+          '        - { name: ANALYTICS_POSTGRES_USER, value: pt.secret analytics-username }\n' +
+          '        - { name: ANALYTICS_POSTGRES_PASSWORD, value: pt.secret analytics-password }\n',
+      );
+      expect(tree.exists('apps/backend/db.py')).toBe(true);
+      expect(tree.exists('apps/backend/db_analytics.py')).toBe(true);
+      const cfg = readProjectConfiguration(tree, 'backend');
+      expect(cfg.implicitDependencies).toEqual(['postgres', 'analytics']);
+      expect(cfg.targets?.['db-check']).toEqual({
+        executor: '@acme/pg:db-check',
+        options: { module: 'postgres' },
+        configurations: { postgres: { module: 'postgres' }, analytics: { module: 'analytics' } },
+      });
+      expect(readJson(tree, 'apps/backend/acme-pg.json')).toEqual({
+        kind: 'client',
+        modules: ['postgres', 'analytics'],
+      });
+    });
+
+    it('wires a tool in the tools format, creating its env list', async () => {
+      tree = createTreeWithEmptyWorkspace();
+      tree.write(
+        'polytope.yml',
+        'tools:\n  api:\n    run:\n      - tool: polytope/node\n        args:\n          image: node:20\n',
+      );
+      await moduleGenerator(tree, { skipFormat: true });
+      app(tree, 'api', { 'package.json': '{}' });
+      await run(tree, { project: 'api' });
+      expect(tree.read('polytope.yml', 'utf-8')).toContain(`  api:
+    run:
+      - tool: polytope/node
+        args:
+          image: node:20
+          env:
+            - { name: POSTGRES_HOST, value: pt.value postgres-host }
+`);
+    });
+
+    it('gives no password reference for a trust module', async () => {
+      await moduleGenerator(tree, { auth: 'trust', allowTrust: true, skipFormat: true });
+      app(tree, 'api', { 'requirements.txt': '' });
+      await run(tree, { project: 'api' });
+      const text = tree.read('polytope.yml', 'utf-8')!;
+      expect(text).toContain('POSTGRES_USER, value: pt.secret postgres-username');
+      expect(text).not.toContain(
+        'name: POSTGRES_PASSWORD, value: pt.secret postgres-password }\n        - { name: PORT',
+      );
+      expect(text.match(/POSTGRES_PASSWORD/g)).toBeNull();
+    });
+
+    it('leaves polytope.yml alone when no module runs the app', async () => {
+      app(tree, 'worker', { 'requirements.txt': '' });
+      const before = tree.read('polytope.yml', 'utf-8');
+      await run(tree, { project: 'worker' });
+      expect(tree.read('polytope.yml', 'utf-8')).toBe(before);
+    });
+  });
+
+  describe('running again', () => {
+    it('changes nothing the second time', async () => {
+      app(tree, 'api', { 'requirements.txt': 'flask\n' });
+      await run(tree, { project: 'api' });
+      const once = snapshot(tree);
+      await run(tree, { project: 'api' });
+      expect(snapshot(tree)).toBe(once);
+    });
+
+    it('keeps an edited connection file, and replaces it with --force', async () => {
+      app(tree, 'api', { 'tsconfig.json': '{}' });
+      await run(tree, { project: 'api' });
+      const generated = tree.read('apps/api/src/db.ts', 'utf-8');
+      tree.write('apps/api/src/db.ts', '// mine\n');
+      await run(tree, { project: 'api' });
+      expect(tree.read('apps/api/src/db.ts', 'utf-8')).toBe('// mine\n');
+      await run(tree, { project: 'api', force: true });
+      expect(tree.read('apps/api/src/db.ts', 'utf-8')).toBe(generated);
+    });
+  });
+});
+
+describe('docs/generators/client.md', () => {
+  const doc = readFileSync(join(__dirname, '../../../../../docs/generators/client.md'), 'utf-8');
+  const block = (heading: string) => {
+    const at = doc.indexOf(`### ${heading}`);
+    const start = doc.indexOf('\n', doc.indexOf('```', at)) + 1;
+    return doc.slice(start, doc.indexOf('```\n<!-- prettier-ignore-end -->', start));
+  };
+
+  it.each([
+    ['Python (psycopg2): `db.py`', { 'requirements.txt': '' }, 'db.py'],
+    ['Python (asyncpg): `db.py`', { 'requirements.txt': 'asyncpg\n' }, 'db.py'],
+    ['Node, TypeScript: `src/db.ts`', { 'tsconfig.json': '{}' }, 'src/db.ts'],
+    ['Node, JavaScript (CommonJS): `src/db.js`', { 'package.json': '{}' }, 'src/db.js'],
+  ])('shows the file as generated: %s', async (heading, files, path) => {
+    const tree = createTreeWithEmptyWorkspace();
+    await moduleGenerator(tree, { skipFormat: true });
+    app(tree, 'api', files);
+    await run(tree, { project: 'api' });
+    expect(block(heading)).toBe(tree.read(`apps/api/${path}`, 'utf-8'));
+  });
+});

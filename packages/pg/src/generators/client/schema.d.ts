@@ -1,0 +1,12 @@
+export type ClientLanguage = 'python' | 'asyncpg' | 'node';
+
+export interface ClientGeneratorSchema {
+  project: string;
+  language?: ClientLanguage;
+  module?: string;
+  polytopeModule?: string;
+  directory?: string;
+  force?: boolean;
+  skipDependency?: boolean;
+  skipFormat?: boolean;
+}
