@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { freePort, startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
 import { moduleGenerator } from '../module/module';
 import { clientGenerator } from './client';
 
@@ -22,6 +22,8 @@ type Lang = 'python' | 'asyncpg' | 'node-ts' | 'node-js' | 'node-esm';
 const LANGS: Lang[] = ['python', 'asyncpg', 'node-ts', 'node-js', 'node-esm'];
 
 let server: TestServer;
+/** The port of a server that was started and then stopped. */
+let stoppedPort: number;
 let work: string;
 /** Any CA certificate: the verify modes need one before they even ask the server for SSL. */
 let rootCert: string;
@@ -72,6 +74,9 @@ beforeAll(async () => {
     database: 'appdb',
     listen: '127.0.0.1,127.0.0.2',
   });
+  const stopped = await startPostgres();
+  stoppedPort = stopped.port;
+  await stopped.stop();
   mkdirSync(join(REPO, 'tmp'), { recursive: true });
   // Inside the repository, so the generated Node files find pg, @types/pg and @types/node.
   work = mkdtempSync(join(REPO, 'tmp', 'client-it-'));
@@ -255,7 +260,7 @@ describe.each(LANGS)('generated %s client against a real PostgreSQL', (lang) => 
   });
 
   it('names a server that is down', async () => {
-    const port = await freePort();
+    const port = stoppedPort;
     const r = run(
       lang,
       [],
