@@ -37,6 +37,8 @@ export interface StartOptions {
   authMethod?: 'scram-sha-256' | 'md5' | 'trust';
   /** listen_addresses; 127.0.0.2 and the like are loopback addresses that are not "localhost". */
   listen?: string;
+  /** A fixed port (default: a free one). */
+  port?: number;
 }
 
 export function serverBinDir(): string {
@@ -113,7 +115,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestServer
     join(dataDir, 'pg_hba.conf'),
     `host all all 127.0.0.0/8 ${opts.authMethod ?? 'scram-sha-256'}\n`,
   );
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const proc: ChildProcess = spawn(
     join(binDir, 'postgres'),
     [
@@ -151,6 +153,8 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestServer
     password,
     database: 'postgres',
     connectionTimeoutMillis: 2000,
+    // Whatever PG* variables a test has set, this connection is plain.
+    ssl: false,
   };
   for (let i = 0; ; i++) {
     const c = new Client(admin);

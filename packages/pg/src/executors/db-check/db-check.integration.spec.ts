@@ -1,0 +1,154 @@
+import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import {
+  captureOutput,
+  executorWorkspace,
+  ExecutorWorkspace,
+} from '../../../test-utils/executor-workspace';
+import dbCheck from './db-check';
+
+const PASSWORD = 'ch3ck:p@ss/word';
+let server: TestServer;
+let ws: ExecutorWorkspace;
+const saved = { ...process.env };
+
+function useEnv(env: Record<string, string>) {
+  for (const k of Object.keys(process.env))
+    if (/^(PG|POSTGRES_|DATABASE_URL)/.test(k)) delete process.env[k];
+  Object.assign(process.env, env);
+}
+
+function serverEnv(over: Record<string, string> = {}) {
+  return {
+    POSTGRES_HOST: 'localhost',
+    POSTGRES_PORT: String(server.port),
+    POSTGRES_DB: 'shop',
+    POSTGRES_USER: server.user,
+    POSTGRES_PASSWORD: PASSWORD,
+    ...over,
+  };
+}
+
+async function run(options: Parameters<typeof dbCheck>[0] = {}) {
+  const out = captureOutput();
+  try {
+    const result = await dbCheck(options, ws.context());
+    return { ...result, output: out.text() };
+  } finally {
+    out.restore();
+  }
+}
+
+beforeAll(async () => {
+  server = await startPostgres({
+    password: PASSWORD,
+    database: 'shop',
+    listen: '127.0.0.1,127.0.0.2',
+  });
+  ws = executorWorkspace();
+});
+afterAll(async () => {
+  process.env = saved;
+  await server?.stop();
+  ws?.remove();
+});
+
+describe('db-check on a real server', () => {
+  it('reports version, database, user, latency, size and connections', async () => {
+    useEnv(serverEnv());
+    const r = await run();
+    expect(r.success).toBe(true);
+    expect(r.output).toMatch(
+      new RegExp(
+        `^PostgreSQL 15\\.\\d+ at postgresql://postgres:\\*\\*\\*\\*@localhost:${server.port}/shop: ok`,
+      ),
+    );
+    expect(r.output).toMatch(/database {5}shop \(\d+\.\d MB\)/);
+    expect(r.output).toMatch(/latency {6}\d+\.\d+ ms/);
+    expect(r.output).toMatch(/connections {2}\d+ \(\d+ active\)/);
+    expect(r.output).not.toContain(PASSWORD);
+  });
+
+  it('--stats adds pg_stat_database and the busiest tables; --json is one parseable object', async () => {
+    useEnv(serverEnv());
+    const text = await run({ stats: true });
+    expect(text.output).toContain('busiest tables');
+    const json = await run({ stats: true, json: true });
+    const parsed = JSON.parse(json.output);
+    expect(parsed).toMatchObject({ ok: true, database: 'shop', user: 'postgres' });
+    expect(parsed.serverVersionNum).toBeGreaterThanOrEqual(150000);
+    expect(typeof parsed.stats.database.xact_commit).toBe('number');
+    expect(JSON.stringify(parsed)).not.toContain(PASSWORD);
+  });
+
+  it('target options win over the environment', async () => {
+    useEnv(serverEnv({ POSTGRES_DB: 'nope' }));
+    const r = await run({ database: 'shop', json: true });
+    expect(JSON.parse(r.output).database).toBe('shop');
+  });
+
+  it.each([
+    [
+      'a closed port',
+      async () => serverEnv({ POSTGRES_PORT: '1' }),
+      'refused',
+      'Nothing accepts connections at localhost:1: the server is not running, or listens on another port (port from POSTGRES_PORT).',
+    ],
+    [
+      'a wrong password',
+      async () => serverEnv({ POSTGRES_PASSWORD: 'wrong' }),
+      'wrong-password',
+      "Wrong password for user 'postgres' (password from POSTGRES_PASSWORD).",
+    ],
+    [
+      'a missing database',
+      async () => serverEnv({ POSTGRES_DB: 'missing_db' }),
+      'database-missing',
+      `Database 'missing_db' does not exist on localhost:${0} (name from POSTGRES_DB).`,
+    ],
+    [
+      'an unknown host',
+      async () => serverEnv({ POSTGRES_HOST: 'no-such-host.invalid' }),
+      'unknown-host',
+      "Unknown host 'no-such-host.invalid' (from POSTGRES_HOST).",
+    ],
+    [
+      'SSL required by a server without it',
+      async () => serverEnv({ POSTGRES_HOST: '127.0.0.2', PGSSLMODE: 'require' }),
+      'ssl-unsupported',
+      "does not support SSL, but sslmode is 'require' (from PGSSLMODE)",
+    ],
+  ])('%s: one clear line, success false, and --json says which', async (_, env, kind, line) => {
+    useEnv(await env());
+    const expected = line.replace('localhost:0', `localhost:${server.port}`);
+    const r = await run({ timeout: 3 });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(expected);
+    expect(r.output.trim().split('\n')).toHaveLength(1);
+    expect(r.output).not.toMatch(/\n\s+at /);
+    const j = await run({ json: true, timeout: 3 });
+    expect(j.success).toBe(false);
+    expect(JSON.parse(j.output)).toMatchObject({ ok: false, error: kind });
+  });
+
+  it('--wait retries until a server comes up, and gives up on a wrong password at once', async () => {
+    const later = await startPostgres({ password: PASSWORD });
+    const port = later.port;
+    await later.stop();
+    useEnv(serverEnv({ POSTGRES_PORT: String(port), POSTGRES_DB: 'postgres' }));
+    const starting = new Promise<TestServer>((resolve) =>
+      setTimeout(() => resolve(startPostgres({ password: PASSWORD, port })), 1500),
+    );
+    const waited = await run({ wait: 30 });
+    const late = await starting;
+    try {
+      expect(waited.success).toBe(true);
+      useEnv(serverEnv({ POSTGRES_PORT: String(port), POSTGRES_PASSWORD: 'wrong' }));
+      const t = Date.now();
+      const wrong = await run({ wait: 30 });
+      expect(wrong.success).toBe(false);
+      expect(Date.now() - t).toBeLessThan(5000);
+    } finally {
+      await late.stop();
+    }
+  });
+});

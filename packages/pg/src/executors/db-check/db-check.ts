@@ -1,0 +1,166 @@
+import { ExecutorContext, logger } from '@nx/devkit';
+import { Client } from 'pg';
+import { connect, ConnectionError } from '../../postgres/connect';
+import { ConnectionSettings, maskedUrl } from '../../postgres/settings';
+import { fail, PgPluginError } from '../../utils/errors';
+import { guarded, resolveTarget } from '../executor-target';
+import { DbCheckExecutorSchema } from './schema';
+
+interface Health {
+  ok: true;
+  url: string;
+  serverVersion: string;
+  serverVersionNum: number;
+  database: string;
+  user: string;
+  latencyMs: number;
+  sizeBytes: number;
+  connections: number;
+  activeConnections: number;
+  stats?: { database: Record<string, unknown>; busiestTables: Record<string, unknown>[] };
+}
+
+export default async function dbCheckExecutor(
+  options: DbCheckExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
+  if (!options.json) return guarded(() => check(options, context));
+  // --json: one JSON object on stdout, for success and failure alike.
+  try {
+    const health = await readHealth(options, context);
+    process.stdout.write(`${JSON.stringify(health)}\n`);
+    return { success: true };
+  } catch (e) {
+    const kind = e instanceof ConnectionError ? e.failure.kind : 'error';
+    const known = e instanceof ConnectionError || e instanceof PgPluginError;
+    const message = known ? (e as Error).message : `unexpected error: ${(e as Error).message}`;
+    process.stdout.write(`${JSON.stringify({ ok: false, error: kind, message })}\n`);
+    return { success: false };
+  }
+}
+
+async function check(options: DbCheckExecutorSchema, context: ExecutorContext): Promise<boolean> {
+  const h = await readHealth(options, context);
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const lines = [
+    `PostgreSQL ${h.serverVersion} at ${h.url}: ok`,
+    `  database     ${h.database} (${mb(h.sizeBytes)})`,
+    `  user         ${h.user}`,
+    `  latency      ${h.latencyMs.toFixed(2)} ms`,
+    `  connections  ${h.connections} (${h.activeConnections} active)`,
+  ];
+  if (h.stats) {
+    const d = h.stats.database;
+    const hits = Number(d['blks_hit']);
+    const reads = Number(d['blks_read']);
+    lines.push(
+      `  transactions ${d['xact_commit']} committed, ${d['xact_rollback']} rolled back`,
+      `  cache hits   ${hits + reads ? ((100 * hits) / (hits + reads)).toFixed(1) : '100.0'}%`,
+      `  deadlocks    ${d['deadlocks']}, temp files ${d['temp_files']}`,
+      '  busiest tables (scans, live rows, writes):',
+      ...(h.stats.busiestTables.length
+        ? h.stats.busiestTables.map(
+            (t) =>
+              `    ${t['table']}: ${t['scans']} scans, ${t['live_rows']} rows, ${t['writes']} writes`,
+          )
+        : ['    (no user tables)']),
+    );
+  }
+  logger.info(lines.join('\n'));
+  return true;
+}
+
+async function readHealth(
+  options: DbCheckExecutorSchema,
+  context: ExecutorContext,
+): Promise<Health> {
+  const timeout = options.timeout ?? 5;
+  if (!(timeout > 0))
+    fail(`Invalid --timeout ${options.timeout}: give a number of seconds above 0.`);
+  if (options.wait !== undefined && !(options.wait >= 0))
+    fail(`Invalid --wait ${options.wait}: give a number of seconds, 0 or more.`);
+  const { settings } = resolveTarget(options, context);
+  const client = await connectWaiting(settings, timeout, options.wait ?? 0);
+  try {
+    return await measure(client, settings, !!options.stats);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Connects; with --wait, retries what may pass (refused, starting up, timeout) with backoff. */
+async function connectWaiting(
+  s: ConnectionSettings,
+  timeout: number,
+  wait: number,
+): Promise<Client> {
+  const deadline = Date.now() + wait * 1000;
+  let delay = 250;
+  for (;;) {
+    try {
+      return await connect(s, { timeoutSeconds: timeout });
+    } catch (e) {
+      if (!(e instanceof ConnectionError) || !e.failure.retryable || Date.now() + delay > deadline)
+        throw e;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}
+
+async function measure(client: Client, s: ConnectionSettings, stats: boolean): Promise<Health> {
+  let latencyMs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t = process.hrtime.bigint();
+    await client.query('SELECT 1');
+    latencyMs = Math.min(latencyMs, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  const { rows } = await client.query(`
+    SELECT current_setting('server_version') AS version,
+           current_setting('server_version_num')::int AS version_num,
+           current_database() AS database, current_user AS "user",
+           pg_database_size(current_database()) AS size,
+           (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database())::int AS connections,
+           (SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND state = 'active')::int AS active`);
+  const r = rows[0];
+  const health: Health = {
+    ok: true,
+    url: maskedUrl(s),
+    serverVersion: r.version,
+    serverVersionNum: r.version_num,
+    database: r.database,
+    user: r.user,
+    latencyMs: Math.round(latencyMs * 1000) / 1000,
+    sizeBytes: Number(r.size),
+    connections: r.connections,
+    activeConnections: r.active,
+  };
+  if (stats) {
+    const db = await client.query(
+      `SELECT numbackends, xact_commit, xact_rollback, blks_read, blks_hit, tup_returned,
+              tup_fetched, tup_inserted, tup_updated, tup_deleted, conflicts, temp_files,
+              temp_bytes, deadlocks, stats_reset
+         FROM pg_stat_database WHERE datname = current_database()`,
+    );
+    const tables = await client.query(
+      `SELECT schemaname || '.' || relname AS "table",
+              coalesce(seq_scan, 0) + coalesce(idx_scan, 0) AS scans,
+              n_live_tup AS live_rows,
+              n_tup_ins + n_tup_upd + n_tup_del AS writes
+         FROM pg_stat_user_tables
+        ORDER BY coalesce(seq_scan, 0) + coalesce(idx_scan, 0) + n_tup_ins + n_tup_upd + n_tup_del DESC,
+                 relname
+        LIMIT 5`,
+    );
+    const numeric = (row: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(row).map(([k, v]) => [
+          k,
+          typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v,
+        ]),
+      );
+    health.stats = { database: numeric(db.rows[0] ?? {}), busiestTables: tables.rows.map(numeric) };
+  }
+  return health;
+}

@@ -1,0 +1,107 @@
+/**
+ * What every executor starts from: the module it works on (its option, else the project's
+ * acme-pg.json), the module's service id from polytope.yml, and the resolved connection settings.
+ */
+import { ExecutorContext, logger } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePolytopeFile } from '../polytope/polytope-file';
+import { findPostgresModule } from '../polytope/upsert-module';
+import { ConnectionError } from '../postgres/connect';
+import { ConnectionOptions, ConnectionSettings, resolveConnection } from '../postgres/settings';
+import { fail, PgPluginError } from '../utils/errors';
+import { MARKER_FILE } from '../workspace/markers';
+
+export interface TargetOptions extends ConnectionOptions {
+  module?: string;
+}
+
+export interface ExecutorTarget {
+  moduleId: string;
+  /** The module's image, when polytope.yml names one. */
+  image?: string;
+  settings: ConnectionSettings;
+  root: string;
+}
+
+function readMarker(root: string, projectRoot: string): Record<string, unknown> | undefined {
+  const path = join(root, projectRoot, MARKER_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf-8'));
+  } catch {
+    fail(`${join(projectRoot, MARKER_FILE)} is not valid JSON; fix it or run the generator again.`);
+  }
+}
+
+function moduleOf(options: TargetOptions, context: ExecutorContext): string {
+  if (options.module) return options.module;
+  const project = context.projectName
+    ? context.projectsConfigurations?.projects[context.projectName]
+    : undefined;
+  const marker = project ? readMarker(context.root, project.root) : undefined;
+  if (marker?.['kind'] === 'database' && typeof marker['module'] === 'string')
+    return marker['module'];
+  if (marker?.['kind'] === 'client' && Array.isArray(marker['modules']) && marker['modules'][0])
+    return String(marker['modules'][0]);
+  fail(
+    `Project '${context.projectName}' does not say which PostgreSQL module it uses; give --module <id> (or run nx g @acme/pg:client for it).`,
+  );
+}
+
+/** The polytope.yml that holds the module, from the database project's marker. */
+function polytopeFileOf(moduleId: string, context: ExecutorContext): string | undefined {
+  for (const p of Object.values(context.projectsConfigurations?.projects ?? {})) {
+    const marker = readMarker(context.root, p.root);
+    if (marker?.['kind'] === 'database' && marker['module'] === moduleId)
+      return String(marker['polytopeFile']);
+  }
+  return undefined;
+}
+
+export function resolveTarget(
+  options: TargetOptions,
+  context: ExecutorContext,
+  env: NodeJS.ProcessEnv = process.env,
+): ExecutorTarget {
+  const moduleId = moduleOf(options, context);
+  const polytopeFile = polytopeFileOf(moduleId, context);
+  let serviceId: string | undefined;
+  let image: string | undefined;
+  if (polytopeFile && existsSync(join(context.root, polytopeFile))) {
+    const file = parsePolytopeFile(
+      polytopeFile,
+      readFileSync(join(context.root, polytopeFile), 'utf-8'),
+    );
+    const found = findPostgresModule(file, moduleId);
+    serviceId = found?.existing.serviceId ?? moduleId;
+    image = found?.existing.image;
+  }
+  const settings = resolveConnection({
+    moduleId,
+    serviceId,
+    options: {
+      host: options.host,
+      port: options.port,
+      database: options.database,
+      user: options.user,
+      sslmode: options.sslmode,
+    },
+    env,
+  });
+  return { moduleId, image, settings, root: context.root };
+}
+
+/**
+ * Runs an executor's body: a known failure is printed as its one line, never as a stack trace,
+ * and becomes `{ success: false }`.
+ */
+export async function guarded(body: () => Promise<boolean>): Promise<{ success: boolean }> {
+  try {
+    return { success: await body() };
+  } catch (e) {
+    if (e instanceof PgPluginError || e instanceof ConnectionError) logger.error(e.message);
+    else logger.error(`@acme/pg: unexpected error: ${(e as Error)?.message ?? String(e)}`);
+    return { success: false };
+  }
+}

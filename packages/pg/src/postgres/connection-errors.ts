@@ -1,0 +1,101 @@
+/**
+ * What went wrong when connecting, chosen by error code (a SQLSTATE or a Node errno), and the one
+ * line that tells the user. Only "SSL not supported" has no code in node-postgres: its message is
+ * matched, the single exception.
+ */
+import { ConnectionSettings } from './settings';
+
+export type FailureKind =
+  | 'refused'
+  | 'unknown-host'
+  | 'timeout'
+  | 'wrong-password'
+  | 'rejected'
+  | 'database-missing'
+  | 'starting-up'
+  | 'ssl-unsupported'
+  | 'other';
+
+/** Raised by our own connect timeout, which node-postgres reports without a code. */
+export const TIMEOUT_CODE = 'ACME_PG_TIMEOUT';
+
+export interface ConnectionFailure {
+  kind: FailureKind;
+  message: string;
+  /** Worth trying again when waiting for the server to come up. */
+  retryable: boolean;
+}
+
+function codeOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; errors?: unknown[] };
+  if (typeof e?.code === 'string') return e.code;
+  // Node 20 can raise an AggregateError with an empty message (one error per address).
+  const inner = Array.isArray(e?.errors) ? e.errors.map(codeOf).find(Boolean) : undefined;
+  return inner;
+}
+
+export function classifyConnectionError(
+  err: unknown,
+  s: ConnectionSettings,
+  timeoutSeconds: number,
+): ConnectionFailure {
+  const where = `${s.host}:${s.port}`;
+  const code = codeOf(err);
+  const f = (kind: FailureKind, message: string, retryable = false) => ({
+    kind,
+    message,
+    retryable,
+  });
+  switch (code) {
+    case 'ECONNREFUSED':
+    case 'ENOENT':
+      return f(
+        'refused',
+        `Nothing accepts connections at ${where}: the server is not running, or listens on another port (port from ${s.sources.port}). Start the database (pt run, or nx run <database>:db-up) or fix the port.`,
+        true,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return f(
+        'unknown-host',
+        `Unknown host '${s.host}' (from ${s.sources.host}). From this machine the database is at localhost; its service id is a host name inside the stack only.`,
+        code === 'EAI_AGAIN',
+      );
+    case 'ETIMEDOUT':
+    case TIMEOUT_CODE:
+      return f(
+        'timeout',
+        `No answer from ${where} within ${timeoutSeconds} s: check the host and port, and any firewall; --timeout gives it longer.`,
+        true,
+      );
+    case '28P01':
+      return f(
+        'wrong-password',
+        `Wrong password for user '${s.user}' (password from ${s.sources.password}). The server keeps the password it was first initialised with; see db-values --rotatePassword to change it.`,
+      );
+    case '28000':
+      return f(
+        'rejected',
+        `The server rejects user '${s.user}' from this host (no pg_hba.conf entry, or the role does not exist).`,
+      );
+    case '3D000':
+      return f(
+        'database-missing',
+        `Database '${s.database}' does not exist on ${where} (name from ${s.sources.database}). The server is up: create the database, or fix the name.`,
+      );
+    case '57P03':
+      return f(
+        'starting-up',
+        `The server at ${where} is starting up or shutting down; try again in a moment, or use --wait.`,
+        true,
+      );
+  }
+  const message = (err as Error)?.message ?? String(err);
+  if (/does not support SSL/.test(message)) {
+    return f(
+      'ssl-unsupported',
+      `The server at ${where} does not support SSL, but sslmode is '${s.sslmode}' (from ${s.sources.sslmode}); use --sslmode disable for it.`,
+    );
+  }
+  return f('other', `Cannot connect to ${where}: ${message || code || 'unknown error'}`);
+}

@@ -1,0 +1,200 @@
+/**
+ * Finding PostgreSQL's client tools by version, and running them with the password in their
+ * environment only. pg_dump refuses a server newer than itself, and pg_restore an archive written
+ * by a newer pg_dump, so the tool must be at least as new as both; the same major is preferred.
+ */
+import { spawn, spawnSync, SpawnOptions } from 'node:child_process';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fail } from '../utils/errors';
+import { ConnectionSettings, libpqEnv, maskSecrets } from './settings';
+
+export type ToolName = 'pg_dump' | 'pg_restore' | 'psql';
+
+export interface ToolInstall {
+  path: string;
+  /** 15 for 15.18; 9.6 for 9.6.24. */
+  major: number;
+  version: string;
+}
+
+/** Where installations are usually found, besides PATH and pg_config. */
+export const SEARCH_PATTERNS = [
+  '/usr/lib/postgresql/*/bin',
+  '/usr/pgsql-*/bin',
+  '/opt/homebrew/opt/postgresql@*/bin',
+  '/usr/local/opt/postgresql@*/bin',
+  '/Applications/Postgres.app/Contents/Versions/*/bin',
+];
+
+export interface SearchOptions {
+  /** --pgBinDir: when given, the only place looked at. */
+  pgBinDir?: string;
+  env: NodeJS.ProcessEnv;
+  patterns?: string[];
+}
+
+function expand(pattern: string): string[] {
+  const star = pattern.indexOf('*');
+  if (star < 0) return [pattern];
+  const parent = pattern.slice(0, pattern.lastIndexOf('/', star));
+  const head = pattern.slice(parent.length + 1, star);
+  const rest = pattern.slice(pattern.indexOf('/', star));
+  const tail = pattern.slice(star + 1, pattern.indexOf('/', star));
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.startsWith(head) && e.endsWith(tail))
+    .map((e) => `${parent}/${e}${rest}`);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    return statSync(path).isFile() && (statSync(path).mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+export function parseToolVersion(output: string): { major: number; version: string } | null {
+  const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(output);
+  if (!m) return null;
+  const first = Number(m[1]);
+  const major = first >= 10 ? first : Number(`${first}.${m[2] ?? 0}`);
+  return { major, version: [m[1], m[2], m[3]].filter((x) => x !== undefined).join('.') };
+}
+
+/** Folders to look in, in order, without duplicates. */
+export function searchDirs(o: SearchOptions): string[] {
+  if (o.pgBinDir) return [o.pgBinDir];
+  const dirs = (o.env['PATH'] ?? '').split(delimiter).filter(Boolean);
+  const pgConfig = dirs.map((d) => join(d, 'pg_config')).find(isExecutable);
+  if (pgConfig) {
+    const r = spawnSync(pgConfig, ['--bindir'], { encoding: 'utf-8', timeout: 5000 });
+    if (r.status === 0 && r.stdout.trim()) dirs.push(r.stdout.trim());
+  }
+  for (const p of o.patterns ?? SEARCH_PATTERNS) dirs.push(...expand(p));
+  return [...new Set(dirs)];
+}
+
+/** Every installation of `tool` found, with its version. */
+export function findInstalls(tool: ToolName, o: SearchOptions): ToolInstall[] {
+  const seen = new Set<string>();
+  const found: ToolInstall[] = [];
+  for (const dir of searchDirs(o)) {
+    const path = join(dir, tool);
+    if (!isExecutable(path)) continue;
+    // Debian's /usr/bin wrappers pick a version per connection; the versioned folders are exact.
+    if (realpathSync(path).endsWith('/pg_wrapper')) continue;
+    const r = spawnSync(path, ['--version'], { encoding: 'utf-8', timeout: 5000 });
+    const v = r.status === 0 ? parseToolVersion(r.stdout) : null;
+    if (!v) continue;
+    const key = `${v.version}:${statSync(path).ino}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    found.push({ path, ...v });
+  }
+  return found;
+}
+
+/** The installation to use: the same major as `minMajor` if there is one, else the closest newer. */
+export function chooseTool(
+  tool: ToolName,
+  installs: ToolInstall[],
+  need: { minMajor: number; why: string },
+  o: Pick<SearchOptions, 'pgBinDir'>,
+): ToolInstall {
+  const fit = installs
+    .filter((i) => i.major >= need.minMajor)
+    .sort((a, b) => a.major - b.major || 0);
+  const same = fit.find((i) => i.major === need.minMajor);
+  if (same ?? fit[0]) return (same ?? fit[0])!;
+  const where = o.pgBinDir ? `in --pgBinDir ${o.pgBinDir}` : 'on this machine';
+  const seen = installs.length
+    ? `the ${tool} found ${where}: ${installs.map((i) => `${i.version} (${i.path})`).join(', ')}`
+    : `no ${tool} was found ${where}`;
+  const m = need.minMajor;
+  fail(
+    `${tool} ${m} or newer is needed (${need.why}), but ${seen}. Install PostgreSQL ${m}'s client tools (Debian/Ubuntu: apt install postgresql-client-${m}; macOS: brew install postgresql@${m}) or point --pgBinDir at their bin folder. Nothing was written.`,
+  );
+}
+
+export function findTool(
+  tool: ToolName,
+  need: { minMajor: number; why: string },
+  o: SearchOptions,
+): ToolInstall {
+  if (o.pgBinDir && !existsSync(o.pgBinDir))
+    fail(
+      `--pgBinDir ${o.pgBinDir} does not exist; give the bin folder of a PostgreSQL installation.`,
+    );
+  return chooseTool(tool, findInstalls(tool, o), need, o);
+}
+
+export interface ToolRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The tool's stderr, with any secret masked. */
+  stderr: string;
+  stdout: string;
+}
+
+export interface RunOptions {
+  args: string[];
+  settings: ConnectionSettings;
+  /** Connect to this database instead of the settings' one. */
+  database?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Data for the tool's stdin (a stream is piped; a string is written). */
+  input?: NodeJS.ReadableStream;
+  stdio?: SpawnOptions['stdio'];
+  /** Keep stdout (psql's output); otherwise it is discarded. */
+  captureStdout?: boolean;
+  /** Called with the child once it runs, so a caller can stop it on Ctrl-C. */
+  onSpawn?: (kill: () => void) => void;
+  /** Files the tool creates are for the owner only (backups). */
+  privateFiles?: boolean;
+}
+
+export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
+  const env = libpqEnv(o.settings, o.env ?? process.env, o.database);
+  const old = o.privateFiles ? process.umask(0o077) : undefined;
+  let child;
+  try {
+    child = spawn(install.path, o.args, {
+      env,
+      stdio: o.stdio ?? [o.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+  } finally {
+    if (old !== undefined) process.umask(old);
+  }
+  const proc = child;
+  o.onSpawn?.(() => proc.kill('SIGTERM'));
+  let stderr = '';
+  let stdout = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    if (stderr.length < 1_000_000) stderr += d.toString();
+  });
+  proc.stdout?.on('data', (d: Buffer) => {
+    if (o.captureStdout && stdout.length < 10_000_000) stdout += d.toString();
+  });
+  if (o.input && proc.stdin) {
+    o.input.pipe(proc.stdin);
+    proc.stdin.on('error', () => undefined);
+  }
+  return new Promise((resolve, reject) => {
+    proc.once('error', reject);
+    proc.once('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        stderr: maskSecrets(stderr, o.settings),
+        stdout: maskSecrets(stdout, o.settings),
+      }),
+    );
+  });
+}

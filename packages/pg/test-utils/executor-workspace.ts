@@ -1,0 +1,89 @@
+/**
+ * A small workspace on disk for executor tests: polytope.yml with the module, the database's
+ * project and an app that uses it, each with its acme-pg.json, and the ExecutorContext Nx would pass.
+ */
+import { ExecutorContext } from '@nx/devkit';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const POLYTOPE_YML = `modules:
+  - id: postgres
+    module: polytope/postgres
+    args:
+      image: postgres:15
+      data-volume: { id: postgres-data, type: volume, scope: project }
+      env:
+        - { name: POSTGRES_DB, value: pt.value postgres-database }
+        - { name: POSTGRES_USER, value: pt.secret postgres-username }
+        - { name: POSTGRES_PASSWORD, value: pt.secret postgres-password }
+      service-id: postgres
+`;
+
+export interface ExecutorWorkspace {
+  root: string;
+  context(project?: string): ExecutorContext;
+  remove(): void;
+}
+
+export function executorWorkspace(): ExecutorWorkspace {
+  const root = mkdtempSync(join(tmpdir(), 'acme-pg-ws-'));
+  const write = (path: string, text: string) => {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  write('polytope.yml', POLYTOPE_YML);
+  write('.gitignore', 'node_modules\n');
+  write(
+    'sql/postgres/acme-pg.json',
+    JSON.stringify({ kind: 'database', module: 'postgres', polytopeFile: 'polytope.yml' }),
+  );
+  write('apps/api/acme-pg.json', JSON.stringify({ kind: 'client', modules: ['postgres'] }));
+  const projects = {
+    postgres: { name: 'postgres', root: 'sql/postgres' },
+    api: { name: 'api', root: 'apps/api' },
+  };
+  return {
+    root,
+    context: (project = 'api') =>
+      ({
+        root,
+        cwd: root,
+        isVerbose: false,
+        projectName: project,
+        targetName: 'db',
+        projectsConfigurations: { version: 2, projects },
+        nxJsonConfiguration: {},
+        projectGraph: { nodes: {}, dependencies: {} },
+      }) as unknown as ExecutorContext,
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** Everything an executor prints (Nx's logger and stdout), for assertions. */
+export function captureOutput(): { text(): string; restore(): void } {
+  const chunks: string[] = [];
+  const spies = [
+    jest
+      .spyOn(console, 'info')
+      .mockImplementation((...a: unknown[]) => void chunks.push(a.join(' '))),
+    jest
+      .spyOn(console, 'log')
+      .mockImplementation((...a: unknown[]) => void chunks.push(a.join(' '))),
+    jest
+      .spyOn(console, 'warn')
+      .mockImplementation((...a: unknown[]) => void chunks.push(a.join(' '))),
+    jest
+      .spyOn(console, 'error')
+      .mockImplementation((...a: unknown[]) => void chunks.push(a.join(' '))),
+    jest.spyOn(process.stdout, 'write').mockImplementation((d: string | Uint8Array) => {
+      chunks.push(String(d));
+      return true;
+    }),
+    jest.spyOn(process.stderr, 'write').mockImplementation((d: string | Uint8Array) => {
+      chunks.push(String(d));
+      return true;
+    }),
+  ];
+  return { text: () => chunks.join('\n'), restore: () => spies.forEach((s) => s.mockRestore()) };
+}
