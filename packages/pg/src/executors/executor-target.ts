@@ -105,3 +105,12 @@ export async function guarded(body: () => Promise<boolean>): Promise<{ success: 
     return { success: false };
   }
 }
+
+/**
+ * A progress note for the user. With --json, stdout holds only the JSON result, so notes go to
+ * stderr.
+ */
+export function note(json: boolean | undefined, message: string): void {
+  if (json) process.stderr.write(`${message}\n`);
+  else logger.info(message);
+}

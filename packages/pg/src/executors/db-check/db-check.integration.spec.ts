@@ -32,7 +32,7 @@ async function run(options: Parameters<typeof dbCheck>[0] = {}) {
   const out = captureOutput();
   try {
     const result = await dbCheck(options, ws.context());
-    return { ...result, output: out.text() };
+    return { ...result, output: out.text(), stdout: out.stdout() };
   } finally {
     out.restore();
   }
@@ -73,7 +73,7 @@ describe('db-check on a real server', () => {
     const text = await run({ stats: true });
     expect(text.output).toContain('busiest tables');
     const json = await run({ stats: true, json: true });
-    const parsed = JSON.parse(json.output);
+    const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ ok: true, database: 'shop', user: 'postgres' });
     expect(parsed.serverVersionNum).toBeGreaterThanOrEqual(150000);
     expect(typeof parsed.stats.database.xact_commit).toBe('number');
@@ -83,7 +83,7 @@ describe('db-check on a real server', () => {
   it('target options win over the environment', async () => {
     useEnv(serverEnv({ POSTGRES_DB: 'nope' }));
     const r = await run({ database: 'shop', json: true });
-    expect(JSON.parse(r.output).database).toBe('shop');
+    expect(JSON.parse(r.stdout).database).toBe('shop');
   });
 
   it.each([
@@ -127,7 +127,7 @@ describe('db-check on a real server', () => {
     expect(r.output).not.toMatch(/\n\s+at /);
     const j = await run({ json: true, timeout: 3 });
     expect(j.success).toBe(false);
-    expect(JSON.parse(j.output)).toMatchObject({ ok: false, error: kind });
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: kind });
   });
 
   it('--wait retries until a server comes up, and gives up on a wrong password at once', async () => {

@@ -1,0 +1,311 @@
+/**
+ * db-backup and db-restore on a real PostgreSQL with the real pg_dump, pg_restore and psql: round
+ * trips in every format, the version rule, and the faults that must never lose data.
+ */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import {
+  captureOutput,
+  executorWorkspace,
+  ExecutorWorkspace,
+} from '../../test-utils/executor-workspace';
+import { startPostgres, TestServer } from '../../test-utils/real-postgres';
+import { fingerprint, RICH_SQL, sql } from '../../test-utils/rich-database';
+import dbBackup from './db-backup/db-backup';
+import dbRestore from './db-restore/db-restore';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const childProcess = require('node:child_process');
+
+const PASSWORD = 'b@ck:up/s3cret';
+let server: TestServer;
+let ws: ExecutorWorkspace;
+const saved = { ...process.env };
+/** Every argument list of every child process started during these tests. */
+const argLists: string[][] = [];
+/** Everything the executors printed. */
+let printed = '';
+
+function useServer(s: TestServer) {
+  for (const k of Object.keys(process.env))
+    if (/^(PG|POSTGRES_|DATABASE_URL)/.test(k)) delete process.env[k];
+  Object.assign(process.env, {
+    POSTGRES_HOST: 'localhost',
+    POSTGRES_PORT: String(s.port),
+    POSTGRES_USER: s.user,
+    POSTGRES_PASSWORD: s.password,
+  });
+}
+
+type Executor<O> = (
+  o: O,
+  c: ReturnType<ExecutorWorkspace['context']>,
+) => Promise<{ success: boolean }>;
+
+async function run<O>(executor: Executor<O>, options: O) {
+  const out = captureOutput();
+  try {
+    const r = await executor(options, ws.context());
+    return { ...r, output: out.text(), stdout: out.stdout() };
+  } finally {
+    printed += `${out.text()}\n`;
+    out.restore();
+  }
+}
+
+const backup = (o: Parameters<typeof dbBackup>[0]) => run(dbBackup, o);
+const restore = (o: Parameters<typeof dbRestore>[0]) => run(dbRestore, o);
+
+function files(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+const customBackup = () =>
+  `backups/custom/${files(join(ws.root, 'backups/custom')).find((f) => f.endsWith('.dump'))}`;
+
+beforeAll(async () => {
+  server = await startPostgres({ password: PASSWORD, database: 'source' });
+  ws = executorWorkspace();
+  await sql(server.url, 'source', RICH_SQL);
+  for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const) {
+    const original = childProcess[name];
+    jest.spyOn(childProcess, name).mockImplementation((...args: unknown[]) => {
+      argLists.push([String(args[0]), ...((Array.isArray(args[1]) ? args[1] : []) as string[])]);
+      return original(...args);
+    });
+  }
+  useServer(server);
+});
+
+afterAll(async () => {
+  jest.restoreAllMocks();
+  process.env = saved;
+  await server?.stop();
+  ws?.remove();
+});
+
+describe('round trip on a real server, every format', () => {
+  it.each<[string, Parameters<typeof dbBackup>[0]]>([
+    ['plain', {}],
+    ['plain, gzipped', { compress: true }],
+    ['custom', { format: 'custom' }],
+    ['directory, 2 jobs', { format: 'directory', jobs: 2 }],
+  ])(
+    '%s: restored into a fresh database, content and owners are identical',
+    async (label, opts) => {
+      const outputDir = `backups/${label.replace(/[^a-z]/g, '')}`;
+      const b = await backup({ database: 'source', outputDir, json: true, ...opts });
+      expect(b.success).toBe(true);
+      const { file, bytes } = JSON.parse(b.stdout);
+      expect(file).toMatch(
+        new RegExp(`^${outputDir}/source-\\d{8}T\\d{6}Z\\.(sql|sql\\.gz|dump|dir)$`),
+      );
+      expect(bytes).toBeGreaterThan(1000);
+      expect(files(join(ws.root, outputDir))).toEqual([file.split('/').pop()]);
+      const copy = `copy_${label.replace(/[^a-z]/g, '')}`;
+      const r = await restore({
+        database: copy,
+        file,
+        createDatabase: true,
+        jobs: opts.format ? 2 : undefined,
+        json: true,
+      });
+      expect(r.success).toBe(true);
+      expect(JSON.parse(r.stdout)).toMatchObject({ database: copy, tables: 3, rows: 101002 });
+      expect(await fingerprint(server.url, copy)).toEqual(await fingerprint(server.url, 'source'));
+    },
+  );
+
+  it('keeps backups out of git and files private', () => {
+    const gitignore = require('node:fs').readFileSync(join(ws.root, '.gitignore'), 'utf-8');
+    expect(gitignore).toContain('/backups/plain/\n');
+    const dir = join(ws.root, 'backups/custom');
+    const [name] = files(dir);
+    expect(require('node:fs').statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('faults', () => {
+  it('refuses to restore into a database that has tables, and changes nothing', async () => {
+    await sql(server.url, 'postgres', 'CREATE DATABASE occupied');
+    await sql(
+      server.url,
+      'occupied',
+      'CREATE TABLE keep_me (id int); INSERT INTO keep_me VALUES (7);',
+    );
+    const before = await fingerprint(server.url, 'occupied');
+    const r = await restore({
+      database: 'occupied',
+      file: customBackup(),
+    });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain("Database 'occupied' is not empty (1 tables, views or sequences)");
+    expect(await fingerprint(server.url, 'occupied')).toEqual(before);
+  });
+
+  it('a dump with a broken statement fails and leaves the target as it was', async () => {
+    writeFileSync(
+      join(ws.root, 'broken.sql'),
+      'CREATE TABLE fine (id int);\nINSERT INTO fine VALUES (1);\nCREATE TABLE broken (;\n',
+    );
+    // Into an empty database: still empty.
+    await sql(server.url, 'postgres', 'CREATE DATABASE empty_target');
+    const r1 = await restore({ database: 'empty_target', file: 'broken.sql' });
+    expect(r1.success).toBe(false);
+    expect(r1.output).toMatch(
+      /Restore of broken\.sql failed with psql 15\.\d+: .*syntax error.* 'empty_target' is as it was\./,
+    );
+    expect((await fingerprint(server.url, 'empty_target')).relations).toEqual([]);
+    // Into a missing one with --createDatabase: not created.
+    const r2 = await restore({ database: 'never_made', file: 'broken.sql', createDatabase: true });
+    expect(r2.success).toBe(false);
+    const c = new Client({ connectionString: server.url, ssl: false });
+    await c.connect();
+    expect((await c.query("SELECT 1 FROM pg_database WHERE datname = 'never_made'")).rowCount).toBe(
+      0,
+    );
+    await c.end();
+    // With --clean into a full one: unchanged, and no stray databases.
+    const before = await fingerprint(server.url, 'occupied');
+    const r3 = await restore({ database: 'occupied', file: 'broken.sql', clean: true });
+    expect(r3.success).toBe(false);
+    expect(await fingerprint(server.url, 'occupied')).toEqual(before);
+    const c2 = new Client({ connectionString: server.url, ssl: false });
+    await c2.connect();
+    const stray = await c2.query(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'occupied\\_%'",
+    );
+    await c2.end();
+    expect(stray.rows).toEqual([]);
+  });
+
+  it('--clean replaces a full database, and its safety backup brings the old content back', async () => {
+    const before = await fingerprint(server.url, 'occupied');
+    const file = customBackup();
+    const r = await restore({
+      database: 'occupied',
+      file,
+      clean: true,
+      outputDir: 'backups/custom',
+    });
+    expect(r.success).toBe(true);
+    expect(await fingerprint(server.url, 'occupied')).toEqual(
+      await fingerprint(server.url, 'source'),
+    );
+    const safety = files(join(ws.root, 'backups/custom/safety'));
+    expect(safety).toHaveLength(1);
+    expect(r.output).toContain(`backups/custom/safety/${safety[0]}`);
+    // A safety backup is never "the newest backup".
+    const again = await restore({ database: 'occupied', clean: true, outputDir: 'backups/custom' });
+    expect(again.output).not.toContain(`Restore of backups/custom/safety`);
+    const back = await restore({
+      database: 'occupied',
+      file: `backups/custom/safety/${safety[0]}`,
+      clean: true,
+      outputDir: 'backups/elsewhere',
+    });
+    expect(back.success).toBe(true);
+    expect(await fingerprint(server.url, 'occupied')).toEqual(before);
+  });
+
+  it('an open connection blocks --clean; --force ends it', async () => {
+    const holder = new Client({
+      connectionString: server.url.replace(/\/source$/, '/occupied'),
+      ssl: false,
+      application_name: 'holder-app',
+    });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    const before = await fingerprint(server.url, 'occupied');
+    const file = customBackup();
+    const blocked = await restore({
+      database: 'occupied',
+      file,
+      clean: true,
+      outputDir: 'backups/blocked',
+    });
+    expect(blocked.success).toBe(false);
+    expect(blocked.output).toContain(
+      "1 open connection(s) to 'occupied' (holder-app) stop it being replaced. Close them, or add --force",
+    );
+    expect(await fingerprint(server.url, 'occupied')).toEqual(before);
+    expect(files(join(ws.root, 'backups/blocked'))).toEqual([]);
+    const forced = await restore({
+      database: 'occupied',
+      file,
+      clean: true,
+      force: true,
+      outputDir: 'backups/blocked',
+    });
+    expect(forced.success).toBe(true);
+    expect(await fingerprint(server.url, 'occupied')).toEqual(
+      await fingerprint(server.url, 'source'),
+    );
+    await holder.end().catch(() => undefined);
+  });
+
+  it('a restore whose roles do not exist fails naming them and --noOwner', async () => {
+    const other = await startPostgres({ password: PASSWORD });
+    try {
+      useServer(other);
+      const file = customBackup();
+      const r = await restore({ database: 'fresh', file, createDatabase: true });
+      expect(r.success).toBe(false);
+      expect(r.output).toContain(
+        'The backup needs roles that do not exist on this server: app_owner. Create them first, or restore with --noOwner',
+      );
+      const ok = await restore({
+        database: 'fresh',
+        file,
+        createDatabase: true,
+        noOwner: true,
+        json: true,
+      });
+      expect(ok.success).toBe(true);
+      expect(JSON.parse(ok.stdout)).toMatchObject({ tables: 3, rows: 101002 });
+    } finally {
+      useServer(server);
+      await other.stop();
+    }
+  });
+
+  it('the server stopped in the middle of a backup: success false, no finished-looking file', async () => {
+    const doomed = await startPostgres({ password: PASSWORD, database: 'doomed' });
+    try {
+      await sql(
+        doomed.url,
+        'doomed',
+        'CREATE TABLE wide AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+      );
+      useServer(doomed);
+      const dir = join(ws.root, 'backups/doomed');
+      const pending = backup({ database: 'doomed', outputDir: 'backups/doomed' });
+      for (let i = 0; i < 400; i++) {
+        const partial = files(dir).find((f) => f.endsWith('.partial'));
+        if (partial && require('node:fs').statSync(join(dir, partial)).size > 1_000_000) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await doomed.stop();
+      const r = await pending;
+      expect(r.success).toBe(false);
+      expect(r.output).toMatch(/pg_dump failed .*No backup was written\./);
+      expect(files(dir)).toEqual([]);
+    } finally {
+      useServer(server);
+      await doomed.stop();
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('no child process got the password as an argument, and no output showed it', () => {
+    expect(argLists.length).toBeGreaterThan(10);
+    const withSecret = argLists.filter((a) =>
+      a.some((x) => x.includes(PASSWORD) || x.includes(encodeURIComponent(PASSWORD))),
+    );
+    expect(withSecret).toEqual([]);
+    expect(printed).not.toContain(PASSWORD);
+    expect(printed).not.toContain(encodeURIComponent(PASSWORD));
+  });
+});

@@ -1,0 +1,96 @@
+import { ExecutorContext, logger } from '@nx/devkit';
+import { join, relative } from 'node:path';
+import {
+  BackupFormat,
+  FORMATS,
+  newBackupName,
+  outputDirOf,
+  pruneBackups,
+} from '../../postgres/backup-files';
+import { serverMajor, withClient } from '../../postgres/connect';
+import { dumpDatabase } from '../../postgres/dump';
+import { ignoreInGit } from '../../postgres/gitignore';
+import { findTool } from '../../postgres/tools';
+import { fail } from '../../utils/errors';
+import { guarded, note, resolveTarget } from '../executor-target';
+import { DbBackupExecutorSchema } from './schema';
+
+export default async function dbBackupExecutor(
+  options: DbBackupExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
+  return guarded(() => backup(options, context));
+}
+
+function checkOptions(o: DbBackupExecutorSchema): BackupFormat {
+  const format = o.format ?? 'plain';
+  if (!FORMATS.includes(format))
+    fail(`Invalid --format '${format}': use plain, custom or directory.`);
+  if (o.compress && format !== 'plain')
+    fail(`--compress is for --format plain; ${format} backups are compressed already.`);
+  if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1))
+    fail(`Invalid --jobs ${o.jobs}: give a whole number, 1 or more.`);
+  if (o.jobs !== undefined && o.jobs > 1 && format !== 'directory')
+    fail('--jobs needs --format directory: only that format can be dumped in parallel.');
+  if (o.schemaOnly && o.dataOnly) fail('--schemaOnly and --dataOnly exclude each other; give one.');
+  if (o.keep !== undefined && (!Number.isInteger(o.keep) || o.keep < 1))
+    fail(`Invalid --keep ${o.keep}: give how many backups to keep, 1 or more.`);
+  return format;
+}
+
+async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Promise<boolean> {
+  const format = checkOptions(o);
+  const target = resolveTarget(o, context);
+  const s = target.settings;
+  const server = await withClient(s, { timeoutSeconds: o.timeout ?? 5 }, serverMajor);
+  const pgDump = findTool(
+    'pg_dump',
+    { minMajor: server.major, why: `the server runs PostgreSQL ${server.version}` },
+    { pgBinDir: o.pgBinDir, env: process.env },
+  );
+  const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
+  const name = newBackupName(dir, s.database, format, !!o.compress);
+  const tty = process.stderr.isTTY && !o.json;
+  const result = await dumpDatabase({
+    install: pgDump,
+    settings: s,
+    format,
+    compress: !!o.compress,
+    jobs: o.jobs,
+    schemaOnly: o.schemaOnly,
+    dataOnly: o.dataOnly,
+    noOwner: o.noOwner,
+    dir,
+    name,
+    onProgress: tty
+      ? (bytes, secs) =>
+          process.stderr.write(`\r  writing ${name}: ${megabytes(bytes)}, ${secs.toFixed(0)} s `)
+      : undefined,
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (ignoreInGit(context.root, dir))
+    note(o.json, `Added /${shown}/ to .gitignore: backups hold real data.`);
+  const pruned = o.keep ? pruneBackups(dir, s.database, o.keep) : [];
+  const file = join(shown, name);
+  if (o.json) {
+    process.stdout.write(
+      `${JSON.stringify({ file, bytes: result.bytes, seconds: round(result.seconds), pruned: pruned.map((p) => relative(context.root, p)) })}\n`,
+    );
+  } else {
+    const rate = result.seconds > 0 ? result.bytes / result.seconds : result.bytes;
+    logger.info(
+      `Backup of '${s.database}' written: ${file} (${megabytes(result.bytes)}, ${result.seconds.toFixed(1)} s, ${megabytes(rate)}/s; pg_dump ${pgDump.version}, server ${server.version}).`,
+    );
+    for (const p of pruned)
+      logger.info(`Deleted older backup ${relative(context.root, p)} (--keep ${o.keep}).`);
+  }
+  return true;
+}
+
+function megabytes(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

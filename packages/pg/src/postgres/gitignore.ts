@@ -1,0 +1,32 @@
+/**
+ * Keeps backup folders out of git: dumps of real data must never be committed.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+
+/** Adds `/<dir>/` to the workspace's .gitignore unless a line already covers it. Returns true when added. */
+export function ignoreInGit(root: string, dir: string): boolean {
+  const rel = relative(root, dir).split('\\').join('/');
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return false;
+  const path = join(root, '.gitignore');
+  const text = existsSync(path) ? readFileSync(path, 'utf-8') : '';
+  const parts = rel.split('/');
+  const covering = new Set(parts.map((_, i) => parts.slice(0, i + 1).join('/')));
+  const covered = text
+    .split(/\r?\n/)
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^\//, '')
+        .replace(/\/(\*\*?)?$/, ''),
+    )
+    .some((l) => covering.has(l));
+  if (covered) return false;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const sep = text === '' || text.endsWith('\n') ? '' : eol;
+  writeFileSync(
+    path,
+    `${text}${sep}# database backups (@acme/pg): never commit them${eol}/${rel}/${eol}`,
+  );
+  return true;
+}
