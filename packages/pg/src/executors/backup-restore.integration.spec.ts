@@ -2,7 +2,7 @@
  * db-backup and db-restore on a real PostgreSQL with the real pg_dump, pg_restore and psql: round
  * trips in every format, the version rule, and the faults that must never lose data.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../../test-utils/executor-workspace';
 import { startPostgres, TestServer } from '../../test-utils/real-postgres';
 import { fingerprint, RICH_SQL, sql } from '../../test-utils/rich-database';
+import { inspectBackup } from '../postgres/backup-inspect';
 import dbBackup from './db-backup/db-backup';
 import dbRestore from './db-restore/db-restore';
 
@@ -118,11 +119,28 @@ describe('round trip on a real server, every format', () => {
   );
 
   it('keeps backups out of git and files private', () => {
-    const gitignore = require('node:fs').readFileSync(join(ws.root, '.gitignore'), 'utf-8');
+    const gitignore = readFileSync(join(ws.root, '.gitignore'), 'utf-8');
     expect(gitignore).toContain('/backups/plain/\n');
     const dir = join(ws.root, 'backups/custom');
     const [name] = files(dir);
-    expect(require('node:fs').statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('reading backups', () => {
+  it.each([
+    ['plain', 'sql', 'plain', false],
+    ['plaingzipped', 'sql.gz', 'plain', true],
+    ['custom', 'dump', 'archive', false],
+    ['directoryjobs', 'dir', 'archive', false],
+  ])('%s: the kind and the pg_dump that wrote it', (dir, ext, kind, gzip) => {
+    const name = files(join(ws.root, 'backups', dir)).find((f) => f.endsWith(`.${ext}`))!;
+    const info = inspectBackup(join(ws.root, 'backups', dir, name));
+    expect(info).toEqual({
+      kind,
+      gzip,
+      writer: { major: 15, version: expect.stringMatching(/^15\.\d+/) },
+    });
   });
 });
 
@@ -283,7 +301,7 @@ describe('faults', () => {
       const pending = backup({ database: 'doomed', outputDir: 'backups/doomed' });
       for (let i = 0; i < 400; i++) {
         const partial = files(dir).find((f) => f.endsWith('.partial'));
-        if (partial && require('node:fs').statSync(join(dir, partial)).size > 1_000_000) break;
+        if (partial && statSync(join(dir, partial)).size > 1_000_000) break;
         await new Promise((r) => setTimeout(r, 10));
       }
       await doomed.stop();
