@@ -85,6 +85,47 @@ describe('nx g @acme/pg:client through the real nx CLI', () => {
     expect(check.stdout).toMatch(/^ok 15\.\d+/);
   });
 
+  it('the executors run through nx: db-check, db-backup, db-restore, db-psql', () => {
+    const env = {
+      POSTGRES_HOST: 'localhost',
+      POSTGRES_PORT: String(server.port),
+      POSTGRES_DB: 'shop',
+      POSTGRES_USER: server.user,
+      POSTGRES_PASSWORD: server.password,
+    };
+    const check = nx(ws, ['run', 'api:db-check', '--json'], env);
+    expect(check.status).toBe(0);
+    expect(check.stdout).toContain('"ok":true');
+    const psql = nx(
+      ws,
+      [
+        'run',
+        'api:db-psql',
+        '--',
+        '-q',
+        '-c',
+        'CREATE TABLE e2e (id int); INSERT INTO e2e VALUES (1), (2)',
+      ],
+      env,
+    );
+    expect(psql.status).toBe(0);
+    const backup = nx(ws, ['run', 'api:db-backup', '--format', 'custom'], env);
+    expect(backup.status).toBe(0);
+    expect(backup.output).toMatch(
+      /Backup of 'shop' written: backups\/postgres\/shop-\d{8}T\d{6}Z\.dump/,
+    );
+    expect(readFileSync(join(ws, '.gitignore'), 'utf-8')).toContain('/backups/postgres/');
+    const refused = nx(ws, ['run', 'api:db-restore'], env);
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toContain("Database 'shop' is not empty");
+    const restored = nx(ws, ['run', 'api:db-restore', '--clean'], env);
+    expect(restored.status).toBe(0);
+    expect(restored.output).toContain("Restored 'shop': 1 tables, 2 rows");
+    expect(`${check.output}${psql.output}${backup.output}${restored.output}`).not.toContain(
+      server.password,
+    );
+  });
+
   it('running it again changes no file', () => {
     const before = fileHashes(ws);
     expect(nx(ws, ['g', '@acme/pg:client', 'api', '--no-interactive']).status).toBe(0);

@@ -87,10 +87,10 @@ export interface Run {
   output: string;
 }
 
-export function nx(cwd: string, args: string[]): Run {
+export function nx(cwd: string, args: string[], extraEnv: Record<string, string> = {}): Run {
   const r = spawnSync(join(cwd, 'node_modules', '.bin', 'nx'), args, {
     cwd,
-    env,
+    env: { ...env, ...extraEnv },
     encoding: 'utf-8',
   });
   // Nx colours its output whatever the environment says; tests read plain text.

@@ -27,13 +27,14 @@ export interface LoadResult {
   error?: string;
   /** Roles the tool said do not exist. */
   missingRole?: string;
+  /** Rows loaded, when the tool reports them (psql prints `COPY n` per table). */
+  rows?: number;
 }
 
 export function loadArgs(r: LoadRequest): string[] {
   if (r.info.kind === 'plain') {
     return [
       '-X',
-      '-q',
       '-v',
       'ON_ERROR_STOP=1',
       '--single-transaction',
@@ -59,8 +60,15 @@ export async function loadBackup(r: LoadRequest): Promise<LoadResult> {
     settings: r.settings,
     database: r.database,
     input,
+    captureStdout: r.info.kind === 'plain',
   });
-  if (run.code === 0) return { ok: true };
+  if (run.code === 0) {
+    const copies = [...run.stdout.matchAll(/^COPY (\d+)$/gm)].map((m) => Number(m[1]));
+    return {
+      ok: true,
+      rows: r.info.kind === 'plain' ? copies.reduce((a, b) => a + b, 0) : undefined,
+    };
+  }
   const lines = run.stderr
     .split('\n')
     .map((l) => l.trim())

