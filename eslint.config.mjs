@@ -15,6 +15,15 @@ export default [
     },
   },
   {
+    // CommonJS scripts (bench runners) load modules with require().
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Checks generators.json / executors.json / package.json of the plugin against the code.
     files: [
       'packages/pg/package.json',

@@ -12,7 +12,10 @@ const context = {
   targetName: name,
   projectsConfigurations: {
     version: 2,
-    projects: { api: { name: 'api', root: 'apps/api' }, postgres: { name: 'postgres', root: 'sql/postgres' } },
+    projects: {
+      api: { name: 'api', root: 'apps/api' },
+      postgres: { name: 'postgres', root: 'sql/postgres' },
+    },
   },
   nxJsonConfiguration: {},
 };
@@ -20,6 +23,7 @@ const context = {
 const started = process.hrtime.bigint();
 executor(JSON.parse(json || '{}'), context).then((r) => {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (process.env.BENCH_TIME_FILE) require('node:fs').writeFileSync(process.env.BENCH_TIME_FILE, String(seconds));
+  if (process.env.BENCH_TIME_FILE)
+    require('node:fs').writeFileSync(process.env.BENCH_TIME_FILE, String(seconds));
   process.exit(r.success ? 0 : 1);
 });

@@ -2,7 +2,7 @@
  * db-backup and db-restore on a real PostgreSQL with the real pg_dump, pg_restore and psql: round
  * trips in every format, the version rule, and the faults that must never lose data.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -124,6 +124,78 @@ describe('round trip on a real server, every format', () => {
     const dir = join(ws.root, 'backups/custom');
     const [name] = files(dir);
     expect(statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('backup options', () => {
+  it('--keep N deletes older regular backups after a success, never safety backups', async () => {
+    const dir = join(ws.root, 'backups/kept');
+    mkdirSync(join(dir, 'safety'), { recursive: true });
+    writeFileSync(join(dir, 'safety', 'source-20200101T000000Z.dump'), 'old safety');
+    writeFileSync(join(dir, 'source-20200101T000000Z.sql'), 'old');
+    writeFileSync(join(dir, 'source-20200102T000000Z.sql'), 'older than new');
+    writeFileSync(join(dir, 'other-20200101T000000Z.sql'), 'another database');
+    const r = await backup({ database: 'source', outputDir: 'backups/kept', keep: 2, json: true });
+    expect(r.success).toBe(true);
+    const made = JSON.parse(r.stdout).file.split('/').pop();
+    expect(files(dir)).toEqual(
+      ['other-20200101T000000Z.sql', 'safety', 'source-20200102T000000Z.sql', made].sort(),
+    );
+    expect(files(join(dir, 'safety'))).toEqual(['source-20200101T000000Z.dump']);
+  });
+
+  it('--schemaOnly restores the tables without rows; --dataOnly loads rows into them', async () => {
+    const schema = await backup({
+      database: 'source',
+      outputDir: 'backups/schema',
+      schemaOnly: true,
+      format: 'custom',
+      json: true,
+    });
+    const data = await backup({
+      database: 'source',
+      outputDir: 'backups/data',
+      dataOnly: true,
+      format: 'custom',
+      json: true,
+    });
+    const empty = await restore({
+      database: 'schema_copy',
+      file: JSON.parse(schema.stdout).file,
+      createDatabase: true,
+      json: true,
+    });
+    expect(JSON.parse(empty.stdout)).toMatchObject({ tables: 3, rows: 0 });
+    await sql(server.url, 'postgres', 'CREATE DATABASE data_copy');
+    await sql(
+      server.url,
+      'data_copy',
+      'CREATE TABLE kinds (id serial, b bytea, j jsonb, a int[], n numeric(20, 6), t timestamptz, note text); CREATE TABLE big (id int, payload text); CREATE TABLE owned (id int, label text); CREATE SEQUENCE counter;',
+    );
+    const withData = await restore({ database: 'data_copy', file: JSON.parse(data.stdout).file });
+    expect(withData.success).toBe(true);
+    expect(withData.output).toContain("Restored 'data_copy': 3 tables, 101002 rows");
+  });
+
+  it('Ctrl-C during a backup stops pg_dump and leaves no file', async () => {
+    await sql(server.url, 'postgres', 'CREATE DATABASE slow');
+    await sql(
+      server.url,
+      'slow',
+      'CREATE TABLE wide AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+    );
+    const dir = join(ws.root, 'backups/interrupted');
+    const pending = backup({ database: 'slow', outputDir: 'backups/interrupted' });
+    for (let i = 0; i < 400; i++) {
+      const partial = files(dir).find((f) => f.endsWith('.partial'));
+      if (partial && statSync(join(dir, partial)).size > 1_000_000) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    process.emit('SIGINT', 'SIGINT');
+    const r = await pending;
+    expect(r.success).toBe(false);
+    expect(r.output).toContain('Backup interrupted (SIGINT); no backup was written.');
+    expect(files(dir)).toEqual([]);
   });
 });
 

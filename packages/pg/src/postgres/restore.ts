@@ -132,3 +132,26 @@ export async function scriptLines(
   });
   return createInterface({ input: Readable.from([run.stdout]), crlfDelay: Infinity });
 }
+
+/**
+ * Whether a backup holds rows only (pg_dump --data-only): such a backup is meant to be loaded into
+ * tables that exist already.
+ */
+export async function isDataOnly(
+  r: Pick<LoadRequest, 'install' | 'settings' | 'file' | 'info'>,
+): Promise<boolean> {
+  if (r.info.kind === 'archive') {
+    const run = await runTool(r.install, {
+      args: ['--list', r.file],
+      settings: r.settings,
+      captureStdout: true,
+    });
+    const entries = run.stdout.split('\n').filter((l) => /^\d+;/.test(l));
+    return (
+      entries.length > 0 &&
+      entries.every((l) => / (TABLE DATA|SEQUENCE SET|BLOB|BLOBS|LARGE OBJECTS?) /.test(l))
+    );
+  }
+  for await (const line of await scriptLines(r)) if (/^CREATE /.test(line)) return false;
+  return true;
+}

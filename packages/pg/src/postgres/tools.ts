@@ -68,36 +68,48 @@ export function parseToolVersion(output: string): { major: number; version: stri
   return { major, version: [m[1], m[2], m[3]].filter((x) => x !== undefined).join('.') };
 }
 
-/** Folders to look in, in order, without duplicates. */
-export function searchDirs(o: SearchOptions): string[] {
+/** Folders to look in, in order, without duplicates; pg_config's folder comes last (it costs a process). */
+export function searchDirs(o: SearchOptions, withPgConfig = true): string[] {
   if (o.pgBinDir) return [o.pgBinDir];
   const dirs = (o.env['PATH'] ?? '').split(delimiter).filter(Boolean);
-  const pgConfig = dirs.map((d) => join(d, 'pg_config')).find(isExecutable);
-  if (pgConfig) {
-    const r = spawnSync(pgConfig, ['--bindir'], { encoding: 'utf-8', timeout: 5000 });
-    if (r.status === 0 && r.stdout.trim()) dirs.push(r.stdout.trim());
-  }
   for (const p of o.patterns ?? SEARCH_PATTERNS) dirs.push(...expand(p));
+  if (withPgConfig) {
+    const pgConfig = dirs.map((d) => join(d, 'pg_config')).find(isExecutable);
+    if (pgConfig) {
+      const r = spawnSync(pgConfig, ['--bindir'], { encoding: 'utf-8', timeout: 5000 });
+      if (r.status === 0 && r.stdout.trim()) dirs.push(r.stdout.trim());
+    }
+  }
   return [...new Set(dirs)];
 }
 
-/** Every installation of `tool` found, with its version. */
-export function findInstalls(tool: ToolName, o: SearchOptions): ToolInstall[] {
+function probe(path: string): ToolInstall | undefined {
+  if (!isExecutable(path)) return undefined;
+  // Debian's /usr/bin wrappers pick a version per connection; the versioned folders are exact.
+  if (realpathSync(path).endsWith('/pg_wrapper')) return undefined;
+  const r = spawnSync(path, ['--version'], { encoding: 'utf-8', timeout: 5000 });
+  const v = r.status === 0 ? parseToolVersion(r.stdout) : null;
+  return v ? { path, ...v } : undefined;
+}
+
+/** Every installation of `tool` found, with its version; stops early at one of major `stopAt`. */
+export function findInstalls(tool: ToolName, o: SearchOptions, stopAt?: number): ToolInstall[] {
   const seen = new Set<string>();
   const found: ToolInstall[] = [];
-  for (const dir of searchDirs(o)) {
-    const path = join(dir, tool);
-    if (!isExecutable(path)) continue;
-    // Debian's /usr/bin wrappers pick a version per connection; the versioned folders are exact.
-    if (realpathSync(path).endsWith('/pg_wrapper')) continue;
-    const r = spawnSync(path, ['--version'], { encoding: 'utf-8', timeout: 5000 });
-    const v = r.status === 0 ? parseToolVersion(r.stdout) : null;
-    if (!v) continue;
-    const key = `${v.version}:${statSync(path).ino}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    found.push({ path, ...v });
-  }
+  const visit = (dirs: string[]) => {
+    for (const dir of dirs) {
+      const install = probe(join(dir, tool));
+      if (!install) continue;
+      const key = `${install.version}:${statSync(install.path).ino}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      found.push(install);
+      if (install.major === stopAt) return true;
+    }
+    return false;
+  };
+  if (visit(searchDirs(o, false))) return found;
+  visit(searchDirs(o, true).filter((d) => !searchDirs(o, false).includes(d)));
   return found;
 }
 
@@ -132,7 +144,7 @@ export function findTool(
     fail(
       `--pgBinDir ${o.pgBinDir} does not exist; give the bin folder of a PostgreSQL installation.`,
     );
-  return chooseTool(tool, findInstalls(tool, o), need, o);
+  return chooseTool(tool, findInstalls(tool, o, need.minMajor), need, o);
 }
 
 export interface ToolRun {

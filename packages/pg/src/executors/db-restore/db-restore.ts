@@ -20,7 +20,13 @@ import {
   tableRows,
 } from '../../postgres/databases';
 import { dumpDatabase } from '../../postgres/dump';
-import { loadBackup, LoadRequest, rolesInScript, scriptLines } from '../../postgres/restore';
+import {
+  isDataOnly,
+  loadBackup,
+  LoadRequest,
+  rolesInScript,
+  scriptLines,
+} from '../../postgres/restore';
 import { ConnectionSettings } from '../../postgres/settings';
 import { findTool, ToolInstall } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
@@ -115,15 +121,26 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
         `Database '${db}' does not exist on ${s.host}:${s.port}. Add --createDatabase to create it, or check the name (from ${s.sources.database}).`,
       );
     }
+    let dataOnly = false;
     if (exists && !o.clean) {
       const n = await withClient(s, { timeoutSeconds }, relationCount);
-      if (n > 0) {
+      dataOnly = n > 0 && (await isDataOnly({ install: tool, settings: s, file, info }));
+      if (dataOnly && (o.jobs ?? 1) > 1)
+        fail(
+          '--jobs cannot load a data-only backup into existing tables all or nothing; leave it out.',
+        );
+      if (dataOnly)
+        note(
+          o.json,
+          `${shownFile} holds rows only: loading them into the existing tables of '${db}', in one transaction.`,
+        );
+      if (n > 0 && !dataOnly) {
         fail(
           `Database '${db}' is not empty (${n} tables, views or sequences); restoring into it would mix old and new data. Use --clean to replace it (a safety backup is taken first). Nothing was changed.`,
         );
       }
     }
-    const swap = exists && (!!o.clean || (o.jobs ?? 1) > 1);
+    const swap = exists && !dataOnly && (!!o.clean || (o.jobs ?? 1) > 1);
     if (swap) await checkConnections(admin, db, !!o.force);
     const pgDump =
       swap && o.clean
