@@ -93,3 +93,22 @@ export function captureOutput(): { text(): string; stdout(): string; restore(): 
     restore: () => spies.forEach((s) => s.mockRestore()),
   };
 }
+
+/**
+ * Points the executors at a test server through the environment, as a user's shell would: every
+ * PG*, POSTGRES_* and DATABASE_URL variable is cleared first.
+ */
+export function useServerEnv(
+  server: { port: number; user: string; password: string },
+  extra: Record<string, string> = {},
+): void {
+  for (const k of Object.keys(process.env))
+    if (/^(PG|POSTGRES_|DATABASE_URL)/.test(k)) delete process.env[k];
+  Object.assign(process.env, {
+    POSTGRES_HOST: 'localhost',
+    POSTGRES_PORT: String(server.port),
+    POSTGRES_USER: server.user,
+    POSTGRES_PASSWORD: server.password,
+    ...extra,
+  });
+}

@@ -9,6 +9,7 @@ import {
   captureOutput,
   executorWorkspace,
   ExecutorWorkspace,
+  useServerEnv,
 } from '../../test-utils/executor-workspace';
 import { startPostgres, TestServer } from '../../test-utils/real-postgres';
 import { fingerprint, RICH_SQL, sql } from '../../test-utils/rich-database';
@@ -28,16 +29,7 @@ const argLists: string[][] = [];
 /** Everything the executors printed. */
 let printed = '';
 
-function useServer(s: TestServer) {
-  for (const k of Object.keys(process.env))
-    if (/^(PG|POSTGRES_|DATABASE_URL)/.test(k)) delete process.env[k];
-  Object.assign(process.env, {
-    POSTGRES_HOST: 'localhost',
-    POSTGRES_PORT: String(s.port),
-    POSTGRES_USER: s.user,
-    POSTGRES_PASSWORD: s.password,
-  });
-}
+const useServer = (s: TestServer) => useServerEnv(s);
 
 type Executor<O> = (
   o: O,

@@ -12,8 +12,10 @@ import { ConnectionOptions, ConnectionSettings, resolveConnection } from '../pos
 import { fail, PgPluginError } from '../utils/errors';
 import { MARKER_FILE } from '../workspace/markers';
 
+/** The options every executor takes: which module, where its database is, how long to wait. */
 export interface TargetOptions extends ConnectionOptions {
   module?: string;
+  timeout?: number;
 }
 
 export interface ExecutorTarget {

@@ -9,6 +9,7 @@ import {
   captureOutput,
   executorWorkspace,
   ExecutorWorkspace,
+  useServerEnv,
 } from '../../test-utils/executor-workspace';
 import { serverBinDir, startPostgres, TestServer } from '../../test-utils/real-postgres';
 import { findInstalls } from '../postgres/tools';
@@ -23,12 +24,7 @@ const newest = Math.max(...findInstalls('pg_dump', { env: process.env }).map((i)
 beforeAll(async () => {
   server = await startPostgres({ password: 'v3rsion', binDir: serverBinDir('pg16-server') });
   ws = executorWorkspace();
-  Object.assign(process.env, {
-    POSTGRES_HOST: 'localhost',
-    POSTGRES_PORT: String(server.port),
-    POSTGRES_USER: server.user,
-    POSTGRES_PASSWORD: server.password,
-  });
+  useServerEnv(server);
 });
 afterAll(async () => {
   process.env = saved;

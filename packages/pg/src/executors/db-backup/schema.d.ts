@@ -1,12 +1,7 @@
+import { TargetOptions } from '../executor-target';
 import { BackupFormat } from '../../postgres/backup-files';
 
-export interface DbBackupExecutorSchema {
-  module?: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  sslmode?: string;
+export interface DbBackupExecutorSchema extends TargetOptions {
   format?: BackupFormat;
   compress?: boolean;
   jobs?: number;
@@ -17,5 +12,4 @@ export interface DbBackupExecutorSchema {
   keep?: number;
   json?: boolean;
   pgBinDir?: string;
-  timeout?: number;
 }

@@ -3,6 +3,7 @@ import {
   captureOutput,
   executorWorkspace,
   ExecutorWorkspace,
+  useServerEnv,
 } from '../../../test-utils/executor-workspace';
 import dbCheck from './db-check';
 
@@ -12,9 +13,7 @@ let ws: ExecutorWorkspace;
 const saved = { ...process.env };
 
 function useEnv(env: Record<string, string>) {
-  for (const k of Object.keys(process.env))
-    if (/^(PG|POSTGRES_|DATABASE_URL)/.test(k)) delete process.env[k];
-  Object.assign(process.env, env);
+  useServerEnv(server, env);
 }
 
 function serverEnv(over: Record<string, string> = {}) {

@@ -1,11 +1,5 @@
-export interface DbCheckExecutorSchema {
-  module?: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  sslmode?: string;
-  timeout?: number;
+import { TargetOptions } from '../executor-target';
+export interface DbCheckExecutorSchema extends TargetOptions {
   wait?: number;
   stats?: boolean;
   json?: boolean;

@@ -3,6 +3,7 @@ import {
   captureOutput,
   executorWorkspace,
   ExecutorWorkspace,
+  useServerEnv,
 } from '../../../test-utils/executor-workspace';
 import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
 import dbPsql from './db-psql';
@@ -17,13 +18,7 @@ const saved = { ...process.env };
 beforeAll(async () => {
   server = await startPostgres({ password: 'ps:ql@pw', database: 'app' });
   ws = executorWorkspace();
-  Object.assign(process.env, {
-    POSTGRES_HOST: 'localhost',
-    POSTGRES_PORT: String(server.port),
-    POSTGRES_DB: 'app',
-    POSTGRES_USER: server.user,
-    POSTGRES_PASSWORD: server.password,
-  });
+  useServerEnv(server, { POSTGRES_DB: 'app' });
 });
 afterAll(async () => {
   process.env = saved;

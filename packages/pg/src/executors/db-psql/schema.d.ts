@@ -1,12 +1,6 @@
-export interface DbPsqlExecutorSchema {
-  module?: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  sslmode?: string;
+import { TargetOptions } from '../executor-target';
+export interface DbPsqlExecutorSchema extends TargetOptions {
   /** Arguments after `--`, passed to psql. */
   args?: string[];
   pgBinDir?: string;
-  timeout?: number;
 }

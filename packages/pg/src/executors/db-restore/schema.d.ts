@@ -1,10 +1,5 @@
-export interface DbRestoreExecutorSchema {
-  module?: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  sslmode?: string;
+import { TargetOptions } from '../executor-target';
+export interface DbRestoreExecutorSchema extends TargetOptions {
   file?: string;
   outputDir?: string;
   clean?: boolean;
@@ -14,5 +9,4 @@ export interface DbRestoreExecutorSchema {
   jobs?: number;
   json?: boolean;
   pgBinDir?: string;
-  timeout?: number;
 }
