@@ -88,8 +88,9 @@ export function captureOutput(): { text(): string; stdout(): string; restore(): 
     }),
   ];
   return {
-    text: () => chunks.join('\n'),
-    stdout: () => out.join(''),
+    // Nx's logger colours its output in some environments (CI=true); tests read plain text.
+    text: () => chunks.join('\n').replace(/\x1b\[[0-9;]*m/g, ''),
+    stdout: () => out.join('').replace(/\x1b\[[0-9;]*m/g, ''),
     restore: () => spies.forEach((s) => s.mockRestore()),
   };
 }
