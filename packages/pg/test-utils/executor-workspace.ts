@@ -42,6 +42,7 @@ export function executorWorkspace(): ExecutorWorkspace {
   const projects = {
     postgres: { name: 'postgres', root: 'sql/postgres' },
     api: { name: 'api', root: 'apps/api' },
+    analytics: { name: 'analytics', root: 'sql/analytics' },
   };
   return {
     root,

@@ -3,11 +3,12 @@
  * acme-pg.json), the module's service id from polytope.yml, and the resolved connection settings.
  */
 import { ExecutorContext, logger } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePolytopeFile } from '../polytope/polytope-file';
+import { parsePolytopeFile, PolytopeFile } from '../polytope/polytope-file';
 import { findPostgresModule } from '../polytope/upsert-module';
 import { ConnectionError } from '../postgres/connect';
+import { readEnvFile } from '../postgres/env-file';
 import { ConnectionOptions, ConnectionSettings, resolveConnection } from '../postgres/settings';
 import { fail, PgPluginError } from '../utils/errors';
 import { MARKER_FILE } from '../workspace/markers';
@@ -20,6 +21,11 @@ export interface TargetOptions extends ConnectionOptions {
 
 export interface ExecutorTarget {
   moduleId: string;
+  serviceId?: string;
+  /** The database project's record, when the workspace has one for the module. */
+  record?: DatabaseRecord;
+  /** polytope.yml, parsed, when it exists. */
+  file?: PolytopeFile;
   /** The module's image, when polytope.yml names one. */
   image?: string;
   settings: ConnectionSettings;
@@ -51,14 +57,40 @@ function moduleOf(options: TargetOptions, context: ExecutorContext): string {
   );
 }
 
-/** The polytope.yml that holds the module, from the database project's marker. */
-function polytopeFileOf(moduleId: string, context: ExecutorContext): string | undefined {
+/** What the database project's marker records: polytope.yml, and the env file once written. */
+export interface DatabaseRecord {
+  projectRoot: string;
+  polytopeFile: string;
+  envFile?: string;
+}
+
+export function databaseRecordOf(
+  moduleId: string,
+  context: ExecutorContext,
+): DatabaseRecord | undefined {
   for (const p of Object.values(context.projectsConfigurations?.projects ?? {})) {
     const marker = readMarker(context.root, p.root);
-    if (marker?.['kind'] === 'database' && marker['module'] === moduleId)
-      return String(marker['polytopeFile']);
+    if (marker?.['kind'] === 'database' && marker['module'] === moduleId) {
+      return {
+        projectRoot: p.root,
+        polytopeFile: String(marker['polytopeFile']),
+        envFile: typeof marker['envFile'] === 'string' ? marker['envFile'] : undefined,
+      };
+    }
   }
   return undefined;
+}
+
+/** Records the env file in the database project's marker, so every executor reads it. */
+export function recordEnvFile(
+  context: ExecutorContext,
+  record: DatabaseRecord,
+  envFile: string,
+): void {
+  const path = join(context.root, record.projectRoot, MARKER_FILE);
+  const marker = readMarker(context.root, record.projectRoot) ?? {};
+  if (marker['envFile'] === envFile) return;
+  writeFileSync(path, `${JSON.stringify({ ...marker, envFile }, null, 2)}\n`);
 }
 
 export function resolveTarget(
@@ -67,14 +99,14 @@ export function resolveTarget(
   env: NodeJS.ProcessEnv = process.env,
 ): ExecutorTarget {
   const moduleId = moduleOf(options, context);
-  const polytopeFile = polytopeFileOf(moduleId, context);
+  const record = databaseRecordOf(moduleId, context);
+  const polytopeFile = record?.polytopeFile;
+  const envFilePath = record?.envFile;
   let serviceId: string | undefined;
   let image: string | undefined;
+  let file: PolytopeFile | undefined;
   if (polytopeFile && existsSync(join(context.root, polytopeFile))) {
-    const file = parsePolytopeFile(
-      polytopeFile,
-      readFileSync(join(context.root, polytopeFile), 'utf-8'),
-    );
+    file = parsePolytopeFile(polytopeFile, readFileSync(join(context.root, polytopeFile), 'utf-8'));
     const found = findPostgresModule(file, moduleId);
     serviceId = found?.existing.serviceId ?? moduleId;
     image = found?.existing.image;
@@ -90,8 +122,10 @@ export function resolveTarget(
       sslmode: options.sslmode,
     },
     env,
+    envFile: envFilePath ? readEnvFile(join(context.root, envFilePath)) : undefined,
+    envFilePath,
   });
-  return { moduleId, image, settings, root: context.root };
+  return { moduleId, image, serviceId, settings, root: context.root, record, file };
 }
 
 /**

@@ -10,8 +10,10 @@ describe('executor schemas', () => {
     '%s takes the connection options every executor shares',
     (name) => {
       const schema = read(join('../..', executors[name].schema));
+      // db-values sets the values <id>-database and <id>-username: there they are not connection options.
+      const own = name === 'db-values' ? ['database', 'user'] : [];
       for (const [key, value] of Object.entries(connection))
-        expect([key, schema.properties[key]]).toEqual([key, value]);
+        if (!own.includes(key)) expect([key, schema.properties[key]]).toEqual([key, value]);
       for (const [key, p] of Object.entries(
         schema.properties as Record<string, { description?: string }>,
       ))

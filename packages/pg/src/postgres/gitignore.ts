@@ -1,11 +1,15 @@
 /**
- * Keeps backup folders out of git: dumps of real data must never be committed.
+ * Keeps backup folders and credential files out of git: they must never be committed.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 
-/** Adds `/<dir>/` to the workspace's .gitignore unless a line already covers it. Returns true when added. */
-export function ignoreInGit(root: string, dir: string): boolean {
+/** Adds `/<path>/` (`/<path>` for a file) to the workspace's .gitignore unless a line already covers it. Returns true when added. */
+export function ignoreInGit(
+  root: string,
+  dir: string,
+  kind: 'folder' | 'file' = 'folder',
+): boolean {
   const rel = relative(root, dir).split('\\').join('/');
   if (!rel || rel.startsWith('..') || isAbsolute(rel)) return false;
   const path = join(root, '.gitignore');
@@ -24,9 +28,8 @@ export function ignoreInGit(root: string, dir: string): boolean {
   if (covered) return false;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const sep = text === '' || text.endsWith('\n') ? '' : eol;
-  writeFileSync(
-    path,
-    `${text}${sep}# database backups (@acme/pg): never commit them${eol}/${rel}/${eol}`,
-  );
+  const what = kind === 'folder' ? 'database backups' : 'database credentials';
+  const line = kind === 'folder' ? `/${rel}/` : `/${rel}`;
+  writeFileSync(path, `${text}${sep}# ${what} (@acme/pg): never commit them${eol}${line}${eol}`);
   return true;
 }

@@ -12,26 +12,28 @@ import {
 import { readClientMarker, writeClientMarker } from './markers';
 
 export const CLIENT_TARGETS = ['db-check', 'db-backup', 'db-restore', 'db-psql'] as const;
+export const DATABASE_TARGETS = ['db-values', ...CLIENT_TARGETS] as const;
 
 export interface ClientProjectResult {
   /** Targets that exist with another executor and were left alone. */
   foreignTargets: string[];
 }
 
-export function addClientToProject(
-  tree: Tree,
-  projectName: string,
+/**
+ * Adds `@acme/pg:<name>` targets for `moduleId`. The first database is the options' default; each
+ * one is also a configuration (`db-check:<id>`). Targets of another executor are left alone.
+ */
+export function withDbTargets(
+  current: Record<string, TargetConfiguration>,
+  names: readonly string[],
   moduleId: string,
-  databaseProject: string | undefined,
-): ClientProjectResult {
-  const config = readProjectConfiguration(tree, projectName);
-  const targets = { ...(config.targets ?? {}) };
+): { targets: Record<string, TargetConfiguration>; foreignTargets: string[] } {
+  const targets = { ...current };
   const foreignTargets: string[] = [];
-  for (const name of CLIENT_TARGETS) {
+  for (const name of names) {
     const executor = `@acme/pg:${name}`;
-    const existing = targets[name] as TargetConfiguration | undefined;
+    const existing = targets[name];
     if (!existing) {
-      // The first database is the default; each one is also a configuration: db-check:<id>.
       targets[name] = {
         executor,
         options: { module: moduleId },
@@ -46,6 +48,17 @@ export function addClientToProject(
       };
     }
   }
+  return { targets, foreignTargets };
+}
+
+export function addClientToProject(
+  tree: Tree,
+  projectName: string,
+  moduleId: string,
+  databaseProject: string | undefined,
+): ClientProjectResult {
+  const config = readProjectConfiguration(tree, projectName);
+  const { targets, foreignTargets } = withDbTargets(config.targets ?? {}, CLIENT_TARGETS, moduleId);
   const implicit = config.implicitDependencies ?? [];
   const implicitDependencies =
     databaseProject && !implicit.includes(databaseProject)

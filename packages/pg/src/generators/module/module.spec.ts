@@ -76,6 +76,18 @@ describe('module generator', () => {
     const project = readProjectConfiguration(tree, 'postgres');
     expect(project.root).toBe('sql/postgres');
     expect(project.tags).toEqual(['postgres', 'polytope-module:postgres']);
+    expect(Object.keys(project.targets ?? {})).toEqual([
+      'db-values',
+      'db-check',
+      'db-backup',
+      'db-restore',
+      'db-psql',
+    ]);
+    expect(project.targets?.['db-values']).toEqual({
+      executor: '@acme/pg:db-values',
+      options: { module: 'postgres' },
+      configurations: { postgres: { module: 'postgres' } },
+    });
     expect(readJson(tree, 'sql/postgres/acme-pg.json')).toEqual({
       kind: 'database',
       module: 'postgres',

@@ -1,7 +1,15 @@
-import { addProjectConfiguration, formatFiles, logger, Tree } from '@nx/devkit';
+import {
+  addProjectConfiguration,
+  formatFiles,
+  logger,
+  readProjectConfiguration,
+  Tree,
+  updateProjectConfiguration,
+} from '@nx/devkit';
 import { updateBundle } from '../../init-scripts/folder';
 import { valueKeys } from '../../polytope/postgres-module';
 import { upsertPostgresModule } from '../../polytope/upsert-module';
+import { DATABASE_TARGETS, withDbTargets } from '../../workspace/client-project';
 import { writeDatabaseMarker } from '../../workspace/markers';
 import { keepOutOfFormatters, registerSyncGenerator } from '../../workspace/registration';
 import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
@@ -19,13 +27,19 @@ export async function moduleGenerator(tree: Tree, schema: ModuleGeneratorSchema)
 }
 
 function addDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {
+  const id = o.settings.id;
   if (!o.projectExists) {
     addProjectConfiguration(tree, o.projectName, {
       root: o.scriptsDir,
       projectType: 'application',
-      tags: ['postgres', `polytope-module:${o.settings.id}`],
-      targets: {},
+      tags: ['postgres', `polytope-module:${id}`],
+      targets: withDbTargets({}, DATABASE_TARGETS, id).targets,
     });
+  } else {
+    const config = readProjectConfiguration(tree, o.projectName);
+    const { targets } = withDbTargets(config.targets ?? {}, DATABASE_TARGETS, id);
+    if (JSON.stringify(targets) !== JSON.stringify(config.targets ?? {}))
+      updateProjectConfiguration(tree, o.projectName, { ...config, targets });
   }
   writeDatabaseMarker(tree, o.scriptsDir, {
     kind: 'database',
@@ -51,7 +65,7 @@ function report(o: NormalizedModuleOptions, created: boolean): void {
     o.settings.auth === 'trust' ? [k.secrets.username] : [k.secrets.username, k.secrets.password];
   logger.info(
     [
-      'Set its values and secrets before `pt run`, for example:',
+      `Set its values and secrets before \`pt run\`: nx run ${o.projectName}:db-values --generatePassword, or by hand:`,
       `  pt values set ${k.values.host} ${o.settings.serviceId ?? o.found?.existing.serviceId ?? id}`,
       `  pt values set ${k.values.port} 5432`,
       `  pt values set ${k.values.database} <database>`,

@@ -1,0 +1,15 @@
+import { TargetOptions } from '../executor-target';
+
+export interface DbValuesExecutorSchema extends TargetOptions {
+  /** The value <id>-database (not a connection override here). */
+  database?: string;
+  user?: string;
+  generatePassword?: boolean;
+  showPassword?: boolean;
+  overwrite?: boolean;
+  rotatePassword?: boolean;
+  dryRun?: boolean;
+  envFile?: string;
+  noPt?: boolean;
+  exposedPort?: number;
+}

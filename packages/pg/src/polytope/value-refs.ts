@@ -1,0 +1,69 @@
+/**
+ * Which Polytope values and secrets a database needs: every `pt.value` / `pt.secret` in the
+ * module's own env, and those of the module's keys (`<id>-…`) that other modules' env reference
+ * (the apps wired by the client generator).
+ */
+import { isMap, isSeq, Node } from 'yaml';
+import { listOf, PolytopeFile, toolsMap } from './polytope-file';
+import { EnvEntry } from './postgres-module';
+import { findPostgresModule } from './upsert-module';
+
+export interface KeyRef {
+  kind: 'value' | 'secret';
+  key: string;
+  /** The env names that reference it, with the module that holds each: `api: POSTGRES_HOST`. */
+  usedBy: string[];
+}
+
+const REF = /^pt\.(value|secret)\s+([A-Za-z0-9_.-]+)$/;
+
+function envOf(node: unknown): EnvEntry[] {
+  const env = (node as { args?: { env?: unknown } })?.args?.env;
+  if (!Array.isArray(env)) return [];
+  return env
+    .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
+    .map((e) => ({ name: String(e['name']), value: String(e['value'] ?? '') }));
+}
+
+/** Every module (or tool run step) in the file with its id and env. */
+function modulesWithEnv(file: PolytopeFile): { id: string; env: EnvEntry[] }[] {
+  if (file.format === 'modules') {
+    return ((listOf(file, 'modules')?.items ?? []) as Node[])
+      .filter(isMap)
+      .map((m) => ({ id: String(m.get('id')), env: envOf(m.toJSON()) }));
+  }
+  const out: { id: string; env: EnvEntry[] }[] = [];
+  for (const pair of toolsMap(file)?.items ?? []) {
+    const run = isMap(pair.value) ? pair.value.get('run', true) : undefined;
+    const steps = isSeq(run) ? (run.items as Node[]).filter(isMap).map((s) => s.toJSON()) : [];
+    out.push({
+      id: String((pair.key as { value?: unknown })?.value ?? pair.key),
+      env: steps.flatMap(envOf),
+    });
+  }
+  return out;
+}
+
+export function referencedKeys(file: PolytopeFile, moduleId: string): KeyRef[] {
+  const found = findPostgresModule(file, moduleId);
+  const refs = new Map<string, KeyRef>();
+  const add = (kind: 'value' | 'secret', key: string, usedBy: string) => {
+    const id = `${kind}:${key}`;
+    const ref = refs.get(id) ?? { kind, key, usedBy: [] };
+    ref.usedBy.push(usedBy);
+    refs.set(id, ref);
+  };
+  for (const e of found?.existing.env ?? []) {
+    const m = REF.exec(e.value.trim());
+    if (m) add(m[1] as 'value' | 'secret', m[2], `${moduleId}: ${e.name}`);
+  }
+  for (const { id, env } of modulesWithEnv(file)) {
+    if (id === moduleId) continue;
+    for (const e of env) {
+      const m = REF.exec(e.value.trim());
+      if (m && m[2].startsWith(`${moduleId}-`))
+        add(m[1] as 'value' | 'secret', m[2], `${id}: ${e.name}`);
+    }
+  }
+  return [...refs.values()];
+}
