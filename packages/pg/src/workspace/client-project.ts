@@ -9,10 +9,10 @@ import {
   Tree,
   updateProjectConfiguration,
 } from '@nx/devkit';
+import { CLIENT_TARGETS, dbTarget, DbTarget } from '../plugin/targets';
 import { readClientMarker, writeClientMarker } from './markers';
 
-export const CLIENT_TARGETS = ['db-check', 'db-backup', 'db-restore', 'db-psql'] as const;
-export const DATABASE_TARGETS = ['db-values', ...CLIENT_TARGETS] as const;
+export { CLIENT_TARGETS, DATABASE_TARGETS } from '../plugin/targets';
 
 export interface ClientProjectResult {
   /** Targets that exist with another executor and were left alone. */
@@ -20,26 +20,22 @@ export interface ClientProjectResult {
 }
 
 /**
- * Adds `@acme/pg:<name>` targets for `moduleId`. The first database is the options' default; each
- * one is also a configuration (`db-check:<id>`). Targets of another executor are left alone.
+ * Adds explicit `@acme/pg:<name>` targets for `moduleId` (when inference is off). The first
+ * database is the options' default; each is also a configuration (`db-check:<id>`). Targets of
+ * another executor are left alone.
  */
 export function withDbTargets(
   current: Record<string, TargetConfiguration>,
-  names: readonly string[],
+  names: readonly DbTarget[],
   moduleId: string,
 ): { targets: Record<string, TargetConfiguration>; foreignTargets: string[] } {
   const targets = { ...current };
   const foreignTargets: string[] = [];
   for (const name of names) {
-    const executor = `@acme/pg:${name}`;
     const existing = targets[name];
     if (!existing) {
-      targets[name] = {
-        executor,
-        options: { module: moduleId },
-        configurations: { [moduleId]: { module: moduleId } },
-      };
-    } else if (existing.executor !== executor) {
+      targets[name] = dbTarget(name, [moduleId]);
+    } else if (existing.executor !== `@acme/pg:${name}`) {
       foreignTargets.push(name);
     } else if (!existing.configurations?.[moduleId]) {
       targets[name] = {
@@ -56,9 +52,12 @@ export function addClientToProject(
   projectName: string,
   moduleId: string,
   databaseProject: string | undefined,
+  explicitTargets: boolean,
 ): ClientProjectResult {
   const config = readProjectConfiguration(tree, projectName);
-  const { targets, foreignTargets } = withDbTargets(config.targets ?? {}, CLIENT_TARGETS, moduleId);
+  const { targets, foreignTargets } = explicitTargets
+    ? withDbTargets(config.targets ?? {}, CLIENT_TARGETS, moduleId)
+    : { targets: config.targets ?? {}, foreignTargets: [] };
   const implicit = config.implicitDependencies ?? [];
   const implicitDependencies =
     databaseProject && !implicit.includes(databaseProject)

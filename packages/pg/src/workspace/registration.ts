@@ -1,5 +1,6 @@
 /** Workspace-level settings the generators keep: the sync generator in nx.json, the formatters' ignore list. */
 import { readNxJson, Tree, updateNxJson } from '@nx/devkit';
+import { defaultPluginOptions } from '../plugin/targets';
 
 export const SYNC_GENERATOR = '@acme/pg:init-bundle-sync';
 
@@ -39,4 +40,24 @@ export function keepOutOfFormatters(tree: Tree, path: string): void {
     '.prettierignore',
     `${ignore ?? ''}${sep}# Edited in place by @acme/pg: keep its layout byte for byte.\n/${path}\n`,
   );
+}
+
+export const PLUGIN_NAME = '@acme/pg';
+
+/** Nx's rule: inferred targets unless --addPlugin=false, NX_ADD_PLUGINS=false or useInferencePlugins: false. */
+export function shouldAddPlugin(tree: Tree, addPlugin: boolean | undefined): boolean {
+  if (addPlugin !== undefined) return addPlugin;
+  return (
+    process.env['NX_ADD_PLUGINS'] !== 'false' && readNxJson(tree)?.useInferencePlugins !== false
+  );
+}
+
+/** Registers the plugin in nx.json, once, with its default target names; true when added. */
+export function registerPlugin(tree: Tree): boolean {
+  const nxJson = readNxJson(tree) ?? {};
+  const plugins = nxJson.plugins ?? [];
+  if (plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME)) return false;
+  nxJson.plugins = [...plugins, { plugin: PLUGIN_NAME, options: defaultPluginOptions() }];
+  updateNxJson(tree, nxJson);
+  return true;
 }

@@ -219,8 +219,18 @@ describe('client generator', () => {
     it('adds a second database with prefixed names, and --polytopeModule names the module', async () => {
       await moduleGenerator(tree, { id: 'analytics', skipFormat: true });
       app(tree, 'backend', { 'requirements.txt': '' });
-      await run(tree, { project: 'backend', module: 'postgres', polytopeModule: 'api' });
-      await run(tree, { project: 'backend', module: 'analytics', polytopeModule: 'api' });
+      await run(tree, {
+        project: 'backend',
+        module: 'postgres',
+        polytopeModule: 'api',
+        addPlugin: false,
+      });
+      await run(tree, {
+        project: 'backend',
+        module: 'analytics',
+        polytopeModule: 'api',
+        addPlugin: false,
+      });
       const text = tree.read('polytope.yml', 'utf-8')!;
       expect(text).toContain('        - { name: POSTGRES_HOST, value: pt.value postgres-host }\n');
       expect(text).toContain(
@@ -234,7 +244,7 @@ describe('client generator', () => {
       expect(tree.exists('apps/backend/db_analytics.py')).toBe(true);
       const cfg = readProjectConfiguration(tree, 'backend');
       expect(cfg.implicitDependencies).toEqual(['postgres', 'analytics']);
-      expect(cfg.targets?.['db-check']).toEqual({
+      expect(cfg.targets?.['db-check']).toMatchObject({
         executor: '@acme/pg:db-check',
         options: { module: 'postgres' },
         configurations: { postgres: { module: 'postgres' }, analytics: { module: 'analytics' } },

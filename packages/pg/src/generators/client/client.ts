@@ -14,6 +14,7 @@ import { EnvEntry, valueKeys } from '../../polytope/postgres-module';
 import { ASYNCPG, PG_VERSION, PSYCOPG2, TYPES_PG_VERSION } from '../../utils/versions';
 import { addClientToProject } from '../../workspace/client-project';
 import { readClientMarker } from '../../workspace/markers';
+import { registerPlugin, shouldAddPlugin } from '../../workspace/registration';
 import { planPythonDependency } from '../../workspace/python-dependencies';
 import { normalizeOptions, NormalizedClientOptions } from './normalize-options';
 import { ClientGeneratorSchema } from './schema';
@@ -35,7 +36,16 @@ export async function clientGenerator(
   if (pythonEdit?.text) tree.write(pythonEdit.path, pythonEdit.text);
   const install = o.skipDependency || o.language !== 'node' ? () => undefined : addPg(tree, o);
   if (polytopeText !== o.file.text) tree.write(o.file.path, polytopeText);
-  const { foreignTargets } = addClientToProject(tree, o.project, o.db.module, o.databaseProject);
+  // With inference the targets come from the app's marker; otherwise they are written out.
+  const explicit = !shouldAddPlugin(tree, o.addPlugin);
+  if (!explicit) registerPlugin(tree);
+  const { foreignTargets } = addClientToProject(
+    tree,
+    o.project,
+    o.db.module,
+    o.databaseProject,
+    explicit,
+  );
   if (!o.skipFormat) await formatFiles(tree);
   report(o, kept, foreignTargets);
   return install;

@@ -36,6 +36,7 @@ export interface NormalizedClientOptions {
   force: boolean;
   skipDependency: boolean;
   skipFormat: boolean;
+  addPlugin?: boolean;
 }
 
 export async function normalizeOptions(
@@ -128,6 +129,7 @@ export async function normalizeOptions(
     force: schema.force ?? false,
     skipDependency: schema.skipDependency ?? false,
     skipFormat: schema.skipFormat ?? false,
+    addPlugin: schema.addPlugin,
   };
 }
 

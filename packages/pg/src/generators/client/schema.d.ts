@@ -9,4 +9,5 @@ export interface ClientGeneratorSchema {
   force?: boolean;
   skipDependency?: boolean;
   skipFormat?: boolean;
+  addPlugin?: boolean;
 }

@@ -71,11 +71,9 @@ describe('module generator', () => {
     expectValid(tree);
   });
 
-  it('makes the init-script folder a project with a marker and an init bundle', async () => {
-    await moduleGenerator(tree, {});
+  it('writes explicit db-* targets when inference is off', async () => {
+    await moduleGenerator(tree, { addPlugin: false });
     const project = readProjectConfiguration(tree, 'postgres');
-    expect(project.root).toBe('sql/postgres');
-    expect(project.tags).toEqual(['postgres', 'polytope-module:postgres']);
     expect(Object.keys(project.targets ?? {})).toEqual([
       'db-values',
       'db-check',
@@ -83,11 +81,34 @@ describe('module generator', () => {
       'db-restore',
       'db-psql',
     ]);
-    expect(project.targets?.['db-values']).toEqual({
+    expect(project.targets?.['db-values']).toMatchObject({
       executor: '@acme/pg:db-values',
       options: { module: 'postgres' },
       configurations: { postgres: { module: 'postgres' } },
+      cache: false,
     });
+    expect(readNxJson(tree)?.plugins).toBeUndefined();
+  });
+
+  it('makes the init-script folder a project with a marker and an init bundle', async () => {
+    await moduleGenerator(tree, {});
+    const project = readProjectConfiguration(tree, 'postgres');
+    expect(project.root).toBe('sql/postgres');
+    expect(project.tags).toEqual(['postgres', 'polytope-module:postgres']);
+    // Inference is on: the plugin is registered and the targets come from the marker.
+    expect(project.targets ?? {}).toEqual({});
+    expect(readNxJson(tree)?.plugins).toEqual([
+      {
+        plugin: '@acme/pg',
+        options: {
+          dbValuesTargetName: 'db-values',
+          dbCheckTargetName: 'db-check',
+          dbBackupTargetName: 'db-backup',
+          dbRestoreTargetName: 'db-restore',
+          dbPsqlTargetName: 'db-psql',
+        },
+      },
+    ]);
     expect(readJson(tree, 'sql/postgres/acme-pg.json')).toEqual({
       kind: 'database',
       module: 'postgres',

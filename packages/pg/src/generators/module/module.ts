@@ -11,7 +11,12 @@ import { valueKeys } from '../../polytope/postgres-module';
 import { upsertPostgresModule } from '../../polytope/upsert-module';
 import { DATABASE_TARGETS, withDbTargets } from '../../workspace/client-project';
 import { writeDatabaseMarker } from '../../workspace/markers';
-import { keepOutOfFormatters, registerSyncGenerator } from '../../workspace/registration';
+import {
+  keepOutOfFormatters,
+  registerPlugin,
+  registerSyncGenerator,
+  shouldAddPlugin,
+} from '../../workspace/registration';
 import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
 import { ModuleGeneratorSchema } from './schema';
 
@@ -28,14 +33,17 @@ export async function moduleGenerator(tree: Tree, schema: ModuleGeneratorSchema)
 
 function addDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {
   const id = o.settings.id;
+  // With inference the targets come from the marker; otherwise they are written out.
+  const explicit = !shouldAddPlugin(tree, o.addPlugin);
+  if (!explicit) registerPlugin(tree);
   if (!o.projectExists) {
     addProjectConfiguration(tree, o.projectName, {
       root: o.scriptsDir,
       projectType: 'application',
       tags: ['postgres', `polytope-module:${id}`],
-      targets: withDbTargets({}, DATABASE_TARGETS, id).targets,
+      targets: explicit ? withDbTargets({}, DATABASE_TARGETS, id).targets : {},
     });
-  } else {
+  } else if (explicit) {
     const config = readProjectConfiguration(tree, o.projectName);
     const { targets } = withDbTargets(config.targets ?? {}, DATABASE_TARGETS, id);
     if (JSON.stringify(targets) !== JSON.stringify(config.targets ?? {}))

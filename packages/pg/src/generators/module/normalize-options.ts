@@ -28,6 +28,7 @@ export interface NormalizedModuleOptions {
   projectExists: boolean;
   warnings: string[];
   skipFormat: boolean;
+  addPlugin?: boolean;
 }
 
 const MEMORY = /^\d+(kB|MB|GB|TB)?$/;
@@ -164,6 +165,7 @@ export function normalizeOptions(
     projectExists,
     warnings,
     skipFormat: !!schema.skipFormat,
+    addPlugin: schema.addPlugin,
   };
 }
 

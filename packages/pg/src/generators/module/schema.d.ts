@@ -16,4 +16,5 @@ export interface ModuleGeneratorSchema {
   polytopeFile?: string;
   scriptsDir?: string;
   skipFormat?: boolean;
+  addPlugin?: boolean;
 }

@@ -1,0 +1,60 @@
+/**
+ * The db-* targets: which projects get which, what each does, and the configuration Nx runs. One
+ * definition serves the inferred targets (createNodes) and the explicit ones the generators write
+ * when inference is off.
+ */
+import type { TargetConfiguration } from '@nx/devkit';
+
+export const TARGET_DESCRIPTIONS = {
+  'db-values': "Set the module's Polytope values and secrets with pt (secrets on stdin).",
+  'db-check': "Test the connection to the module's database and report its health.",
+  'db-backup': "Back up the module's database with pg_dump, written atomically.",
+  'db-restore': "Restore a backup into the module's database, all or nothing.",
+  'db-psql': "Open psql on the module's database; arguments after -- go to psql.",
+} as const;
+
+export type DbTarget = keyof typeof TARGET_DESCRIPTIONS;
+
+export const CLIENT_TARGETS: DbTarget[] = ['db-check', 'db-backup', 'db-restore', 'db-psql'];
+export const DATABASE_TARGETS: DbTarget[] = ['db-values', ...CLIENT_TARGETS];
+
+/** The plugin's options in nx.json: each target's name. */
+export interface PgPluginOptions {
+  dbValuesTargetName?: string;
+  dbCheckTargetName?: string;
+  dbBackupTargetName?: string;
+  dbRestoreTargetName?: string;
+  dbPsqlTargetName?: string;
+}
+
+const OPTION_OF: Record<DbTarget, keyof PgPluginOptions> = {
+  'db-values': 'dbValuesTargetName',
+  'db-check': 'dbCheckTargetName',
+  'db-backup': 'dbBackupTargetName',
+  'db-restore': 'dbRestoreTargetName',
+  'db-psql': 'dbPsqlTargetName',
+};
+
+export function targetName(target: DbTarget, options: PgPluginOptions | undefined): string {
+  return options?.[OPTION_OF[target]] || target;
+}
+
+export function defaultPluginOptions(): Required<PgPluginOptions> {
+  return Object.fromEntries(
+    Object.entries(OPTION_OF).map(([target, option]) => [option, target]),
+  ) as Required<PgPluginOptions>;
+}
+
+/**
+ * A target for the databases `modules` (the first is the default; each is also a configuration,
+ * `db-check:<id>`). Never cached: each run talks to a live server.
+ */
+export function dbTarget(target: DbTarget, modules: string[]): TargetConfiguration {
+  return {
+    executor: `@acme/pg:${target}`,
+    options: { module: modules[0] },
+    configurations: Object.fromEntries(modules.map((m) => [m, { module: m }])),
+    cache: false,
+    metadata: { description: TARGET_DESCRIPTIONS[target], technologies: ['postgresql'] },
+  };
+}
