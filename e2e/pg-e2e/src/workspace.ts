@@ -1,6 +1,6 @@
 /**
- * A fresh Nx workspace made by the real create-nx-workspace at the repo's Nx version, with the
- * packed @acme/pg tarball installed the way a user installs a published package.
+ * A fresh Nx workspace made by the real create-nx-workspace (at the repo's Nx version, and on Nx
+ * 22), with the packed @acme/pg tarball added by `nx add`, the way a user installs the package.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
@@ -36,7 +37,31 @@ export function tarballPath(): string {
   return join(e2eTmp, tgz);
 }
 
-/** Builds and packs the plugin, and makes the pristine workspace once per run. */
+/** The Nx line below the repo's, to prove the lower end of the declared peer range. */
+export const NX_OLD_VERSION = '22';
+
+function createWorkspace(name: string, version: string): string {
+  execFileSync(
+    'npx',
+    [
+      '-y',
+      `create-nx-workspace@${version}`,
+      name,
+      '--preset=apps',
+      '--nxCloud=skip',
+      '--no-interactive',
+      '--packageManager=npm',
+      '--skipGit',
+    ],
+    { cwd: e2eTmp, env, stdio: 'pipe' },
+  );
+  return join(e2eTmp, name);
+}
+
+/**
+ * Builds and packs the plugin, and makes the pristine workspaces once per run: one at the repo's Nx
+ * version and one on Nx 22, each with the tarball installed by `nx add`, as a user would.
+ */
 export function prepare(): void {
   rmSync(e2eTmp, { recursive: true, force: true });
   mkdirSync(e2eTmp, { recursive: true });
@@ -50,33 +75,25 @@ export function prepare(): void {
     ['pack', join(repoRoot, 'dist', 'packages', 'pg'), '--pack-destination', e2eTmp],
     { cwd: repoRoot, env, stdio: 'pipe' },
   );
-  execFileSync(
-    'npx',
-    [
-      '-y',
-      `create-nx-workspace@${NX_VERSION}`,
-      'pristine',
-      '--preset=apps',
-      '--nxCloud=skip',
-      '--no-interactive',
-      '--packageManager=npm',
-      '--skipGit',
-    ],
-    { cwd: e2eTmp, env, stdio: 'pipe' },
-  );
-  const pristine = join(e2eTmp, 'pristine');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', tarballPath()], {
-    cwd: pristine,
-    env,
-    stdio: 'pipe',
-  });
+  for (const [name, version] of [
+    ['pristine', NX_VERSION],
+    ['pristine-22', NX_OLD_VERSION],
+  ]) {
+    const dir = createWorkspace(name, version);
+    const add = nx(dir, ['add', `@acme/pg@file:${tarballPath()}`]);
+    if (add.status !== 0) throw new Error(`nx add @acme/pg failed in ${name}:\n${add.output}`);
+    writeFileSync(join(e2eTmp, `${name}.nx-add.log`), add.output);
+  }
 }
 
-/** A copy of the pristine workspace, with @acme/pg installed. */
-export function freshWorkspace(name: string): string {
+/** A copy of a pristine workspace, with @acme/pg added. */
+export function freshWorkspace(
+  name: string,
+  from: 'pristine' | 'pristine-22' = 'pristine',
+): string {
   const dir = join(e2eTmp, name);
   rmSync(dir, { recursive: true, force: true });
-  cpSync(join(e2eTmp, 'pristine'), dir, { recursive: true, verbatimSymlinks: true });
+  cpSync(join(e2eTmp, from), dir, { recursive: true, verbatimSymlinks: true });
   return dir;
 }
 

@@ -211,6 +211,11 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
       });
       continue;
     }
+    if (o.dryRun && item.ref.kind === 'secret') {
+      // A dry run shows secrets masked, so it neither asks for them nor generates them.
+      plan.push({ item, action, value: '****', from: 'not resolved in a dry run' });
+      continue;
+    }
     const v = await item.source();
     plan.push({ item, action, value: v.value, from: v.from, generated: v.generated });
   }

@@ -58,9 +58,15 @@ describe('client generator', () => {
       ],
       [
         'asyncpg already a dependency',
-        { 'pyproject.toml': '[project]\ndependencies = ["asyncpg"]\n' },
+        { 'pyproject.toml': '[project]\ndependencies = ["fastapi", "asyncpg>=0.27"]\n' },
         'apps/api/db.py',
-        'asyncpg',
+        'import asyncpg',
+      ],
+      [
+        'asyncpg in requirements.txt',
+        { 'requirements.txt': 'uvicorn\nasyncpg==0.29\n' },
+        'apps/api/db.py',
+        'import asyncpg',
       ],
       ['only .py sources', { 'main.py': 'print(1)\n' }, 'apps/api/db.py', 'psycopg2'],
       [

@@ -47,7 +47,9 @@ function mentionsAsyncpg(tree: Tree, root: string): boolean {
     const path = posix.join(root, f);
     if (!tree.isFile(path)) return false;
     const text = tree.read(path, 'utf-8') ?? '';
-    return /^\s*["']?asyncpg\b/im.test(text) && !/^\s*["']?psycopg2\b/im.test(text);
+    // A requirement line, or an entry of a TOML list or table.
+    const names = (name: string) => new RegExp(`(^|["'\\s,\\[])${name}([\\s"'<>=!~;,\\]]|$)`, 'im');
+    return names('asyncpg').test(text) && !names('psycopg2(-binary)?').test(text);
   });
 }
 
