@@ -56,7 +56,10 @@ describe('createNodes', () => {
 
   it("gives the database's project its targets and each app those of its databases", async () => {
     const t = await infer();
+    expect(t['sql/postgres']!['db-up'].continuous).toBe(true);
     expect(Object.keys(t['sql/postgres']!)).toEqual([
+      'db-up',
+      'db-down',
       'db-values',
       'db-check',
       'db-backup',
@@ -91,6 +94,8 @@ describe('createNodes', () => {
   it('takes the target names from the plugin options', async () => {
     const t = await infer({ dbCheckTargetName: 'db:check', dbValuesTargetName: 'secrets' });
     expect(Object.keys(t['sql/postgres']!)).toEqual([
+      'db-up',
+      'db-down',
       'secrets',
       'db:check',
       'db-backup',

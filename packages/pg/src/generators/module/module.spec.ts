@@ -75,6 +75,8 @@ describe('module generator', () => {
     await moduleGenerator(tree, { addPlugin: false });
     const project = readProjectConfiguration(tree, 'postgres');
     expect(Object.keys(project.targets ?? {})).toEqual([
+      'db-up',
+      'db-down',
       'db-values',
       'db-check',
       'db-backup',
@@ -101,6 +103,8 @@ describe('module generator', () => {
       {
         plugin: '@acme/pg',
         options: {
+          dbUpTargetName: 'db-up',
+          dbDownTargetName: 'db-down',
           dbValuesTargetName: 'db-values',
           dbCheckTargetName: 'db-check',
           dbBackupTargetName: 'db-backup',

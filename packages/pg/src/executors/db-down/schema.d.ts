@@ -1,0 +1,6 @@
+import { TargetOptions } from '../executor-target';
+
+export interface DbDownExecutorSchema extends TargetOptions {
+  dataDir?: string;
+  pgBinDir?: string;
+}

