@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import * as ts from 'typescript';
 import { createNodes, createNodesV2 } from './create-nodes';
 
 let root: string;
@@ -103,5 +105,54 @@ describe('createNodes', () => {
       'db-psql',
     ]);
     expect(t['sql/postgres']!['db:check'].executor).toBe('@acme/pg:db-check');
+  });
+});
+
+describe('with the real nx CLI on a temporary workspace', () => {
+  it('explicit targets in project.json win over the inferred ones', () => {
+    // The plugin's two source files, compiled as they are for the package.
+    const repo = join(__dirname, '../../../..');
+    // A workspace of its own: one app with a marker and an explicit db-check.
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root);
+    const plugin = join(root, 'plugin');
+    mkdirSync(plugin, { recursive: true });
+    for (const f of ['create-nodes', 'targets']) {
+      const source = readFileSync(join(__dirname, `${f}.ts`), 'utf-8');
+      const out = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+      });
+      writeFileSync(join(plugin, `${f}.js`), out.outputText);
+    }
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    write({
+      'package.json': '{ "name": "t", "private": true }',
+      'nx.json': JSON.stringify({ plugins: [join(plugin, 'create-nodes.js')] }),
+      'apps/api/project.json': JSON.stringify({
+        name: 'api',
+        targets: { 'db-check': { executor: '@acme/pg:db-check', options: { timeout: 9 } } },
+      }),
+      'apps/api/acme-pg.json': '{"kind":"client","modules":["postgres"]}',
+    });
+    const show = spawnSync(
+      join(root, 'node_modules/.bin/nx'),
+      ['show', 'project', 'api', '--json'],
+      {
+        cwd: root,
+        encoding: 'utf-8',
+        env: {
+          ...process.env,
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_CACHE_PROJECT_GRAPH: 'false',
+        },
+      },
+    );
+    expect(show.stderr).not.toMatch(/Failed to load/);
+    if (!show.stdout) throw new Error(show.stderr);
+    const targets = JSON.parse(show.stdout).targets;
+    // Your options win; what you leave out comes from the inferred target.
+    expect(targets['db-check'].options).toEqual({ module: 'postgres', timeout: 9 });
+    expect(targets['db-backup'].executor).toBe('@acme/pg:db-backup');
   });
 });

