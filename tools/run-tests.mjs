@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: lint, type-check, then every jest suite (unit, integration against a real PostgreSQL,
-// e2e through the real nx CLI), and one closing line with the runners' own counts.
+// e2e through the real nx CLI), `npm run demo`, and one closing line with the counts (the demo
+// counts as one test).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +41,14 @@ for (const [name, config] of suites) {
   } else {
     failed += 1;
   }
+}
+// The quick start a new user runs: it must keep working.
+console.log(`\n=== demo: node tools/demo.mjs`);
+const demo = spawnSync('node', ['tools/demo.mjs'], { cwd: root, stdio: 'inherit' });
+if (demo.status === 0) passed += 1;
+else {
+  failed += 1;
+  failures.push('demo');
 }
 if (failures.length) console.log(`\nFailed steps: ${failures.join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed`);

@@ -88,6 +88,7 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
 }
 
 function megabytes(n: number): string {
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 

@@ -65,7 +65,7 @@ async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<bool
   const pid = runningPid(db.pgdata);
   if (pid) {
     logger.info(`The local server of '${id}' is already running (pid ${pid}).`);
-    report(db, bin);
+    report(db, bin, context.projectName);
     return true;
   }
   await checkPortFree(s.port);
@@ -83,7 +83,7 @@ async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<bool
   if (!isInitialised(db.pgdata)) await firstStart(db, bin, start);
   else startServer(start);
 
-  report(db, bin);
+  report(db, bin, context.projectName);
   if (o.detach) return true;
   // The foreground: until Ctrl-C (or Nx stopping a continuous task), then a clean stop.
   logger.info('Running in the foreground; Ctrl-C stops the server.');
@@ -158,7 +158,7 @@ async function firstStart(
   }
 }
 
-function report(db: LocalDatabase, bin: ServerBinaries): void {
+function report(db: LocalDatabase, bin: ServerBinaries, project = '<database>'): void {
   const s = db.target.settings;
   logger.info(
     [
@@ -167,7 +167,7 @@ function report(db: LocalDatabase, bin: ServerBinaries): void {
       `  password  ${s.password ? '****' : '(none)'}  (from ${s.sources.password})`,
       `  database  ${s.database}`,
       `  DATABASE_URL=${maskedUrl({ ...s, host: 'localhost' })}`,
-      `Stop it with: nx run <database>:db-down`,
+      `Stop it with: nx run ${project}:db-down`,
     ].join('\n'),
   );
 }

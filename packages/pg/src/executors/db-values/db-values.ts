@@ -283,7 +283,7 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
         `  + ${what} = ${p.item.ref.kind === 'secret' ? '****' : p.value} (from ${p.from})`,
       );
   }
-  logger.info([`Values and secrets of module '${id}':`, ...lines].join('\n'));
+  if (lines.length) logger.info([`Values and secrets of module '${id}':`, ...lines].join('\n'));
   const overwrotePassword = plan.some(
     (p) =>
       p.action === 'set' &&
