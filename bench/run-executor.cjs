@@ -8,7 +8,7 @@ const context = {
   root,
   cwd: root,
   isVerbose: false,
-  projectName: 'api',
+  projectName: process.env.BENCH_PROJECT || 'api',
   targetName: name,
   projectsConfigurations: {
     version: 2,

