@@ -332,46 +332,21 @@ export function runInitScripts(r: InitScriptsRequest): void {
   };
   delete env['PGPASSWORD'];
   delete env['PGSERVICE'];
+  // As the entrypoint: no psqlrc, stop at the first error.
+  const psql = (args: string[], input?: string) =>
+    spawnSync(r.psql.path, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', ...args], {
+      encoding: 'utf-8',
+      env,
+      input,
+    });
   if (r.database !== 'postgres') {
     // psql quotes the name (:"db"), as the entrypoint does; -c would not interpolate it.
-    const create = spawnSync(
-      r.psql.path,
-      [
-        '-X',
-        '-q',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '--no-password',
-        '-d',
-        'postgres',
-        '-v',
-        `db=${r.database}`,
-      ],
-      { encoding: 'utf-8', env, input: 'CREATE DATABASE :"db";\n' },
-    );
+    const create = psql(['-d', 'postgres', '-v', `db=${r.database}`], 'CREATE DATABASE :"db";\n');
     if (create.status !== 0)
       fail(`Could not create database '${r.database}': ${create.stderr.trim()}`);
   }
   if (!r.bundle || !existsSync(r.bundle)) return;
-  const run = spawnSync(
-    r.psql.path,
-    [
-      '-X',
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '--no-password',
-      '--no-psqlrc',
-      '-d',
-      r.database,
-      '-f',
-      r.bundle,
-    ],
-    {
-      encoding: 'utf-8',
-      env,
-    },
-  );
+  const run = psql(['-d', r.database, '-f', r.bundle]);
   if (run.status === 0) return;
   const m = /psql:[^:]*:(\d+): (ERROR|FATAL|error):\s*(.*)/.exec(run.stderr);
   const text = readFileSync(r.bundle, 'utf-8');
