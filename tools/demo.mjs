@@ -77,7 +77,8 @@ function show(text, max = 14) {
 }
 function run(title, cmd, args, opts = {}) {
   step++;
-  console.log(`\n${bold(`${step}. ${title}`)}\n  $ ${[cmd, ...args].join(' ')}`);
+  const shell = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  console.log(`\n${bold(`${step}. ${title}`)}\n  $ ${[cmd, ...args].map(shell).join(' ')}`);
   const t = Date.now();
   const r = spawnSync(cmd, args, {
     cwd: opts.cwd ?? ws,
@@ -184,6 +185,12 @@ modules:
     "CREATE TABLE orders (id serial PRIMARY KEY, item text NOT NULL, placed_at timestamptz DEFAULT now());\nINSERT INTO orders (item) VALUES ('coffee'), ('bagel');\n",
   );
   run('Rebuild the init bundle after the edit', 'npx', ['nx', 'sync'], { max: 3 });
+  run(
+    "An init script for the app's own role and database",
+    'npx',
+    ['nx', 'g', '@acme/pg:init-script', 'app-user', '--kind', 'database-user'],
+    { max: 4 },
+  );
   run('Connection code for the Node app', 'npx', ['nx', 'g', '@acme/pg:client', 'api'], { max: 6 });
   run('Connection code for the Python app', 'npx', ['nx', 'g', '@acme/pg:client', 'worker'], {
     max: 6,
@@ -227,6 +234,19 @@ modules:
   });
   serverUp = true;
   run('Check it', 'npx', ['nx', 'run', 'api:db-check']);
+  run(
+    'psql on the same settings: the init scripts ran',
+    'npx',
+    [
+      'nx',
+      'run',
+      'api:db-psql',
+      '--',
+      '-c',
+      "SELECT (SELECT count(*) FROM orders) AS orders, (SELECT rolname FROM pg_roles WHERE rolname = 'app_user') AS app_role",
+    ],
+    { max: 5 },
+  );
   run('Back it up', 'npx', ['nx', 'run', 'api:db-backup', '--format', 'custom']);
   run('Restore it over itself (safety backup first)', 'npx', [
     'nx',

@@ -251,6 +251,8 @@ describe('db-values with a real server', () => {
     const path = join(ws.root, '.env.postgres');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readFileSync(path, 'utf-8')).toContain(`POSTGRES_PASSWORD='${PASSWORD}'`);
+    // The role's password too, for db-up to run the init scripts on this machine.
+    expect(readFileSync(path, 'utf-8')).toContain(`PGINIT_APP_USER_PASSWORD='${ROLE_PASSWORD}'`);
     expect(readFileSync(join(ws.root, '.gitignore'), 'utf-8')).toContain('/.env.postgres\n');
     expect(
       JSON.parse(readFileSync(join(ws.root, 'sql/postgres/acme-pg.json'), 'utf-8')).envFile,

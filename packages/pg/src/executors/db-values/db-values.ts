@@ -305,7 +305,15 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     writeEnvFile(
       path,
       renderEnvFile(
-        envFileEntries(names, 'localhost', o.exposedPort ?? 5432, database, user, pw),
+        {
+          ...envFileEntries(names, 'localhost', o.exposedPort ?? 5432, database, user, pw),
+          // The init scripts' role passwords, so db-up on this machine can run them.
+          ...Object.fromEntries(
+            plan
+              .filter((p) => roleEnv.has(p.item.ref.key) && p.value !== undefined)
+              .map((p) => [roleEnv.get(p.item.ref.key)!, p.value!]),
+          ),
+        },
         `Module '${id}' seen from this machine, written by @acme/pg:db-values. Secret: never commit it.`,
       ),
     );
