@@ -6,6 +6,7 @@ import { ExecutorContext, logger } from '@nx/devkit';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePolytopeFile, PolytopeFile } from '../polytope/polytope-file';
+import { ExistingArgs } from '../polytope/postgres-module';
 import { findPostgresModule } from '../polytope/upsert-module';
 import { ConnectionError } from '../postgres/connect';
 import { readEnvFile } from '../postgres/env-file';
@@ -26,8 +27,10 @@ export interface ExecutorTarget {
   record?: DatabaseRecord;
   /** polytope.yml, parsed, when it exists. */
   file?: PolytopeFile;
-  /** The module's image, when polytope.yml names one. */
-  image?: string;
+  /** The module's args as polytope.yml has them, when it holds the module. */
+  module?: ExistingArgs;
+  /** The variables of the module's env file, when one is recorded. */
+  envFile?: Record<string, string>;
   settings: ConnectionSettings;
   root: string;
 }
@@ -103,14 +106,14 @@ export function resolveTarget(
   const polytopeFile = record?.polytopeFile;
   const envFilePath = record?.envFile;
   let serviceId: string | undefined;
-  let image: string | undefined;
+  let module: ExistingArgs | undefined;
   let file: PolytopeFile | undefined;
   if (polytopeFile && existsSync(join(context.root, polytopeFile))) {
     file = parsePolytopeFile(polytopeFile, readFileSync(join(context.root, polytopeFile), 'utf-8'));
-    const found = findPostgresModule(file, moduleId);
-    serviceId = found?.existing.serviceId ?? moduleId;
-    image = found?.existing.image;
+    module = findPostgresModule(file, moduleId)?.existing;
+    serviceId = module?.serviceId ?? moduleId;
   }
+  const envFile = envFilePath ? readEnvFile(join(context.root, envFilePath)) : undefined;
   const settings = resolveConnection({
     moduleId,
     serviceId,
@@ -122,10 +125,10 @@ export function resolveTarget(
       sslmode: options.sslmode,
     },
     env,
-    envFile: envFilePath ? readEnvFile(join(context.root, envFilePath)) : undefined,
+    envFile,
     envFilePath,
   });
-  return { moduleId, image, serviceId, settings, root: context.root, record, file };
+  return { moduleId, module, envFile, serviceId, settings, root: context.root, record, file };
 }
 
 /**

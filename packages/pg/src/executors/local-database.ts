@@ -6,8 +6,6 @@ import { ExecutorContext } from '@nx/devkit';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { imageMajor } from '../polytope/image';
 import { envValue, parseCmd } from '../polytope/postgres-module';
-import { findPostgresModule } from '../polytope/upsert-module';
-import { readEnvFile } from '../postgres/env-file';
 import { fail } from '../utils/errors';
 import { ExecutorTarget, resolveTarget, TargetOptions } from './executor-target';
 
@@ -37,12 +35,11 @@ export function localDatabase(
   const id = target.moduleId;
   if (!target.file || !target.record)
     fail(`No polytope.yml records module '${id}'; run nx g @acme/pg:module --id ${id} first.`);
-  const found = findPostgresModule(target.file, id);
-  if (!found)
+  const existing = target.module;
+  if (!existing)
     fail(
       `Module '${id}' is not in ${target.record.polytopeFile}; run nx g @acme/pg:module --id ${id}.`,
     );
-  const existing = found.existing;
   const notes: string[] = [];
   const auth = envValue(existing, 'POSTGRES_HOST_AUTH_METHOD');
   if (auth && !literal(auth))
@@ -53,9 +50,6 @@ export function localDatabase(
   const polytopeDir = join(context.root, target.record.polytopeFile, '..');
   const dataDir = resolve(context.root, o.dataDir ?? join('tmp', 'pg', id));
   const rel = relative(context.root, dataDir);
-  const envFile = target.record.envFile
-    ? readEnvFile(join(context.root, target.record.envFile))
-    : undefined;
   return {
     target,
     image: existing.image,
@@ -67,7 +61,7 @@ export function localDatabase(
     dataDir,
     shownDataDir: rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dataDir,
     pgdata: join(dataDir, 'data'),
-    scriptEnv: { ...(envFile ?? {}), ...process.env },
+    scriptEnv: { ...(target.envFile ?? {}), ...process.env },
     notes,
   };
 }

@@ -87,8 +87,9 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
   const password = once(() =>
     secretFrom(o, [names.password, 'PGPASSWORD'], `password of '${user}'`),
   );
+  // Init scripts' role secrets: the PGINIT_<ROLE>_PASSWORD entry of the module that uses each.
   const roleEnv = new Map(
-    (target.file ? refs : [])
+    refs
       .filter((r) => r.kind === 'secret')
       .flatMap((r) =>
         r.usedBy
