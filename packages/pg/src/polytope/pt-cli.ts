@@ -5,8 +5,7 @@
  *   pt values list / pt secrets list   which keys exist (`-o json` first, plain lines otherwise)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath } from '../utils/executables';
 
 export type KeyKind = 'value' | 'secret';
 
@@ -34,16 +33,7 @@ export function showPtCommand(s: PtSet): string {
 }
 
 export function findPt(env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env['PATH'] ?? '').split(delimiter).filter(Boolean)) {
-    const path = join(dir, 'pt');
-    try {
-      const st = statSync(path);
-      if (st.isFile() && (st.mode & 0o111) !== 0) return path;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findOnPath('pt', env);
 }
 
 function keysFromJson(text: string): Set<string> | undefined {

@@ -5,8 +5,9 @@
  */
 import { spawn, spawnSync, SpawnOptions } from 'node:child_process';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fail } from '../utils/errors';
+import { isExecutable, pathDirs } from '../utils/executables';
 import { ConnectionSettings, libpqEnv, maskSecrets } from './settings';
 
 export type ToolName = 'pg_dump' | 'pg_restore' | 'psql';
@@ -52,14 +53,6 @@ function expand(pattern: string): string[] {
     .map((e) => `${parent}/${e}${rest}`);
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    return statSync(path).isFile() && (statSync(path).mode & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
-
 export function parseToolVersion(output: string): { major: number; version: string } | null {
   const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(output);
   if (!m) return null;
@@ -71,7 +64,7 @@ export function parseToolVersion(output: string): { major: number; version: stri
 /** Folders to look in, in order, without duplicates; pg_config's folder comes last (it costs a process). */
 export function searchDirs(o: SearchOptions, withPgConfig = true): string[] {
   if (o.pgBinDir) return [o.pgBinDir];
-  const dirs = (o.env['PATH'] ?? '').split(delimiter).filter(Boolean);
+  const dirs = pathDirs(o.env);
   for (const p of o.patterns ?? SEARCH_PATTERNS) dirs.push(...expand(p));
   if (withPgConfig) {
     const pgConfig = dirs.map((d) => join(d, 'pg_config')).find(isExecutable);
