@@ -20,6 +20,7 @@ import {
   captureOutput,
   executorWorkspace,
   ExecutorWorkspace,
+  useServerEnv,
 } from '../../../test-utils/executor-workspace';
 import { freePort } from '../../../test-utils/real-postgres';
 import dbDown from '../db-down/db-down';
@@ -96,15 +97,10 @@ beforeAll(async () => {
   symlinkSync(resolve(__dirname, '../../../../../node_modules'), join(ws.root, 'node_modules'));
   writeFileSync(join(ws.root, 'polytope.yml'), POLYTOPE('postgres:15'));
   port = await freePort();
-  for (const k of Object.keys(process.env))
-    if (/^(PG|POSTGRES_|DATABASE_URL)/.test(k)) delete process.env[k];
-  Object.assign(process.env, {
-    POSTGRES_USER: 'app',
-    POSTGRES_PASSWORD: PASSWORD,
-    POSTGRES_DB: 'shop',
-    POSTGRES_PORT: String(port),
-    PGINIT_REPORTER_PASSWORD: 'unused',
-  });
+  useServerEnv(
+    { port, user: 'app', password: PASSWORD },
+    { POSTGRES_DB: 'shop', PGINIT_REPORTER_PASSWORD: 'unused' },
+  );
 });
 afterAll(async () => {
   await run(dbDown, {}).catch(() => undefined);
