@@ -1,5 +1,6 @@
 /**
- * Keeps backup folders and credential files out of git: they must never be committed.
+ * Keeps backup folders, credential files and machine-local state out of git: they must never be
+ * committed.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
@@ -8,7 +9,7 @@ import { isAbsolute, join, relative } from 'node:path';
 export function ignoreInGit(
   root: string,
   dir: string,
-  kind: 'folder' | 'file' = 'folder',
+  kind: 'folder' | 'file' | 'local' = 'folder',
 ): boolean {
   const rel = relative(root, dir).split('\\').join('/');
   if (!rel || rel.startsWith('..') || isAbsolute(rel)) return false;
@@ -28,7 +29,11 @@ export function ignoreInGit(
   if (covered) return false;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const sep = text === '' || text.endsWith('\n') ? '' : eol;
-  const what = kind === 'folder' ? 'database backups' : 'database credentials';
+  const what = {
+    folder: 'database backups',
+    file: 'database credentials',
+    local: "this machine's database state",
+  }[kind];
   const line = kind === 'folder' ? `/${rel}/` : `/${rel}`;
   writeFileSync(path, `${text}${sep}# ${what} (@acme/pg): never commit them${eol}${line}${eol}`);
   return true;
