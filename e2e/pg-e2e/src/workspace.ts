@@ -40,6 +40,14 @@ export function tarballPath(): string {
 /** The Nx line below the repo's, to prove the lower end of the declared peer range. */
 export const NX_OLD_VERSION = '22';
 
+/**
+ * The Nx line above the repo's, the upper end of the range. create-nx-workspace and @nx/js stop at
+ * 23, so this workspace is made by hand, as an Nx 24 user without those plugins has it.
+ */
+export const NX_NEW_VERSION = '24.0.6';
+
+export type Pristine = 'pristine' | 'pristine-22' | 'pristine-24';
+
 function createWorkspace(name: string, version: string): string {
   execFileSync(
     'npx',
@@ -58,9 +66,21 @@ function createWorkspace(name: string, version: string): string {
   return join(e2eTmp, name);
 }
 
+function createBareWorkspace(name: string, version: string): string {
+  const dir = join(e2eTmp, name);
+  mkdirSync(dir, { recursive: true });
+  const pkg = { name, version: '0.0.0', private: true, devDependencies: { nx: version } };
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  writeFileSync(join(dir, 'nx.json'), '{}\n');
+  writeFileSync(join(dir, '.gitignore'), 'node_modules\n');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env, stdio: 'pipe' });
+  return dir;
+}
+
 /**
  * Builds and packs the plugin, and makes the pristine workspaces once per run: one at the repo's Nx
- * version and one on Nx 22, each with the tarball installed by `nx add`, as a user would.
+ * version, one on Nx 22 and one on Nx 24, each with the tarball installed by `nx add`, as a user
+ * would.
  */
 export function prepare(): void {
   rmSync(e2eTmp, { recursive: true, force: true });
@@ -78,8 +98,12 @@ export function prepare(): void {
   for (const [name, version] of [
     ['pristine', NX_VERSION],
     ['pristine-22', NX_OLD_VERSION],
+    ['pristine-24', NX_NEW_VERSION],
   ]) {
-    const dir = createWorkspace(name, version);
+    const dir =
+      version === NX_NEW_VERSION
+        ? createBareWorkspace(name, version)
+        : createWorkspace(name, version);
     const add = nx(dir, ['add', `@acme/pg@file:${tarballPath()}`]);
     if (add.status !== 0) throw new Error(`nx add @acme/pg failed in ${name}:\n${add.output}`);
     writeFileSync(join(e2eTmp, `${name}.nx-add.log`), add.output);
@@ -87,10 +111,7 @@ export function prepare(): void {
 }
 
 /** A copy of a pristine workspace, with @acme/pg added. */
-export function freshWorkspace(
-  name: string,
-  from: 'pristine' | 'pristine-22' = 'pristine',
-): string {
+export function freshWorkspace(name: string, from: Pristine = 'pristine'): string {
   const dir = join(e2eTmp, name);
   rmSync(dir, { recursive: true, force: true });
   cpSync(join(e2eTmp, from), dir, { recursive: true, verbatimSymlinks: true });

@@ -1,17 +1,21 @@
 /**
- * The lower end of the declared peer range: on Nx 22 (create-nx-workspace@22, then nx add of the
- * same tarball), the generators run, inference gives the targets, and db-check connects.
+ * Both ends of the declared peer range: on Nx 22 (create-nx-workspace@22) and on Nx 24 (a
+ * hand-made workspace: there is no create-nx-workspace@24), after nx add of the same tarball, the
+ * generators run, inference gives the targets, and db-check connects.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres, TestServer } from '../../../packages/pg/test-utils/real-postgres';
-import { freshWorkspace, nx } from './workspace';
+import { freshWorkspace, nx, Pristine } from './workspace';
 
-describe('on Nx 22', () => {
+describe.each<[string, Pristine]>([
+  ['22', 'pristine-22'],
+  ['24', 'pristine-24'],
+])('on Nx %s', (line, pristine) => {
   let ws: string;
   let server: TestServer;
   beforeAll(async () => {
-    ws = freshWorkspace('nx22', 'pristine-22');
+    ws = freshWorkspace(`nx${line}`, pristine);
     server = await startPostgres({ password: 'twenty:two', database: 'shop' });
   });
   afterAll(async () => server?.stop());
@@ -20,7 +24,7 @@ describe('on Nx 22', () => {
     const nxVersion = JSON.parse(
       readFileSync(join(ws, 'node_modules/nx/package.json'), 'utf-8'),
     ).version;
-    expect(nxVersion).toMatch(/^22\./);
+    expect(nxVersion.split('.')[0]).toBe(line);
     expect(
       nx(ws, ['g', '@acme/pg:module', '--image', 'postgres:15', '--no-interactive']).status,
     ).toBe(0);
