@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import {
+  RawScalar,
   isScalar as isPlainScalar,
   renderFlow,
   renderPair,
@@ -80,7 +81,13 @@ export function findPair(map: YAMLMap, key: string): Pair<Node, AnyNode> | undef
 }
 
 export class Splicer {
-  private readonly edits: { start: number; end: number; text: string; seq: number }[] = [];
+  private readonly edits: {
+    start: number;
+    end: number;
+    text: string;
+    seq: number;
+    depth: number;
+  }[] = [];
 
   constructor(readonly text: string) {}
 
@@ -90,17 +97,22 @@ export class Splicer {
 
   replace(start: number, end: number, text: string): void {
     if (this.text.slice(start, end) !== text)
-      this.edits.push({ start, end, text, seq: this.edits.length });
+      this.edits.push({ start, end, text, seq: this.edits.length, depth: 0 });
   }
 
-  insert(at: number, text: string): void {
-    this.edits.push({ start: at, end: at, text, seq: this.edits.length });
+  /**
+   * Of several inserts at one place, deeper ones (a larger `depth`, the column of what they add)
+   * come first: an item appended to a nested list must stay above a key added to the outer map.
+   */
+  insert(at: number, text: string, depth = 0): void {
+    this.edits.push({ start: at, end: at, text, seq: this.edits.length, depth });
   }
 
   apply(): string {
-    // From the end backwards; of several inserts at one place, the first recorded ends up first.
+    // From the end backwards; of several inserts at one place, the deepest, then the first
+    // recorded, ends up first.
     const sorted = [...this.edits].sort(
-      (a, b) => b.start - a.start || b.end - a.end || b.seq - a.seq,
+      (a, b) => b.start - a.start || b.end - a.end || a.depth - b.depth || b.seq - a.seq,
     );
     // A file with CRLF line ends keeps them in what is spliced in.
     const eol = this.text.includes('\r\n')
@@ -198,7 +210,8 @@ function reconcileValue(
     if (isSeq(value) && JSON.stringify(value.toJSON()) === JSON.stringify(w)) return;
   } else if (isPlainScalar(w as YamlValue)) {
     if (isScalar(value)) {
-      if (value.value !== w) {
+      const wanted = w instanceof RawScalar ? w.value : w;
+      if (value.value !== wanted) {
         s.replace(value.range![0], value.range![1], renderScalarLike(w as string, value.type));
       }
       return;
@@ -246,7 +259,7 @@ function insertPair(
   }
   const col = s.column(keyStart(pairs[0]));
   const after = anchor ?? pairs[pairs.length - 1];
-  s.insert(s.lineEnd(contentEnd(after)), `\n${renderPair(key, value, col)}`);
+  s.insert(s.lineEnd(contentEnd(after)), `\n${renderPair(key, value, col)}`, col);
 }
 
 function removePair(s: Splicer, map: YAMLMap, pair: Pair<Node, AnyNode>): void {
@@ -268,7 +281,7 @@ function removePair(s: Splicer, map: YAMLMap, pair: Pair<Node, AnyNode>): void {
 }
 
 /** The column of the `-` that introduces a block sequence item. */
-function dashColumn(s: Splicer, item: Node): number {
+export function dashColumn(s: Splicer, item: Node): number {
   const start = s.lineStart(item.range![0]);
   const dash = s.text.lastIndexOf('-', item.range![0]);
   return dash >= start ? dash - start : s.column(item.range![0]);
@@ -282,7 +295,8 @@ export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue): void {
     return;
   }
   const last = items[items.length - 1];
-  s.insert(s.lineEnd(contentEnd(last)), `\n${renderSeqItem(item, dashColumn(s, items[0]))}`);
+  const col = dashColumn(s, items[0]);
+  s.insert(s.lineEnd(contentEnd(last)), `\n${renderSeqItem(item, col)}`, col + 1);
 }
 
 function removeSeqItem(s: Splicer, seq: YAMLSeq, item: Node): void {

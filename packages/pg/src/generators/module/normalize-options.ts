@@ -1,32 +1,69 @@
 import { getProjects, logger, Tree } from '@nx/devkit';
+import { isScalar, visit } from 'yaml';
 import { posix } from 'node:path';
 import { BUNDLE_FILE } from '../../init-scripts/bundle';
-import { IMAGE_PATTERN } from '../../polytope/image';
+import { IMAGE_PATTERN, imageMajor } from '../../polytope/image';
 import { ID_PATTERN, parsePolytopeFile, PolytopeFile } from '../../polytope/polytope-file';
 import {
   AuthMethod,
   AUTH_METHODS,
   DATA_MOUNT,
+  defaultServiceId,
   envValue,
+  fullRef,
+  isReference,
+  MODULE_DEFAULT_IMAGE,
+  moduleInfo,
   ModuleSettings,
   PGDATA,
   RESTART_POLICIES,
+  SIMPLE_MODULE,
 } from '../../polytope/postgres-module';
-import { findPostgresModule, FoundModule } from '../../polytope/upsert-module';
+import { findPostgresModule, FoundModule, postgresModuleIds } from '../../polytope/upsert-module';
+import { chooseEntryPoint, EntryPoint } from '../../polytope/entry-point';
+import {
+  fileDefining,
+  includeTarget,
+  isIncludeStyle,
+  newModulePlace,
+  readStack,
+  Stack,
+} from '../../polytope/include-graph';
+import { envPrefix } from '../../postgres/env-names';
+import { RawScalar, scalarInStyle } from '../../polytope/yaml-render';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
 import { findDatabaseProjects } from '../../workspace/markers';
 import { ModuleGeneratorSchema } from './schema';
 
+export interface AdoptedScript {
+  /** As the module named it, and where it was read. */
+  written: string;
+  from: string;
+  content: string;
+}
+
 export interface NormalizedModuleOptions {
   settings: ModuleSettings;
+  /** The file that holds (or will hold) the module. */
   file: PolytopeFile;
+  /** The root polytope.yml, which `pt run` reads. */
+  stack: Stack;
   found: FoundModule | undefined;
-  template: string | null;
+  /** The template or tool that gets the run entry, when one is added. */
+  entry: EntryPoint | null;
+  /** A new included file for the module: the include entry goes into `host`. */
+  newInclude?: { host: PolytopeFile; entry: string };
   scriptsDir: string;
   projectName: string;
   projectExists: boolean;
   warnings: string[];
+  notes: string[];
+  /** Literal settings the module had, which db-values sets as defaults. */
+  defaults: { database?: string; username?: string };
+  /** A plaintext password the module had: offered to db-values, never written to a tracked file. */
+  oldPassword?: string;
+  adopted: AdoptedScript[];
   skipFormat: boolean;
   addPlugin?: boolean;
 }
@@ -41,6 +78,17 @@ export function readPolytopeFile(tree: Tree, path: string): PolytopeFile {
   return parsePolytopeFile(path, tree.read(path, 'utf-8') ?? '');
 }
 
+const SIMPLE_OPTIONS = [
+  'serviceId',
+  'auth',
+  'allowTrust',
+  'sharedBuffers',
+  'workMem',
+  'maxConnections',
+  'initdbArgs',
+  'walDir',
+] as const;
+
 export function normalizeOptions(
   tree: Tree,
   schema: ModuleGeneratorSchema,
@@ -52,26 +100,46 @@ export function normalizeOptions(
     );
   }
   const warnings: string[] = [];
-  const recorded = findDatabaseProjects(tree).filter((r) => r.module === id);
-  const polytopeFile = schema.polytopeFile
+  const notes: string[] = [];
+  const databases = findDatabaseProjects(tree);
+  const recorded = databases.filter((r) => r.module === id);
+  const rootPath = schema.polytopeFile
     ? workspacePath(tree.root, schema.polytopeFile, 'polytopeFile')
-    : (recorded[0]?.polytopeFile ?? 'polytope.yml');
-  if (!/\.ya?ml$/.test(polytopeFile))
+    : (recorded[0]?.stackFile ?? recorded[0]?.polytopeFile ?? 'polytope.yml');
+  if (!/\.ya?ml$/.test(rootPath))
     fail(`--polytopeFile '${schema.polytopeFile}' must be a .yml or .yaml file.`);
-  const file = readPolytopeFile(tree, polytopeFile);
-  const found = findPostgresModule(file, id);
-  const record = recorded.find((r) => r.polytopeFile === polytopeFile);
+  if (tree.exists(rootPath) && !tree.isFile(rootPath))
+    fail(`${rootPath} is a folder; --polytopeFile must name a file.`);
+  const stack = readStack(
+    { read: (p) => tree.read(p, 'utf-8'), isFile: (p) => tree.exists(p) && tree.isFile(p) },
+    rootPath,
+  );
+  for (const r of stack.remote)
+    notes.push(
+      `${r.from} includes ${r.repo}, a remote repository: @acme/pg does not read it, so a module defined there is not seen.`,
+    );
+  const defining = fileDefining(stack, id);
+  const found = defining ? findPostgresModule(defining, id) : undefined;
+  let file = defining ?? stack.root;
+  let newInclude: NormalizedModuleOptions['newInclude'];
+  if (!found && isIncludeStyle(stack)) {
+    newInclude = newModulePlace(stack, id);
+    const path = includeTarget(newInclude.host.path, newInclude.entry);
+    if (tree.exists(path))
+      fail(
+        `${path} exists but ${newInclude.host.path} does not include it, so module '${id}' would not run. Include it, or choose another --id.`,
+      );
+    file = parsePolytopeFile(path, stack.root.format === 'tools' ? 'tools:\n' : '');
+  }
+  checkPrefixes(stack, databases, id);
+  const record = recorded.find((r) => r.polytopeFile === file.path);
 
   const scriptsDir = schema.scriptsDir
     ? workspacePath(tree.root, schema.scriptsDir, 'scriptsDir')
-    : (record?.root ?? posix.join(posix.dirname(polytopeFile), 'sql', id));
+    : (record?.root ?? posix.join(posix.dirname(file.path), 'sql', id));
   if (scriptsDir === '')
     fail('--scriptsDir cannot be the workspace root; give a folder such as sql/postgres.');
-  const bundlePath = posix.relative(
-    posix.dirname(polytopeFile),
-    posix.join(scriptsDir, BUNDLE_FILE),
-  );
-  checkScripts(found, bundlePath, polytopeFile, id);
+  const bundlePath = posix.relative(posix.dirname(file.path), posix.join(scriptsDir, BUNDLE_FILE));
 
   const image = schema.image;
   if (image !== undefined && (!IMAGE_PATTERN.test(image) || image.length > 255)) {
@@ -88,11 +156,35 @@ export function normalizeOptions(
     fail(`Invalid --volumeId '${schema.volumeId}': use a-z, 0-9, '_' and '-'.`);
   }
 
-  const auth = resolveAuth(
-    schema,
-    envValue(found?.existing ?? null, 'POSTGRES_HOST_AUTH_METHOD'),
-    warnings,
-  );
+  // `!simple` is updated within its params, or converted to the full module with --convert.
+  let variant = found?.variant ?? 'full';
+  let ref: string | undefined;
+  if (schema.convert) {
+    if (found?.variant !== 'simple')
+      fail(
+        `--convert turns a ${SIMPLE_MODULE} module into the full polytope/postgres; module '${id}' is ${found ? `already '${found.ref}'` : 'new'}. Leave --convert out.`,
+      );
+    variant = 'full';
+    ref = fullRef(found.ref);
+  } else if (variant === 'simple') {
+    const given = SIMPLE_OPTIONS.filter((o) => schema[o] !== undefined);
+    if (given.length)
+      fail(
+        `Module '${id}' is ${found!.ref}, which takes only image, scripts, data-volume and restart, so ${given.map((o) => `--${o}`).join(', ')} cannot apply. Add --convert to turn it into the full polytope/postgres (its data volume stays), or leave ${given.length > 1 ? 'them' : 'it'} out.`,
+      );
+  }
+
+  const freshVolume = dataLocation(schema, found, id, image, warnings, notes);
+  const existingAuth =
+    found?.variant === 'simple'
+      ? 'trust'
+      : envValue(found?.existing ?? null, 'POSTGRES_HOST_AUTH_METHOD');
+  const auth: AuthMethod =
+    variant === 'simple' ? 'trust' : resolveAuth(schema, existingAuth, warnings);
+  if (variant === 'simple')
+    notes.push(
+      `${SIMPLE_MODULE} always uses trust authentication, service id 'postgres', user and database 'postgres'.`,
+    );
   if (schema.restart !== undefined && !RESTART_POLICIES.includes(schema.restart)) {
     fail(`Invalid --restart '${schema.restart}': use on-failure or always.`);
   }
@@ -133,18 +225,25 @@ export function normalizeOptions(
     );
   }
 
-  const template =
-    schema.template === undefined ? 'stack' : schema.template === 'none' ? null : schema.template;
-  if (template !== null && !ID_PATTERN.test(template))
+  if (
+    schema.template !== undefined &&
+    schema.template !== 'none' &&
+    !ID_PATTERN.test(schema.template)
+  )
     fail(
       `Invalid --template '${schema.template}': use a template id (a-z, 0-9, '_', '-') or none.`,
     );
+  const entry = chooseEntryPoint(stack, id, schema.template);
 
+  const { defaults, oldPassword } = keptValues(found, variant, warnings, id);
+  const adopted = adoptScripts(tree, found, bundlePath, stack, file, id);
   const { projectName, projectExists } = chooseProject(tree, id, scriptsDir);
+  const serviceId =
+    schema.serviceId ?? (found || variant === 'simple' ? undefined : defaultServiceId(id));
   const settings: ModuleSettings = {
     id,
     image,
-    serviceId: schema.serviceId,
+    serviceId,
     volumeId: schema.volumeId,
     auth,
     restart: schema.restart,
@@ -154,19 +253,203 @@ export function normalizeOptions(
     walDir: schema.walDir === undefined ? undefined : walDirPath(schema.walDir),
     bundlePath,
     extraEnv: [],
+    info: infoInStyle(stack),
+    variant,
+    ref,
+    freshVolume,
   };
   return {
     settings,
     file,
+    stack,
     found,
-    template,
+    entry,
+    newInclude,
     scriptsDir,
     projectName,
     projectExists,
     warnings,
+    notes,
+    defaults,
+    oldPassword,
+    adopted,
     skipFormat: !!schema.skipFormat,
     addPlugin: schema.addPlugin,
   };
+}
+
+/** Module ids whose env names (and client files) would be the same: `orders-db` and `orders_db`. */
+function checkPrefixes(stack: Stack, databases: { module: string }[], id: string): void {
+  const others = new Set([
+    ...stack.files.flatMap((f) => postgresModuleIds(f)),
+    ...databases.map((d) => d.module),
+  ]);
+  for (const other of others) {
+    if (other !== id && envPrefix(other) === envPrefix(id))
+      fail(
+        `Module id '${id}' and the existing module '${other}' both name their settings ${envPrefix(id) || '(no prefix)'}POSTGRES_… (and the same client file), so an app could connect to the wrong database. Choose another --id.`,
+      );
+  }
+}
+
+function isPersistent(volume: Record<string, unknown> | undefined): boolean {
+  if (!volume) return false;
+  return (
+    volume['type'] !== 'volume' || (volume['scope'] !== undefined && volume['scope'] !== 'job')
+  );
+}
+
+/**
+ * Where the data lives. An existing module keeps its data-volume, data-path and PGDATA; only a new
+ * module, a major upgrade (onto a new, empty volume), or one without any persistent volume gets one.
+ */
+function dataLocation(
+  schema: ModuleGeneratorSchema,
+  found: FoundModule | undefined,
+  id: string,
+  image: string | undefined,
+  warnings: string[],
+  notes: string[],
+): { id: string } | undefined {
+  if (!found) return { id: schema.volumeId ?? `${id}-data` };
+  const volume = found.existing.dataVolume;
+  const volumeId = typeof volume?.['id'] === 'string' ? volume['id'] : undefined;
+  const current = found.existing.image ?? MODULE_DEFAULT_IMAGE[found.variant];
+  if (image !== undefined && image !== current) {
+    const [from, to] = [imageMajor(current), imageMajor(image)];
+    if (from === null || to === null || from !== to) {
+      const what =
+        from !== null && to !== null
+          ? `from PostgreSQL ${from} to ${to}`
+          : `from ${current} to ${image}, and the major version of ${from === null ? current : image} is not in its tag`;
+      const newVolume = schema.volumeId ?? `${volumeId ?? `${id}-data`}-pg${to ?? 'new'}`;
+      if (!schema.allowMajorUpgrade)
+        fail(
+          `--image would move module '${id}' ${what}: a data volume written by one major version cannot be read by another. ` +
+            `The way through: nx run ${id}:db-backup (while the old server runs), then nx g @acme/pg:module --id ${id} --image ${image} --allowMajorUpgrade (a new volume, ${newVolume}; the old one stays as it is), pt run, then nx run ${id}:db-restore. Nothing was changed.`,
+        );
+      if (volumeId !== undefined && newVolume === volumeId)
+        fail(
+          `--volumeId ${newVolume} is the volume module '${id}' uses now; a major upgrade needs a new, empty one. Give another --volumeId.`,
+        );
+      notes.push(
+        `Major upgrade: module '${id}' now uses the new volume ${newVolume}; ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${id}:db-restore.`,
+      );
+      return { id: newVolume };
+    }
+  }
+  if (schema.volumeId !== undefined && schema.volumeId !== volumeId) {
+    if (isPersistent(volume))
+      fail(
+        `--volumeId ${schema.volumeId} would move module '${id}' off its data (${JSON.stringify(volume)}); the new volume would start empty. To move the data: nx run ${id}:db-backup, change the volume by hand, pt run, nx run ${id}:db-restore. Nothing was changed.`,
+      );
+    warnings.push(
+      `Module '${id}' had no persistent data volume, so its data did not outlive a run; it now uses volume ${schema.volumeId}, which starts empty.`,
+    );
+    return { id: schema.volumeId };
+  }
+  if (!isPersistent(volume))
+    warnings.push(
+      `Module '${id}' has no persistent data volume (${volume ? 'its scope is not project' : 'none at all'}): its data is lost when the job ends. Add one with --volumeId <id> (it starts empty).`,
+    );
+  return undefined;
+}
+
+/** The literal database, user and password of an existing module, which become db-values' defaults. */
+function keptValues(
+  found: FoundModule | undefined,
+  variant: 'full' | 'simple',
+  warnings: string[],
+  id: string,
+): { defaults: NormalizedModuleOptions['defaults']; oldPassword?: string } {
+  if (!found) return { defaults: {} };
+  if (found.variant === 'simple')
+    return { defaults: { database: 'postgres', username: 'postgres' } };
+  const literal = (name: string) => {
+    const v = envValue(found.existing, name);
+    return v !== undefined && v !== '' && !isReference(v) ? v : undefined;
+  };
+  const ref = (name: string) => {
+    const v = envValue(found.existing, name);
+    return v !== undefined && isReference(v);
+  };
+  for (const name of ['POSTGRES_USER_FILE', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB_FILE'])
+    if (envValue(found.existing, name) !== undefined && !ref(name.replace(/_FILE$/, '')))
+      warnings.push(
+        `Module '${id}' read ${name.replace(/_FILE$/, '')} from a file (${name}); it now comes from a Polytope key: set that key to the file's content, which the existing data was created with.`,
+      );
+  const username = ref('POSTGRES_USER') ? undefined : (literal('POSTGRES_USER') ?? 'postgres');
+  const database = ref('POSTGRES_DB')
+    ? undefined
+    : (literal('POSTGRES_DB') ?? literal('POSTGRES_USER') ?? 'postgres');
+  const oldPassword = variant === 'full' ? literal('POSTGRES_PASSWORD') : undefined;
+  if (oldPassword !== undefined)
+    warnings.push(
+      `Module '${id}' had its password in plain text; it is now the secret ${id}-password, and db-values sets it to the old value (the data was created with it). That password is still in git history: change it with nx run ${id}:db-values --rotatePassword.`,
+    );
+  const defaults: NormalizedModuleOptions['defaults'] = {};
+  if (database !== undefined) defaults.database = database;
+  if (username !== undefined) defaults.username = username;
+  return { defaults, oldPassword };
+}
+
+/** The files an existing module's `scripts` name, read to be copied into its init-script folder. */
+function adoptScripts(
+  tree: Tree,
+  found: FoundModule | undefined,
+  bundlePath: string,
+  stack: Stack,
+  file: PolytopeFile,
+  id: string,
+): AdoptedScript[] {
+  const scripts = found?.existing.scripts;
+  if (scripts === undefined || scripts === null) return [];
+  const entries = Array.isArray(scripts) ? scripts : [scripts];
+  const out: AdoptedScript[] = [];
+  for (const e of entries) {
+    const o = (e && typeof e === 'object' ? e : {}) as Record<string, unknown>;
+    if (o['type'] === 'host' && typeof o['path'] === 'string') {
+      const written = o['path'];
+      if (posix.normalize(written) === posix.normalize(bundlePath)) continue;
+      // `./x` is relative to where pt runs (the root's folder), `x` to the including file's.
+      const fromRoot = posix.join(posix.dirname(stack.root.path), written);
+      const fromFile = posix.join(posix.dirname(file.path), written);
+      const tries = [
+        ...new Set(written.startsWith('./') ? [fromRoot, fromFile] : [fromFile, fromRoot]),
+      ];
+      const from = tries.find((p) => tree.exists(p) && tree.isFile(p));
+      if (!from)
+        fail(
+          `Module '${id}' runs the init script ${written}, which is not in the workspace (looked at ${tries.join(' and ')}). Restore it, or remove that 'scripts' entry, and run again.`,
+        );
+      out.push({ written, from, content: tree.read(from, 'utf-8') ?? '' });
+    } else if (o['type'] === 'string' && typeof o['data'] === 'string') {
+      out.push({ written: '(inline script)', from: '', content: o['data'] });
+    } else {
+      fail(
+        `Module '${id}' has a 'scripts' entry @acme/pg cannot copy (${JSON.stringify(e)}); only { type: host, path } and { type: string, data } entries can move into its init-script folder. Copy it there by hand as 001-….sql, remove the entry, and run again.`,
+      );
+    }
+  }
+  return out;
+}
+
+/** The module's `info`, quoted as the file's other `info` lines are. */
+function infoInStyle(stack: Stack): RawScalar {
+  const text = moduleInfo();
+  const styles: (string | undefined)[] = [];
+  for (const f of stack.files) {
+    if (!f.root) continue;
+    visit(f.root, {
+      Pair(_, pair) {
+        if (isScalar(pair.key) && pair.key.value === 'info' && isScalar(pair.value))
+          styles.push(pair.value.type);
+      },
+    });
+  }
+  const single = styles.filter((s) => s === 'QUOTE_SINGLE').length;
+  const double = styles.filter((s) => s === 'QUOTE_DOUBLE').length;
+  return scalarInStyle(text, single > double ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE');
 }
 
 function resolveAuth(
@@ -203,30 +486,6 @@ function walDirPath(given: string): string {
   if (path === PGDATA || path.startsWith(`${PGDATA}/`))
     fail(`Invalid --walDir '${given}': it must be beside PGDATA (${PGDATA}), not in it.`);
   return path;
-}
-
-function checkScripts(
-  found: FoundModule | undefined,
-  bundlePath: string,
-  file: string,
-  id: string,
-): void {
-  const scripts = found?.existing.scripts;
-  if (scripts === undefined || scripts === null) return;
-  const entries = Array.isArray(scripts) ? scripts : [scripts];
-  const others = entries.filter(
-    (e) => !(e && typeof e === 'object' && (e as Record<string, unknown>)['path'] === bundlePath),
-  );
-  if (others.length === 0) return;
-  const names = others.map((e) =>
-    e && typeof e === 'object'
-      ? String((e as Record<string, unknown>)['path'] ?? (e as Record<string, unknown>)['type'])
-      : String(e),
-  );
-  fail(
-    `Module '${id}' in ${file} already mounts init scripts (${names.join(', ')}). polytope/postgres mounts every entry at one path, so only one would run; ` +
-      `@acme/pg mounts one bundle of its init-script folder instead. Move those files into that folder (as 001-….sql), remove the 'scripts' entry, and run again.`,
-  );
 }
 
 function chooseProject(
