@@ -48,7 +48,7 @@ export function appendRunEntry(
     return;
   }
   const col = dashColumn(s, items[0]);
-  s.insert(s.lineEnd(contentEnd(last)), `\n${' '.repeat(col)}- ${text}`, col + 1);
+  s.insertLineAfter(contentEnd(last), `${' '.repeat(col)}- ${text}`, col + 1);
 }
 
 export function runListOf(entry: YAMLMap): AnyNode {

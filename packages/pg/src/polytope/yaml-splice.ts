@@ -138,10 +138,20 @@ export class Splicer {
     return i > pos && this.text[i - 1] === '\r' ? i - 1 : i;
   }
 
-  /** Where the line after the one holding `pos` starts (the end of the text on the last line). */
+  /**
+   * Where the line after the one holding `pos` starts (the end of the text on the last line). A
+   * `pos` that already starts a line (a block scalar's content ends after its newline) is kept.
+   */
   nextLineStart(pos: number): number {
+    if (pos > 0 && this.text[pos - 1] === '\n') return pos;
     const i = this.text.indexOf('\n', pos);
     return i === -1 ? this.text.length : i + 1;
+  }
+
+  /** Inserts `line` as a line of its own after the line holding `pos`. */
+  insertLineAfter(pos: number, line: string, depth: number): void {
+    if (pos > 0 && this.text[pos - 1] === '\n') this.insert(pos, `${line}\n`, depth);
+    else this.insert(this.lineEnd(pos), `\n${line}`, depth);
   }
 
   column(pos: number): number {
@@ -259,7 +269,7 @@ function insertPair(
   }
   const col = s.column(keyStart(pairs[0]));
   const after = anchor ?? pairs[pairs.length - 1];
-  s.insert(s.lineEnd(contentEnd(after)), `\n${renderPair(key, value, col)}`, col);
+  s.insertLineAfter(contentEnd(after), renderPair(key, value, col), col);
 }
 
 function removePair(s: Splicer, map: YAMLMap, pair: Pair<Node, AnyNode>): void {
@@ -296,7 +306,7 @@ export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue): void {
   }
   const last = items[items.length - 1];
   const col = dashColumn(s, items[0]);
-  s.insert(s.lineEnd(contentEnd(last)), `\n${renderSeqItem(item, col)}`, col + 1);
+  s.insertLineAfter(contentEnd(last), renderSeqItem(item, col), col + 1);
 }
 
 function removeSeqItem(s: Splicer, seq: YAMLSeq, item: Node): void {
