@@ -150,8 +150,21 @@ export class Splicer {
 
   /** Inserts `line` as a line of its own after the line holding `pos`. */
   insertLineAfter(pos: number, line: string, depth: number): void {
-    if (pos > 0 && this.text[pos - 1] === '\n') this.insert(pos, `${line}\n`, depth);
-    else this.insert(this.lineEnd(pos), `\n${line}`, depth);
+    let atLineStart = pos > 0 && this.text[pos - 1] === '\n';
+    let at = atLineStart ? pos : this.lineEnd(pos);
+    // After lines that are being removed (trailing list items): where they were.
+    for (let cut = this.removalAround(at); cut; cut = this.removalAround(at)) {
+      at = cut.start;
+      atLineStart = true;
+    }
+    if (atLineStart) this.insert(at, `${line}\n`, depth);
+    else this.insert(at, `\n${line}`, depth);
+  }
+
+  private removalAround(at: number) {
+    return this.edits.find(
+      (e) => e.text === '' && e.start < at && at < e.end && this.text[e.start - 1] === '\n',
+    );
   }
 
   column(pos: number): number {
@@ -184,24 +197,24 @@ function keyStart(pair: Pair<Node, AnyNode>): number {
 /** Reconciles map `node` with `want`, recording edits; keys `want` does not name are left alone. */
 export function reconcileMap(s: Splicer, node: YAMLMap, want: WantMap): void {
   const wantedKeys = Object.keys(want);
+  const missing: [string, number][] = [];
   wantedKeys.forEach((key, index) => {
     const w = want[key];
     const pair = findPair(node, key);
     if (w === REMOVE) {
       if (pair) removePair(s, node, pair);
-      return;
-    }
-    if (!pair) {
-      const anchor = wantedKeys
-        .slice(0, index)
-        .reverse()
-        .map((k) => findPair(node, k))
-        .find((p) => p !== undefined);
-      insertPair(s, node, key, plain(w), anchor);
-      return;
-    }
-    reconcileValue(s, node, pair, key, w);
+    } else if (!pair) missing.push([key, index]);
+    else reconcileValue(s, node, pair, key, w);
   });
+  // New keys last, so they land after what the edits of existing keys leave in place.
+  for (const [key, index] of missing) {
+    const anchor = wantedKeys
+      .slice(0, index)
+      .reverse()
+      .map((k) => findPair(node, k))
+      .find((p) => p !== undefined);
+    insertPair(s, node, key, plain(want[key]), anchor);
+  }
 }
 
 function reconcileValue(
@@ -297,14 +310,15 @@ export function dashColumn(s: Splicer, item: Node): number {
   return dash >= start ? dash - start : s.column(item.range![0]);
 }
 
-export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue): void {
+/** Appends `item` to a sequence, after `after` (by default its last item). */
+export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue, after?: Node): void {
   const items = seq.items as Node[];
+  const last = after ?? items[items.length - 1];
   if (seq.flow) {
     if (items.length === 0) s.insert(seq.range![0] + 1, renderFlow(item));
-    else s.insert(contentEnd(items[items.length - 1]), `, ${renderFlow(item)}`);
+    else s.insert(contentEnd(last), `, ${renderFlow(item)}`);
     return;
   }
-  const last = items[items.length - 1];
   const col = dashColumn(s, items[0]);
   s.insertLineAfter(contentEnd(last), renderSeqItem(item, col), col + 1);
 }
@@ -350,7 +364,8 @@ function mergeSeq(
   }
   for (const n of items) if (!remaining.includes(n)) removeSeqItem(s, seq, n);
   for (const [node, wanted] of updates) reconcileMap(s, node, wanted);
-  for (const item of toAppend) appendSeqItem(s, seq, item);
+  // After the last item that stays: the ones removed may be at the end.
+  for (const item of toAppend) appendSeqItem(s, seq, item, remaining[remaining.length - 1]);
 }
 
 function ensureSeq(s: Splicer, seq: YAMLSeq, w: Ensure): void {
