@@ -65,6 +65,8 @@ export interface DatabaseRecord {
   projectRoot: string;
   polytopeFile: string;
   envFile?: string;
+  /** Literal settings the module had before the generator adopted it (database, username). */
+  defaults?: { database?: string; username?: string };
 }
 
 export function databaseRecordOf(
@@ -78,6 +80,10 @@ export function databaseRecordOf(
         projectRoot: p.root,
         polytopeFile: String(marker['polytopeFile']),
         envFile: typeof marker['envFile'] === 'string' ? marker['envFile'] : undefined,
+        defaults:
+          marker['defaults'] && typeof marker['defaults'] === 'object'
+            ? (marker['defaults'] as DatabaseRecord['defaults'])
+            : undefined,
       };
     }
   }

@@ -294,6 +294,35 @@ tools:
     expect(tree.read('polytope.yml', 'utf-8')).toBe(text);
   });
 
+  it('keeps marker fields it does not own on a re-run, with or without options (issue 12, 8)', async () => {
+    await moduleGenerator(tree, {});
+    const marker = readJson(tree, 'sql/postgres/acme-pg.json');
+    tree.write(
+      'sql/postgres/acme-pg.json',
+      JSON.stringify({ ...marker, envFile: '.env.postgres', note: 'mine' }, null, 2),
+    );
+    await moduleGenerator(tree, {});
+    await moduleGenerator(tree, { sharedBuffers: '256MB' });
+    expect(readJson(tree, 'sql/postgres/acme-pg.json')).toEqual({
+      ...marker,
+      envFile: '.env.postgres',
+      note: 'mine',
+    });
+  });
+
+  it('accepts a --scriptsDir that starts with @, quoting it in polytope.yml', async () => {
+    await moduleGenerator(tree, { scriptsDir: '@db/postgres', template: 'none' });
+    expect(modulesOf(tree)[0]['args'].scripts).toEqual([
+      { type: 'host', path: '@db/postgres/_init-bundle.sql' },
+    ]);
+    expect(tree.exists('@db/postgres/_init-bundle.sql')).toBe(true);
+  });
+
+  it('gives a module id with an underscore a host-name service id', async () => {
+    await moduleGenerator(tree, { id: 'orders_db', template: 'none' });
+    expect(modulesOf(tree)[0]['args']['service-id']).toBe('orders-db');
+  });
+
   it('applies every option', async () => {
     await moduleGenerator(tree, {
       id: 'analytics',
