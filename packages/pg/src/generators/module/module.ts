@@ -7,6 +7,7 @@ import {
   readJson,
   readProjectConfiguration,
   Tree,
+  updateJson,
   updateProjectConfiguration,
 } from '@nx/devkit';
 import { posix } from 'node:path';
@@ -192,8 +193,12 @@ function addDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {
   } else if (explicit) {
     const config = readProjectConfiguration(tree, o.projectName);
     const { targets } = withDbTargets(config.targets ?? {}, DATABASE_TARGETS, id);
-    if (JSON.stringify(targets) !== JSON.stringify(config.targets ?? {}))
-      updateProjectConfiguration(tree, o.projectName, { ...config, targets });
+    if (JSON.stringify(targets) !== JSON.stringify(config.targets ?? {})) {
+      const file = posix.join(config.root, 'project.json');
+      // Only `targets` changes, where it stands: the user's key order is kept.
+      if (tree.exists(file)) updateJson(tree, file, (json) => ({ ...json, targets }));
+      else updateProjectConfiguration(tree, o.projectName, { ...config, targets });
+    }
   }
   writeDatabaseMarker(tree, o.scriptsDir, {
     kind: 'database',
@@ -269,3 +274,5 @@ function report(
     ].join('\n'),
   );
 }
+
+export default moduleGenerator;
