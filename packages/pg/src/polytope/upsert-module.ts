@@ -314,6 +314,10 @@ export function setModuleEnv(
   const found = findPostgresModule(file, id);
   if (!found)
     fail(`Module '${id}' is not in ${file.path}. Run \`nx g @acme/pg:module --id ${id}\` first.`);
+  if (found.variant === 'simple')
+    fail(
+      `Module '${id}' is ${found.ref}, which takes no env. Turn it into the full module first: nx g @acme/pg:module --id ${id} --convert.`,
+    );
   const s = new Splicer(file.text);
   reconcileMap(s, found.argsHolder, {
     args: { env: { kind: 'merge-by', key: 'name', items: entries, remove: [] } },

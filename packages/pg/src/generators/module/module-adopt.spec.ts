@@ -1,6 +1,8 @@
 import { logger, readJson, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse } from 'yaml';
+import { snapshot } from '../../../test-utils/tree-snapshot';
+import { initScriptGenerator } from '../init-script/init-script';
 import defaultExport, { moduleGenerator } from './module';
 import { ModuleGeneratorSchema } from './schema';
 
@@ -72,6 +74,16 @@ describe('module generator: adopting existing modules', () => {
     expect(out).toContain('changed: restart, scripts');
     expect(out).toContain('kept as it was: image, data-volume');
     expect(out).toContain('user postgres, database postgres');
+  });
+
+  it('refuses a role secret on !simple, which takes no env, pointing to --convert', async () => {
+    tree.write('polytope.yml', SIMPLE);
+    await run(tree, {});
+    const before = snapshot(tree);
+    await expect(
+      initScriptGenerator(tree, { name: 'app', kind: 'database-user', skipFormat: true }),
+    ).rejects.toThrow(/polytope\/postgres!simple, which takes no env.*--convert/);
+    expect(snapshot(tree)).toBe(before);
   });
 
   it('--convert turns !simple into the full module, keeping its data volume and data path', async () => {
