@@ -64,6 +64,8 @@ function moduleOf(options: TargetOptions, context: ExecutorContext): string {
 export interface DatabaseRecord {
   projectRoot: string;
   polytopeFile: string;
+  /** The stack's root polytope.yml, when the module lives in an included file. */
+  stackFile?: string;
   envFile?: string;
   /** Literal settings the module had before the generator adopted it (database, username). */
   defaults?: { database?: string; username?: string };
@@ -79,6 +81,7 @@ export function databaseRecordOf(
       return {
         projectRoot: p.root,
         polytopeFile: String(marker['polytopeFile']),
+        stackFile: typeof marker['stackFile'] === 'string' ? marker['stackFile'] : undefined,
         envFile: typeof marker['envFile'] === 'string' ? marker['envFile'] : undefined,
         defaults:
           marker['defaults'] && typeof marker['defaults'] === 'object'

@@ -278,10 +278,11 @@ tools:
       name: 'PGDATA',
       value: '/var/lib/postgresql/data/pgdata',
     });
+    // `./` paths in an included file are relative to the stack's root, where pt runs.
     expect(doc.tools.postgres.run[0].args.scripts).toEqual([
-      { type: 'host', path: 'sql/postgres/_init-bundle.sql' },
+      { type: 'host', path: './sql/postgres/_init-bundle.sql' },
     ]);
-    expect(readJson(tree, 'postgres/sql/postgres/acme-pg.json')).toEqual({
+    expect(readJson(tree, 'sql/postgres/acme-pg.json')).toEqual({
       kind: 'database',
       module: 'postgres',
       polytopeFile: 'postgres/polytope.yml',

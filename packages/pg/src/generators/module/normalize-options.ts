@@ -30,6 +30,7 @@ import {
   Stack,
 } from '../../polytope/include-graph';
 import { envPrefix } from '../../postgres/env-names';
+import { mountPathCandidates, mountPathFor } from '../../polytope/mount-path';
 import { RawScalar, scalarInStyle } from '../../polytope/yaml-render';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
@@ -136,10 +137,10 @@ export function normalizeOptions(
 
   const scriptsDir = schema.scriptsDir
     ? workspacePath(tree.root, schema.scriptsDir, 'scriptsDir')
-    : (record?.root ?? posix.join(posix.dirname(file.path), 'sql', id));
+    : (record?.root ?? posix.join(posix.dirname(stack.root.path), 'sql', id));
   if (scriptsDir === '')
     fail('--scriptsDir cannot be the workspace root; give a folder such as sql/postgres.');
-  const bundlePath = posix.relative(posix.dirname(file.path), posix.join(scriptsDir, BUNDLE_FILE));
+  const bundlePath = mountPathFor(posix.join(scriptsDir, BUNDLE_FILE), file.path, stack.root.path);
 
   const image = schema.image;
   if (image !== undefined && (!IMAGE_PATTERN.test(image) || image.length > 255)) {
@@ -411,12 +412,7 @@ function adoptScripts(
     if (o['type'] === 'host' && typeof o['path'] === 'string') {
       const written = o['path'];
       if (posix.normalize(written) === posix.normalize(bundlePath)) continue;
-      // `./x` is relative to where pt runs (the root's folder), `x` to the including file's.
-      const fromRoot = posix.join(posix.dirname(stack.root.path), written);
-      const fromFile = posix.join(posix.dirname(file.path), written);
-      const tries = [
-        ...new Set(written.startsWith('./') ? [fromRoot, fromFile] : [fromFile, fromRoot]),
-      ];
+      const tries = mountPathCandidates(written, file.path, stack.root.path);
       const from = tries.find((p) => tree.exists(p) && tree.isFile(p));
       if (!from)
         fail(

@@ -171,11 +171,11 @@ describe('module generator on the real-stack corpus', () => {
   it('resolves ./ script paths of an included file from the stack root', async () => {
     const { tree } = load('carbonbridge-tools');
     await moduleGenerator(tree, { skipFormat: true, skipPackageJson: true });
-    expect(tree.read('services/postgres/sql/postgres/001-db.sql', 'utf-8')).toBe(
+    expect(tree.read('sql/postgres/001-db.sql', 'utf-8')).toBe(
       tree.read('services/curity/db.sql', 'utf-8'),
     );
     expect(tree.read('services/postgres/polytope.yml', 'utf-8')).toContain(
-      '          scripts:\n            - { type: host, path: sql/postgres/_init-bundle.sql }\n            \n  pgweb:',
+      '          scripts:\n            - { type: host, path: ./sql/postgres/_init-bundle.sql }\n            \n  pgweb:',
     );
   });
 });
