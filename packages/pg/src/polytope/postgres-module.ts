@@ -92,7 +92,7 @@ export interface ModuleSettings {
   info?: YamlValue;
   /** Which module to write: the full one, or `!simple` updated within its params. */
   variant?: PostgresVariant;
-  /** The module ref to write (a `--convert` of `!simple`); undefined keeps the one there. */
+  /** The module ref to write: the one there, or the full module's for `--convert` or a new module. */
   ref?: string;
   /**
    * A fresh, empty data volume (a new module, or a major upgrade): only then are `data-volume`
@@ -259,7 +259,8 @@ export function desiredModule(
 ): WantMap {
   const want: WantMap = { id: s.id };
   if (!hasInfo) want['info'] = s.info ?? moduleInfo();
-  if (s.ref !== undefined || !existing) want['module'] = s.ref ?? POSTGRES_MODULE;
+  // Always named, so that keys added after it (args) land after it.
+  want['module'] = s.ref ?? POSTGRES_MODULE;
   want['args'] = desiredArgs(s, existing);
   return want;
 }

@@ -2,7 +2,7 @@
  * Adds or updates a PostgreSQL wrapper module in a polytope.yml text, in its own format, by splicing.
  * The result is parsed again and compared with what was meant before anyone sees it.
  */
-import { isMap, isSeq, Node, YAMLMap } from 'yaml';
+import { isMap, isSeq, Node, Pair, YAMLMap } from 'yaml';
 import { fail } from '../utils/errors';
 import {
   entryById,
@@ -30,6 +30,7 @@ import {
   appendSeqItem,
   AnyNode,
   findPair,
+  insertPairBefore,
   plain,
   reconcileMap,
   scalarText,
@@ -249,7 +250,10 @@ function upsertTool(
   const args = want['args'] as WantMap;
   const tools = toolsMap(file);
   if (found) {
-    if (want['info'] !== undefined) reconcileMap(s, found.node, { info: want['info'] });
+    const first = found.node.items[0] as Pair<Node, AnyNode> | undefined;
+    // A tool's `info` goes first, as Bluetext's tools have it.
+    if (want['info'] !== undefined && first)
+      insertPairBefore(s, found.node, first, 'info', plain(want['info']));
     const step: WantMap = { args };
     if (want['module'] !== undefined) step['tool'] = want['module'];
     reconcileMap(s, found.argsHolder, step);

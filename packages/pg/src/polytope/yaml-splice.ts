@@ -196,6 +196,13 @@ function keyStart(pair: Pair<Node, AnyNode>): number {
 
 /** Reconciles map `node` with `want`, recording edits; keys `want` does not name are left alone. */
 export function reconcileMap(s: Splicer, node: YAMLMap, want: WantMap): void {
+  if (node.flow && node.items.length === 0) {
+    // `{}`: written afresh, in flow style (one insert per key would need commas between them).
+    const value = plain(want);
+    if (Object.keys(value as object).length)
+      s.replace(node.range![0], node.range![1], renderFlow(value));
+    return;
+  }
   const wantedKeys = Object.keys(want);
   const missing: [string, number][] = [];
   wantedKeys.forEach((key, index) => {
@@ -308,6 +315,20 @@ export function dashColumn(s: Splicer, item: Node): number {
   const start = s.lineStart(item.range![0]);
   const dash = s.text.lastIndexOf('-', item.range![0]);
   return dash >= start ? dash - start : s.column(item.range![0]);
+}
+
+/** Inserts `key: value` as the line above `before`, a pair of block map `map`. */
+export function insertPairBefore(
+  s: Splicer,
+  map: YAMLMap,
+  before: Pair<Node, AnyNode>,
+  key: string,
+  value: YamlValue,
+): void {
+  if (map.flow) return insertPair(s, map, key, value);
+  const start = keyStart(before);
+  const col = s.column(start);
+  s.insert(s.lineStart(start), `${renderPair(key, value, col)}\n`);
 }
 
 /** Appends `item` to a sequence, after `after` (by default its last item). */

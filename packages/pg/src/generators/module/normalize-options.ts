@@ -159,7 +159,7 @@ export function normalizeOptions(
 
   // `!simple` is updated within its params, or converted to the full module with --convert.
   let variant = found?.variant ?? 'full';
-  let ref: string | undefined;
+  let ref = found?.ref;
   if (schema.convert) {
     if (found?.variant !== 'simple')
       fail(
