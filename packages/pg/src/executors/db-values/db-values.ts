@@ -71,7 +71,7 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
   if (!target.file || !target.record) {
     fail(`No polytope.yml records module '${id}'; run nx g @acme/pg:module --id ${id} first.`);
   }
-  const refs = referencedKeys(target.file, id);
+  const refs = referencedKeys(target.file, id, target.stackFiles);
   if (refs.length === 0)
     fail(
       `Module '${id}' references no pt.value or pt.secret; run nx g @acme/pg:module --id ${id} to bring it up to the blueprint.`,

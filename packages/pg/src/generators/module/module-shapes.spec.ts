@@ -94,3 +94,26 @@ describe('module generator: odd shapes of real files', () => {
     expect(snapshot(tree)).toBe(first);
   });
 });
+
+describe('module generator: --polytopeFile naming an included file', () => {
+  it('puts a new module there and its run entry in the root that includes it', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write(
+      'polytope.yml',
+      'include:\n  - db\ntools:\n  default:\n    run:\n      - tool: "api"\n  api:\n    run:\n      - tool: polytope/python\n',
+    );
+    tree.write('db/polytope.yml', 'tools:\n  cache:\n    run:\n      - tool: polytope/container\n');
+    await moduleGenerator(tree, {
+      polytopeFile: 'db/polytope.yml',
+      skipFormat: true,
+      skipPackageJson: true,
+    });
+    expect(parse(tree.read('db/polytope.yml', 'utf-8')!).tools.postgres.run[0].tool).toBe(
+      'polytope/postgres',
+    );
+    expect(tree.read('polytope.yml', 'utf-8')).toContain(
+      '      - tool: "api"\n      - tool: "postgres"\n',
+    );
+    expect(tree.exists('postgres/polytope.yml')).toBe(false);
+  });
+});

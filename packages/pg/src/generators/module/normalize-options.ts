@@ -104,26 +104,38 @@ export function normalizeOptions(
   const notes: string[] = [];
   const databases = findDatabaseProjects(tree);
   const recorded = databases.filter((r) => r.module === id);
-  const rootPath = schema.polytopeFile
+  let rootPath = schema.polytopeFile
     ? workspacePath(tree.root, schema.polytopeFile, 'polytopeFile')
     : (recorded[0]?.stackFile ?? recorded[0]?.polytopeFile ?? 'polytope.yml');
   if (!/\.ya?ml$/.test(rootPath))
     fail(`--polytopeFile '${schema.polytopeFile}' must be a .yml or .yaml file.`);
   if (tree.exists(rootPath) && !tree.isFile(rootPath))
     fail(`${rootPath} is a folder; --polytopeFile must name a file.`);
-  const stack = readStack(
-    { read: (p) => tree.read(p, 'utf-8'), isFile: (p) => tree.exists(p) && tree.isFile(p) },
-    rootPath,
-  );
+  const reader = {
+    read: (p: string) => tree.read(p, 'utf-8'),
+    isFile: (p: string) => tree.exists(p) && tree.isFile(p),
+  };
+  // A --polytopeFile that the workspace's polytope.yml includes: that root is the stack.
+  const given = rootPath;
+  if (schema.polytopeFile && rootPath !== 'polytope.yml' && reader.isFile('polytope.yml')) {
+    let top: Stack | undefined;
+    try {
+      top = readStack(reader, 'polytope.yml');
+    } catch {
+      top = undefined;
+    }
+    if (top?.files.some((f) => f.path === given)) rootPath = 'polytope.yml';
+  }
+  const stack = readStack(reader, rootPath);
   for (const r of stack.remote)
     notes.push(
       `${r.from} includes ${r.repo}, a remote repository: @acme/pg does not read it, so a module defined there is not seen.`,
     );
   const defining = fileDefining(stack, id);
   const found = defining ? findPostgresModule(defining, id) : undefined;
-  let file = defining ?? stack.root;
+  let file = defining ?? stack.files.find((f) => f.path === given) ?? stack.root;
   let newInclude: NormalizedModuleOptions['newInclude'];
-  if (!found && isIncludeStyle(stack)) {
+  if (!found && file === stack.root && isIncludeStyle(stack)) {
     newInclude = newModulePlace(stack, id);
     const path = includeTarget(newInclude.host.path, newInclude.entry);
     if (tree.exists(path))
@@ -181,7 +193,7 @@ export function normalizeOptions(
       ? 'trust'
       : envValue(found?.existing ?? null, 'POSTGRES_HOST_AUTH_METHOD');
   const auth: AuthMethod =
-    variant === 'simple' ? 'trust' : resolveAuth(schema, existingAuth, warnings);
+    variant === 'simple' ? 'trust' : resolveAuth(schema, existingAuth, warnings, !!found);
   if (variant === 'simple')
     notes.push(
       `${SIMPLE_MODULE} always uses trust authentication, service id 'postgres', user and database 'postgres'.`,
@@ -452,6 +464,7 @@ function resolveAuth(
   schema: ModuleGeneratorSchema,
   existing: string | undefined,
   warnings: string[],
+  hasData = false,
 ): AuthMethod {
   const given = schema.auth;
   if (given !== undefined && !AUTH_METHODS.includes(given))
@@ -464,7 +477,10 @@ function resolveAuth(
   if (given) return given;
   if (existing === 'trust' && !schema.allowTrust) {
     warnings.push(
-      'The module used POSTGRES_HOST_AUTH_METHOD=trust; it now uses scram-sha-256 with the password secret. Keep trust with --auth=trust --allowTrust.',
+      'The module used POSTGRES_HOST_AUTH_METHOD=trust; it now uses scram-sha-256 with the password secret. Keep trust with --auth=trust --allowTrust.' +
+        (hasData
+          ? ' The image applies it only to a new data volume: an existing one keeps its pg_hba.conf (trust) and may have no superuser password; set one with db-values --rotatePassword, then change pg_hba.conf.'
+          : ''),
     );
     return 'scram-sha-256';
   }
