@@ -57,6 +57,8 @@ const arg = (indent: number) => {
 
 const moduleText = fc
   .record({
+    format: fc.constantFrom('modules', 'tools'),
+    ref: fc.constantFrom('polytope/postgres', 'polytope/postgres@1.2', 'polytope/postgres!simple'),
     column0: fc.boolean(),
     keys: fc.shuffledSubarray(
       ['image', 'data-volume', 'env', 'restart', 'service-id', 'data-path', 'cmd'],
@@ -65,15 +67,36 @@ const moduleText = fc
     comment: fc.option(fc.nat(6), { nil: undefined }),
     trailing: fc.constantFrom('', '   ', '  # trailing'),
   })
-  .chain(({ column0, keys, comment, trailing }) => {
+  .chain(({ format, ref, column0, keys, comment, trailing }) => {
     const list = column0 ? 0 : 2;
-    const argIndent = list + 4;
+    const argIndent = format === 'tools' ? 10 : list + 4;
     const gens = arg(argIndent);
     return fc.tuple(...keys.map((k) => gens[k])).map((values) => {
       const pad = ' '.repeat(argIndent);
       const lines = keys.map(
         (k, i) => `${pad}${k}:${values[i]}${comment === i ? `\n${pad}# keep this comment` : ''}`,
       );
+      if (format === 'tools')
+        return [
+          'tools:',
+          '  stack:',
+          '    run:',
+          '      - tool: api',
+          '      - { tool: db }',
+          '  api:',
+          `    run:${trailing}`,
+          '      - tool: polytope/python',
+          '  db:',
+          '    run:',
+          `      - tool: ${ref}`,
+          '        args:',
+          ...lines,
+          '  web:',
+          '    run:',
+          '      - tool: polytope/node',
+          '# end',
+          '',
+        ].join('\n');
       const item = ' '.repeat(list);
       return [
         'templates:',
@@ -84,7 +107,7 @@ const moduleText = fc
         `${item}  module: polytope/python${trailing}`,
         `${item}  args: { image: python:3.13 }`,
         `${item}- id: db`,
-        `${item}  module: polytope/postgres`,
+        `${item}  module: ${ref}`,
         `${item}  args:`,
         ...lines,
         `${item}- id: web`,
@@ -106,13 +129,14 @@ const options = fc.record(
 ) as fc.Arbitrary<ModuleGeneratorSchema>;
 
 function dataOf(text: string) {
-  const db = (parse(text).modules as { id: string; args?: Record<string, unknown> }[]).find(
-    (m) => m.id === 'db',
-  )!;
-  const env = (db.args?.['env'] ?? []) as Env[];
+  const doc = parse(text);
+  const args: Record<string, unknown> | undefined = doc.modules
+    ? doc.modules.find((m: { id: string }) => m.id === 'db').args
+    : doc.tools.db.run[0].args;
+  const env = (args?.['env'] ?? []) as Env[];
   return {
-    volume: db.args?.['data-volume'],
-    dataPath: db.args?.['data-path'],
+    volume: args?.['data-volume'],
+    dataPath: args?.['data-path'],
     pgdata: env.find((e) => e.name === 'PGDATA')?.value,
   };
 }
@@ -123,8 +147,13 @@ describe('module generator update, property-based', () => {
       fc.asyncProperty(moduleText, options, async (text, opts) => {
         const tree = createTreeWithEmptyWorkspace();
         tree.write('polytope.yml', text);
+        // `!simple` takes only image, scripts, data-volume and restart.
+        // Without an image it runs the module's default (15.4 for !simple): no major change here.
+        const given = text.includes('!simple')
+          ? { image: /^\s+image:/m.test(text) ? opts.image : undefined, restart: opts.restart }
+          : opts;
         const run = () =>
-          moduleGenerator(tree, { id: 'db', skipFormat: true, skipPackageJson: true, ...opts });
+          moduleGenerator(tree, { id: 'db', skipFormat: true, skipPackageJson: true, ...given });
         await run();
         const after = tree.read('polytope.yml', 'utf-8')!;
         expect(() => parse(after)).not.toThrow();
