@@ -11,7 +11,7 @@ import {
   updateProjectConfiguration,
 } from '@nx/devkit';
 import { posix } from 'node:path';
-import { nextScriptName, updateBundle } from '../../init-scripts/folder';
+import { updateBundle } from '../../init-scripts/folder';
 import { addIncludeEntry, fileDefining, readStack } from '../../polytope/include-graph';
 import { parsePolytopeFile, PolytopeFile } from '../../polytope/polytope-file';
 import { LOCAL_STATE_FILE } from '../../workspace/local-state';
@@ -39,6 +39,7 @@ import {
   shouldAddPlugin,
 } from '../../workspace/registration';
 import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
+import { copyAdoptedScripts } from './adopt-scripts';
 import { ModuleGeneratorSchema } from './schema';
 
 export async function moduleGenerator(
@@ -47,7 +48,7 @@ export async function moduleGenerator(
 ): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, schema);
   const texts = editStack(options);
-  const adopted = adoptScripts(tree, options);
+  const adopted = copyAdoptedScripts(tree, options.adopted, options.scriptsDir);
   addDatabaseProject(tree, options);
   for (const [path, text] of texts) {
     if (text !== (tree.exists(path) ? tree.read(path, 'utf-8') : null)) tree.write(path, text);
@@ -95,27 +96,6 @@ function editStack(o: NormalizedModuleOptions): Map<string, string> {
     );
   for (const [path, text] of [...texts]) if (text === originals.get(path)) texts.delete(path);
   return texts;
-}
-
-/** Copies the files an existing module's `scripts` named into its init-script folder, in order. */
-function adoptScripts(tree: Tree, o: NormalizedModuleOptions): { from: string; to: string }[] {
-  return o.adopted.map((script) => {
-    const base =
-      posix
-        .basename(script.from || 'script', '.sql')
-        .toLowerCase()
-        .replace(/[^a-z0-9_-]+/g, '-')
-        .replace(/^-+|-+$/g, '') || 'script';
-    const to = nextScriptName(tree, o.scriptsDir, base);
-    tree.write(to, script.content);
-    return {
-      from:
-        script.written === script.from
-          ? script.from
-          : `${script.written} (${script.from || 'inline'})`,
-      to,
-    };
-  });
 }
 
 /**

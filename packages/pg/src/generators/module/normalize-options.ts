@@ -2,7 +2,7 @@ import { getProjects, logger, Tree } from '@nx/devkit';
 import { isScalar, visit } from 'yaml';
 import { posix } from 'node:path';
 import { BUNDLE_FILE } from '../../init-scripts/bundle';
-import { IMAGE_PATTERN, imageMajor } from '../../polytope/image';
+import { IMAGE_PATTERN } from '../../polytope/image';
 import { ID_PATTERN, parsePolytopeFile, PolytopeFile } from '../../polytope/polytope-file';
 import {
   AuthMethod,
@@ -11,8 +11,6 @@ import {
   defaultServiceId,
   envValue,
   fullRef,
-  isReference,
-  MODULE_DEFAULT_IMAGE,
   moduleInfo,
   ModuleSettings,
   PGDATA,
@@ -30,19 +28,14 @@ import {
   Stack,
 } from '../../polytope/include-graph';
 import { envPrefix } from '../../postgres/env-names';
-import { mountPathCandidates, mountPathFor } from '../../polytope/mount-path';
+import { mountPathFor } from '../../polytope/mount-path';
 import { RawScalar, scalarInStyle } from '../../polytope/yaml-render';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
 import { findDatabaseProjects } from '../../workspace/markers';
+import { AdoptedScript, readAdoptedScripts } from './adopt-scripts';
+import { dataLocation, KeptDefaults, keptValues } from './existing-data';
 import { ModuleGeneratorSchema } from './schema';
-
-export interface AdoptedScript {
-  /** As the module named it, and where it was read. */
-  written: string;
-  from: string;
-  content: string;
-}
 
 export interface NormalizedModuleOptions {
   settings: ModuleSettings;
@@ -61,7 +54,7 @@ export interface NormalizedModuleOptions {
   warnings: string[];
   notes: string[];
   /** Literal settings the module had, which db-values sets as defaults. */
-  defaults: { database?: string; username?: string };
+  defaults: KeptDefaults;
   /** A plaintext password the module had: offered to db-values, never written to a tracked file. */
   oldPassword?: string;
   adopted: AdoptedScript[];
@@ -249,7 +242,7 @@ export function normalizeOptions(
   const entry = chooseEntryPoint(stack, id, schema.template);
 
   const { defaults, oldPassword } = keptValues(found, variant, warnings, id);
-  const adopted = adoptScripts(tree, found, bundlePath, stack, file, id);
+  const adopted = readAdoptedScripts(tree, found, bundlePath, stack, file, id);
   const { projectName, projectExists } = chooseProject(tree, id, scriptsDir);
   const serviceId =
     schema.serviceId ?? (found || variant === 'simple' ? undefined : defaultServiceId(id));
@@ -303,143 +296,6 @@ function checkPrefixes(stack: Stack, databases: { module: string }[], id: string
         `Module id '${id}' and the existing module '${other}' both name their settings ${envPrefix(id) || '(no prefix)'}POSTGRES_… (and the same client file), so an app could connect to the wrong database. Choose another --id.`,
       );
   }
-}
-
-function isPersistent(volume: Record<string, unknown> | undefined): boolean {
-  if (!volume) return false;
-  return (
-    volume['type'] !== 'volume' || (volume['scope'] !== undefined && volume['scope'] !== 'job')
-  );
-}
-
-/**
- * Where the data lives. An existing module keeps its data-volume, data-path and PGDATA; only a new
- * module, a major upgrade (onto a new, empty volume), or one without any persistent volume gets one.
- */
-function dataLocation(
-  schema: ModuleGeneratorSchema,
-  found: FoundModule | undefined,
-  id: string,
-  image: string | undefined,
-  warnings: string[],
-  notes: string[],
-): { id: string } | undefined {
-  if (!found) return { id: schema.volumeId ?? `${id}-data` };
-  const volume = found.existing.dataVolume;
-  const volumeId = typeof volume?.['id'] === 'string' ? volume['id'] : undefined;
-  const current = found.existing.image ?? MODULE_DEFAULT_IMAGE[found.variant];
-  if (image !== undefined && image !== current) {
-    const [from, to] = [imageMajor(current), imageMajor(image)];
-    if (from === null || to === null || from !== to) {
-      const what =
-        from !== null && to !== null
-          ? `from PostgreSQL ${from} to ${to}`
-          : `from ${current} to ${image}, and the major version of ${from === null ? current : image} is not in its tag`;
-      const newVolume = schema.volumeId ?? `${volumeId ?? `${id}-data`}-pg${to ?? 'new'}`;
-      if (!schema.allowMajorUpgrade)
-        fail(
-          `--image would move module '${id}' ${what}: a data volume written by one major version cannot be read by another. ` +
-            `The way through: nx run ${id}:db-backup (while the old server runs), then nx g @acme/pg:module --id ${id} --image ${image} --allowMajorUpgrade (a new volume, ${newVolume}; the old one stays as it is), pt run, then nx run ${id}:db-restore. Nothing was changed.`,
-        );
-      if (volumeId !== undefined && newVolume === volumeId)
-        fail(
-          `--volumeId ${newVolume} is the volume module '${id}' uses now; a major upgrade needs a new, empty one. Give another --volumeId.`,
-        );
-      notes.push(
-        `Major upgrade: module '${id}' now uses the new volume ${newVolume}; ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${id}:db-restore.`,
-      );
-      return { id: newVolume };
-    }
-  }
-  if (schema.volumeId !== undefined && schema.volumeId !== volumeId) {
-    if (isPersistent(volume))
-      fail(
-        `--volumeId ${schema.volumeId} would move module '${id}' off its data (${JSON.stringify(volume)}); the new volume would start empty. To move the data: nx run ${id}:db-backup, change the volume by hand, pt run, nx run ${id}:db-restore. Nothing was changed.`,
-      );
-    warnings.push(
-      `Module '${id}' had no persistent data volume, so its data did not outlive a run; it now uses volume ${schema.volumeId}, which starts empty.`,
-    );
-    return { id: schema.volumeId };
-  }
-  if (!isPersistent(volume))
-    warnings.push(
-      `Module '${id}' has no persistent data volume (${volume ? 'its scope is not project' : 'none at all'}): its data is lost when the job ends. Add one with --volumeId <id> (it starts empty).`,
-    );
-  return undefined;
-}
-
-/** The literal database, user and password of an existing module, which become db-values' defaults. */
-function keptValues(
-  found: FoundModule | undefined,
-  variant: 'full' | 'simple',
-  warnings: string[],
-  id: string,
-): { defaults: NormalizedModuleOptions['defaults']; oldPassword?: string } {
-  if (!found) return { defaults: {} };
-  if (found.variant === 'simple')
-    return { defaults: { database: 'postgres', username: 'postgres' } };
-  const literal = (name: string) => {
-    const v = envValue(found.existing, name);
-    return v !== undefined && v !== '' && !isReference(v) ? v : undefined;
-  };
-  const ref = (name: string) => {
-    const v = envValue(found.existing, name);
-    return v !== undefined && isReference(v);
-  };
-  for (const name of ['POSTGRES_USER_FILE', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB_FILE'])
-    if (envValue(found.existing, name) !== undefined && !ref(name.replace(/_FILE$/, '')))
-      warnings.push(
-        `Module '${id}' read ${name.replace(/_FILE$/, '')} from a file (${name}); it now comes from a Polytope key: set that key to the file's content, which the existing data was created with.`,
-      );
-  const username = ref('POSTGRES_USER') ? undefined : (literal('POSTGRES_USER') ?? 'postgres');
-  const database = ref('POSTGRES_DB')
-    ? undefined
-    : (literal('POSTGRES_DB') ?? literal('POSTGRES_USER') ?? 'postgres');
-  const oldPassword = variant === 'full' ? literal('POSTGRES_PASSWORD') : undefined;
-  if (oldPassword !== undefined)
-    warnings.push(
-      `Module '${id}' had its password in plain text; it is now the secret ${id}-password, and db-values sets it to the old value (the data was created with it). That password is still in git history: change it with nx run ${id}:db-values --rotatePassword.`,
-    );
-  const defaults: NormalizedModuleOptions['defaults'] = {};
-  if (database !== undefined) defaults.database = database;
-  if (username !== undefined) defaults.username = username;
-  return { defaults, oldPassword };
-}
-
-/** The files an existing module's `scripts` name, read to be copied into its init-script folder. */
-function adoptScripts(
-  tree: Tree,
-  found: FoundModule | undefined,
-  bundlePath: string,
-  stack: Stack,
-  file: PolytopeFile,
-  id: string,
-): AdoptedScript[] {
-  const scripts = found?.existing.scripts;
-  if (scripts === undefined || scripts === null) return [];
-  const entries = Array.isArray(scripts) ? scripts : [scripts];
-  const out: AdoptedScript[] = [];
-  for (const e of entries) {
-    const o = (e && typeof e === 'object' ? e : {}) as Record<string, unknown>;
-    if (o['type'] === 'host' && typeof o['path'] === 'string') {
-      const written = o['path'];
-      if (posix.normalize(written) === posix.normalize(bundlePath)) continue;
-      const tries = mountPathCandidates(written, file.path, stack.root.path);
-      const from = tries.find((p) => tree.exists(p) && tree.isFile(p));
-      if (!from)
-        fail(
-          `Module '${id}' runs the init script ${written}, which is not in the workspace (looked at ${tries.join(' and ')}). Restore it, or remove that 'scripts' entry, and run again.`,
-        );
-      out.push({ written, from, content: tree.read(from, 'utf-8') ?? '' });
-    } else if (o['type'] === 'string' && typeof o['data'] === 'string') {
-      out.push({ written: '(inline script)', from: '', content: o['data'] });
-    } else {
-      fail(
-        `Module '${id}' has a 'scripts' entry @acme/pg cannot copy (${JSON.stringify(e)}); only { type: host, path } and { type: string, data } entries can move into its init-script folder. Copy it there by hand as 001-….sql, remove the entry, and run again.`,
-      );
-    }
-  }
-  return out;
 }
 
 /** The module's `info`, quoted as the file's other `info` lines are. */
