@@ -13,6 +13,8 @@ export const MODULE_DEFAULT_IMAGE = {
   full: 'public.ecr.aws/docker/library/postgres:16.2',
   simple: 'postgres:15.4',
 } as const;
+/** The service id (host name) both modules use when `service-id` is not given. */
+export const MODULE_SERVICE_ID = 'postgres';
 /** The args polytope/postgres!simple declares (Bluetext's stacks also pass `container-id`). */
 export const SIMPLE_PARAMS = ['image', 'scripts', 'data-volume', 'restart', 'container-id'];
 export type PostgresVariant = 'full' | 'simple';

@@ -157,3 +157,23 @@ describe('module generator: adopting existing modules', () => {
     ]);
   });
 });
+
+describe('module generator: host names an existing module already has', () => {
+  it('writes out service-id postgres, the module default, for a module without one', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write(
+      'polytope.yml',
+      'modules:\n  - id: curity-db\n    module: polytope/postgres\n    args:\n      image: postgres:16.2\n      data-volume: { id: v, type: volume, scope: project }\n',
+    );
+    const out = await run(tree, { id: 'curity-db', template: 'none' });
+    expect(argsOf(tree, 'curity-db').args['service-id']).toBe('postgres');
+    expect(out).toContain('pt values set curity-db-host postgres');
+  });
+
+  it('--convert keeps the host name postgres that !simple always had', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', SIMPLE.replace(/postgres\b(?!:|!|-data)/g, 'db'));
+    await run(tree, { id: 'db', convert: true });
+    expect(argsOf(tree, 'db').args['service-id']).toBe('postgres');
+  });
+});

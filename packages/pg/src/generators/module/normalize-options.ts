@@ -12,6 +12,7 @@ import {
   envValue,
   fullRef,
   moduleInfo,
+  MODULE_SERVICE_ID,
   ModuleSettings,
   PGDATA,
   RESTART_POLICIES,
@@ -244,8 +245,11 @@ export function normalizeOptions(
   const { defaults, oldPassword } = keptValues(found, variant, warnings, id);
   const adopted = readAdoptedScripts(tree, found, bundlePath, stack, file, id);
   const { projectName, projectExists } = chooseProject(tree, id, scriptsDir);
+  // An existing module without `service-id` (and every !simple one) is reached at `postgres`, the
+  // module's default: written out, so that apps keep their host name and db-values sets it.
   const serviceId =
-    schema.serviceId ?? (found || variant === 'simple' ? undefined : defaultServiceId(id));
+    schema.serviceId ??
+    (!found ? defaultServiceId(id) : found.existing.serviceId ? undefined : MODULE_SERVICE_ID);
   const settings: ModuleSettings = {
     id,
     image,
