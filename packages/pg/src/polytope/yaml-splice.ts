@@ -25,14 +25,7 @@ export interface MergeBy {
   remove: string[];
 }
 
-/** List entries that must be present (a template's `run` list); nothing else is touched. */
-export interface Ensure {
-  kind: 'ensure';
-  items: YamlValue[];
-  same: (existing: unknown, wanted: YamlValue) => boolean;
-}
-
-export type Want = YamlValue | WantMap | MergeBy | Ensure | typeof REMOVE;
+export type Want = YamlValue | WantMap | MergeBy | typeof REMOVE;
 /** Keys in wanted order; keys not listed are left as they are. */
 export interface WantMap {
   [key: string]: Want;
@@ -49,21 +42,10 @@ function isMergeBy(want: Want): want is MergeBy {
     Array.isArray((want as MergeBy).items)
   );
 }
-function isEnsure(want: Want): want is Ensure {
-  return (
-    typeof want === 'object' &&
-    want !== null &&
-    !Array.isArray(want) &&
-    (want as Ensure).kind === 'ensure' &&
-    typeof (want as Ensure).same === 'function'
-  );
-}
-
 /** The plain value that a `Want` stands for, used when a node is written from scratch. */
 export function plain(want: Want): YamlValue {
   if (want === REMOVE) throw new Error('REMOVE has no plain value');
   if (isMergeBy(want)) return want.items.map((item) => plain(item));
-  if (isEnsure(want)) return want.items;
   if (isPlainScalar(want as YamlValue) || Array.isArray(want)) return want as YamlValue;
   const out: Record<string, YamlValue> = {};
   for (const [k, v] of Object.entries(want as WantMap)) if (v !== REMOVE) out[k] = plain(v);
@@ -234,8 +216,6 @@ function reconcileValue(
   const value = pair.value;
   if (isMergeBy(w)) {
     if (isSeq(value) && value.items.length > 0) return mergeSeq(s, map, pair, value, w);
-  } else if (isEnsure(w)) {
-    if (isSeq(value) && value.items.length > 0) return ensureSeq(s, value, w);
   } else if (Array.isArray(w)) {
     if (isSeq(value) && JSON.stringify(value.toJSON()) === JSON.stringify(w)) return;
   } else if (isPlainScalar(w as YamlValue)) {
@@ -387,10 +367,4 @@ function mergeSeq(
   for (const [node, wanted] of updates) reconcileMap(s, node, wanted);
   // After the last item that stays: the ones removed may be at the end.
   for (const item of toAppend) appendSeqItem(s, seq, item, remaining[remaining.length - 1]);
-}
-
-function ensureSeq(s: Splicer, seq: YAMLSeq, w: Ensure): void {
-  const existing = seq.toJSON() as unknown[];
-  for (const item of w.items)
-    if (!existing.some((e) => w.same(e, item))) appendSeqItem(s, seq, item);
 }
