@@ -101,9 +101,11 @@ export function renderSeqItems(items: YamlValue[], indent: number): string {
   return items.map((item) => renderSeqItem(item, indent)).join('\n');
 }
 
-export function renderSeqItem(item: YamlValue, indent: number): string {
+/** `blockMaps`: a map of scalars as `- k: v` lines, like siblings written that way. */
+export function renderSeqItem(item: YamlValue, indent: number, blockMaps = false): string {
   const pad = ' '.repeat(indent);
-  if (onlyScalars(item)) return `${pad}- ${renderFlow(item)}`;
+  const map = !isScalar(item) && !Array.isArray(item);
+  if (onlyScalars(item) && !(blockMaps && map)) return `${pad}- ${renderFlow(item)}`;
   if (Array.isArray(item)) return `${pad}-\n${renderSeqItems(item, indent + 2)}`;
   const body = renderMapBody(item as Record<string, YamlValue>, indent + 2);
   return `${pad}- ${body.slice(indent + 2)}`;

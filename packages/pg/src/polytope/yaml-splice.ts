@@ -321,7 +321,9 @@ export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue, after?:
     return;
   }
   const col = dashColumn(s, items[0]);
-  s.insertLineAfter(contentEnd(last), renderSeqItem(item, col), col + 1);
+  // New entries are written like the one before them: `- { name: … }` or `- name: …` lines.
+  const blockMaps = isMap(last) && !last.flow;
+  s.insertLineAfter(contentEnd(last), renderSeqItem(item, col, blockMaps), col + 1);
 }
 
 function removeSeqItem(s: Splicer, seq: YAMLSeq, item: Node): void {

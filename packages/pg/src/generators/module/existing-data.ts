@@ -31,6 +31,7 @@ export function dataLocation(
   image: string | undefined,
   warnings: string[],
   notes: string[],
+  project = id,
 ): { id: string } | undefined {
   if (!found) return { id: schema.volumeId ?? `${id}-data` };
   const volume = found.existing.dataVolume;
@@ -47,22 +48,23 @@ export function dataLocation(
       if (!schema.allowMajorUpgrade)
         fail(
           `--image would move module '${id}' ${what}: a data volume written by one major version cannot be read by another. ` +
-            `The way through: nx run ${id}:db-backup (while the old server runs), then nx g @acme/pg:module --id ${id} --image ${image} --allowMajorUpgrade (a new volume, ${newVolume}; the old one stays as it is), pt run, then nx run ${id}:db-restore. Nothing was changed.`,
+            `The way through: nx run ${project}:db-backup (while the old server runs), then nx g @acme/pg:module --id ${id} --image ${image} --allowMajorUpgrade (a new volume, ${newVolume}; the old one stays as it is), pt run, then nx run ${project}:db-restore. Nothing was changed.`,
         );
       if (volumeId !== undefined && newVolume === volumeId)
         fail(
           `--volumeId ${newVolume} is the volume module '${id}' uses now; a major upgrade needs a new, empty one. Give another --volumeId.`,
         );
       notes.push(
-        `Major upgrade: module '${id}' now uses the new volume ${newVolume}; ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${id}:db-restore.`,
+        `Major upgrade: module '${id}' now uses the new volume ${newVolume}; ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${project}:db-restore.`,
       );
       return { id: newVolume };
     }
   }
-  if (schema.volumeId !== undefined && schema.volumeId !== volumeId) {
+  // A volume that is not persistent holds nothing that outlives a run: it may become one.
+  if (schema.volumeId !== undefined && (schema.volumeId !== volumeId || !isPersistent(volume))) {
     if (isPersistent(volume))
       fail(
-        `--volumeId ${schema.volumeId} would move module '${id}' off its data (${JSON.stringify(volume)}); the new volume would start empty. To move the data: nx run ${id}:db-backup, change the volume by hand, pt run, nx run ${id}:db-restore. Nothing was changed.`,
+        `--volumeId ${schema.volumeId} would move module '${id}' off its data (${JSON.stringify(volume)}); the new volume would start empty. To move the data: nx run ${project}:db-backup, change the volume by hand, pt run, nx run ${project}:db-restore. Nothing was changed.`,
       );
     warnings.push(
       `Module '${id}' had no persistent data volume, so its data did not outlive a run; it now uses volume ${schema.volumeId}, which starts empty.`,

@@ -177,3 +177,20 @@ describe('module generator: host names an existing module already has', () => {
     expect(argsOf(tree, 'db').args['service-id']).toBe('postgres');
   });
 });
+
+describe('module generator: a volume that is not persistent', () => {
+  it('--volumeId with its own id makes it a project volume (it held nothing that outlived a run)', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write(
+      'polytope.yml',
+      'modules:\n  - id: postgres\n    module: polytope/postgres\n    args:\n      image: postgres:16.2\n      data-volume: { id: pgdata, type: volume }\n',
+    );
+    const out = await run(tree, { template: 'none', volumeId: 'pgdata' });
+    expect(argsOf(tree).args['data-volume']).toEqual({
+      id: 'pgdata',
+      type: 'volume',
+      scope: 'project',
+    });
+    expect(out).toContain('which starts empty');
+  });
+});

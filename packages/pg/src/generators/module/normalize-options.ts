@@ -181,7 +181,8 @@ export function normalizeOptions(
       );
   }
 
-  const freshVolume = dataLocation(schema, found, id, image, warnings, notes);
+  const { projectName, projectExists } = chooseProject(tree, id, scriptsDir);
+  const freshVolume = dataLocation(schema, found, id, image, warnings, notes, projectName);
   const existingAuth =
     found?.variant === 'simple'
       ? 'trust'
@@ -244,7 +245,6 @@ export function normalizeOptions(
 
   const { defaults, oldPassword } = keptValues(found, variant, warnings, id);
   const adopted = readAdoptedScripts(tree, found, bundlePath, stack, file, id);
-  const { projectName, projectExists } = chooseProject(tree, id, scriptsDir);
   // An existing module without `service-id` (and every !simple one) is reached at `postgres`, the
   // module's default: written out, so that apps keep their host name and db-values sets it.
   const serviceId =

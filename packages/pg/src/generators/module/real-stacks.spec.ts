@@ -155,6 +155,14 @@ describe('module generator on the real-stack corpus', () => {
     );
   });
 
+  it('writes new env entries like their siblings: block maps after block maps', async () => {
+    const { tree } = load('block-env-last');
+    await moduleGenerator(tree, { id: 'curity-db', skipFormat: true, skipPackageJson: true });
+    expect(tree.read('polytope.yml', 'utf-8')).toContain(
+      '        - name: POSTGRES_USER\n          value: pt.secret curity-db-username\n        - name: POSTGRES_PASSWORD\n          value: pt.secret curity-db-password\n',
+    );
+  });
+
   it('adopts three scripts entries in their listed order', async () => {
     const { tree } = load('three-scripts');
     await moduleGenerator(tree, { skipFormat: true, skipPackageJson: true });
