@@ -158,12 +158,21 @@ describe('module generator: adopting existing modules', () => {
   });
 });
 
-describe('module generator: host names an existing module already has', () => {
+/** A one-module polytope.yml with these args, in a fresh workspace. */
+function withModule(id: string, args: string): Tree {
+  const tree = createTreeWithEmptyWorkspace();
+  tree.write(
+    'polytope.yml',
+    `modules:\n  - id: ${id}\n    module: polytope/postgres\n    args:\n      image: postgres:16.2\n${args}`,
+  );
+  return tree;
+}
+
+describe('module generator: what an existing module had, kept', () => {
   it('writes out service-id postgres, the module default, for a module without one', async () => {
-    const tree = createTreeWithEmptyWorkspace();
-    tree.write(
-      'polytope.yml',
-      'modules:\n  - id: curity-db\n    module: polytope/postgres\n    args:\n      image: postgres:16.2\n      data-volume: { id: v, type: volume, scope: project }\n',
+    const tree = withModule(
+      'curity-db',
+      '      data-volume: { id: v, type: volume, scope: project }\n',
     );
     const out = await run(tree, { id: 'curity-db', template: 'none' });
     expect(argsOf(tree, 'curity-db').args['service-id']).toBe('postgres');
@@ -176,15 +185,9 @@ describe('module generator: host names an existing module already has', () => {
     await run(tree, { id: 'db', convert: true });
     expect(argsOf(tree, 'db').args['service-id']).toBe('postgres');
   });
-});
 
-describe('module generator: a volume that is not persistent', () => {
-  it('--volumeId with its own id makes it a project volume (it held nothing that outlived a run)', async () => {
-    const tree = createTreeWithEmptyWorkspace();
-    tree.write(
-      'polytope.yml',
-      'modules:\n  - id: postgres\n    module: polytope/postgres\n    args:\n      image: postgres:16.2\n      data-volume: { id: pgdata, type: volume }\n',
-    );
+  it('--volumeId with its own id makes a job volume a project one (it held nothing that outlived a run)', async () => {
+    const tree = withModule('postgres', '      data-volume: { id: pgdata, type: volume }\n');
     const out = await run(tree, { template: 'none', volumeId: 'pgdata' });
     expect(argsOf(tree).args['data-volume']).toEqual({
       id: 'pgdata',
