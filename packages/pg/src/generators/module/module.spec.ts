@@ -157,6 +157,8 @@ describe('module generator', () => {
     expect(beforeLines.filter((l) => !afterLines.includes(l))).toEqual([]);
     expect(added[0]).toBe('  - postgres');
     expect(added[1]).toBe('- id: postgres');
+    // `info` is quoted as the file quotes its other `info` lines (single quotes here).
+    expect(added[2]).toBe("  info: 'Runs the PostgreSQL database server (blueprint: postgres)'");
     expect(added.slice(1).every((l) => l.startsWith('- id: postgres') || l.startsWith('  '))).toBe(
       true,
     );
