@@ -248,7 +248,7 @@ function report(
       `  pt values set ${k.values.database} ${d.database ?? '<database>'}`,
       ...secrets.map((s) =>
         s === k.secrets.username && d.username !== undefined
-          ? `  pt secrets set ${s} --stdin   # the module had user ${d.username}`
+          ? `  pt secrets set ${s} --stdin   # the existing data's user: ${d.username}`
           : `  pt secrets set ${s} --stdin`,
       ),
     ].join('\n'),
