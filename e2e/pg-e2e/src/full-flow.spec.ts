@@ -113,7 +113,7 @@ describe('the whole plugin through the real nx CLI', () => {
       '^8.23.1',
     );
     expect(readFileSync(join(ws, 'polytope.yml'), 'utf-8')).toContain(
-      '        - { name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-app-user-password }',
+      '        - { name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-role-app_user-secret }',
     );
   });
 
@@ -208,7 +208,7 @@ describe('the whole plugin through the real nx CLI', () => {
     const values = ok(nx(ws, ['run', 'postgres:db-values', '--dryRun', '--database', 'shop'], env));
     expect(values).toContain('pt values set postgres-database shop');
     expect(values).toContain(
-      "printf '%s' '****' | pt secrets set postgres-app-user-password --stdin",
+      "printf '%s' '****' | pt secrets set postgres-role-app_user-secret --stdin",
     );
     expect([check.output, backup, restore, values].join('\n')).not.toContain(PASSWORD);
   });

@@ -109,7 +109,7 @@ describe('@acme/pg generators through the real nx CLI', () => {
     );
     expect(order.every((pos, i) => pos > 0 && (i === 0 || pos > order[i - 1]))).toBe(true);
     expect(readFileSync(join(ws, 'polytope.yml'), 'utf-8')).toContain(
-      '{ name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-app-user-password }',
+      '{ name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-role-app_user-secret }',
     );
   });
 });

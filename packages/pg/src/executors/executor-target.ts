@@ -5,6 +5,7 @@
 import { ExecutorContext, logger } from '@nx/devkit';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readStack } from '../polytope/include-graph';
 import { parsePolytopeFile, PolytopeFile } from '../polytope/polytope-file';
 import { ExistingArgs } from '../polytope/postgres-module';
 import { findPostgresModule } from '../polytope/upsert-module';
@@ -27,6 +28,8 @@ export interface ExecutorTarget {
   record?: DatabaseRecord;
   /** polytope.yml, parsed, when it exists. */
   file?: PolytopeFile;
+  /** Every file of the module's stack (its root and what it includes), when the root is recorded. */
+  stackFiles?: PolytopeFile[];
   /** The module's args as polytope.yml has them, when it holds the module. */
   module?: ExistingArgs;
   /** The variables of the module's env file, when one is recorded. */
@@ -64,7 +67,11 @@ function moduleOf(options: TargetOptions, context: ExecutorContext): string {
 export interface DatabaseRecord {
   projectRoot: string;
   polytopeFile: string;
+  /** The stack's root polytope.yml, when the module lives in an included file. */
+  stackFile?: string;
   envFile?: string;
+  /** Literal settings the module had before the generator adopted it (database, username). */
+  defaults?: { database?: string; username?: string };
 }
 
 export function databaseRecordOf(
@@ -77,7 +84,12 @@ export function databaseRecordOf(
       return {
         projectRoot: p.root,
         polytopeFile: String(marker['polytopeFile']),
+        stackFile: typeof marker['stackFile'] === 'string' ? marker['stackFile'] : undefined,
         envFile: typeof marker['envFile'] === 'string' ? marker['envFile'] : undefined,
+        defaults:
+          marker['defaults'] && typeof marker['defaults'] === 'object'
+            ? (marker['defaults'] as DatabaseRecord['defaults'])
+            : undefined,
       };
     }
   }
@@ -113,6 +125,17 @@ export function resolveTarget(
     module = findPostgresModule(file, moduleId)?.existing;
     serviceId = module?.serviceId ?? moduleId;
   }
+  let stackFiles: PolytopeFile[] | undefined;
+  if (file && record?.stackFile) {
+    const at = (p: string) => join(context.root, p);
+    stackFiles = readStack(
+      {
+        read: (p) => (existsSync(at(p)) ? readFileSync(at(p), 'utf-8') : null),
+        isFile: (p) => existsSync(at(p)),
+      },
+      record.stackFile,
+    ).files;
+  }
   const envFile = envFilePath ? readEnvFile(join(context.root, envFilePath)) : undefined;
   const settings = resolveConnection({
     moduleId,
@@ -128,7 +151,17 @@ export function resolveTarget(
     envFile,
     envFilePath,
   });
-  return { moduleId, module, envFile, serviceId, settings, root: context.root, record, file };
+  return {
+    moduleId,
+    module,
+    envFile,
+    serviceId,
+    settings,
+    root: context.root,
+    record,
+    file,
+    stackFiles,
+  };
 }
 
 /**

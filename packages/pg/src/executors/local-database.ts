@@ -5,6 +5,7 @@
 import { ExecutorContext } from '@nx/devkit';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { imageMajor } from '../polytope/image';
+import { mountPathCandidates } from '../polytope/mount-path';
 import { envValue, parseCmd } from '../polytope/postgres-module';
 import { fail } from '../utils/errors';
 import { ExecutorTarget, resolveTarget, TargetOptions } from './executor-target';
@@ -47,7 +48,6 @@ export function localDatabase(
   const initdb = literal(envValue(existing, 'POSTGRES_INITDB_ARGS'));
   const scripts = Array.isArray(existing.scripts) ? (existing.scripts as { path?: unknown }[]) : [];
   const bundlePath = typeof scripts[0]?.path === 'string' ? scripts[0].path : undefined;
-  const polytopeDir = join(context.root, target.record.polytopeFile, '..');
   const dataDir = resolve(context.root, o.dataDir ?? join('tmp', 'pg', id));
   const rel = relative(context.root, dataDir);
   return {
@@ -57,7 +57,17 @@ export function localDatabase(
     authMethod: literal(auth) ?? 'scram-sha-256',
     initdbArgs: initdb ? initdb.split(/\s+/).filter(Boolean) : [],
     settings: parseCmd(existing.cmd).settings,
-    bundle: bundlePath ? resolve(polytopeDir, bundlePath) : undefined,
+    // `./…` in an included file is relative to the stack's root (where pt runs).
+    bundle: bundlePath
+      ? join(
+          context.root,
+          mountPathCandidates(
+            bundlePath,
+            target.record.polytopeFile,
+            target.record.stackFile ?? target.record.polytopeFile,
+          )[0],
+        )
+      : undefined,
     dataDir,
     shownDataDir: rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dataDir,
     pgdata: join(dataDir, 'data'),

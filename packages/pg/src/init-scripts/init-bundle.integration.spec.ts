@@ -21,7 +21,7 @@ const STORE: Record<string, string> = {
   'pt.value postgres-database': 'appdb',
   'pt.secret postgres-username': 'admin',
   'pt.secret postgres-password': 'p@ss:w/rd $x',
-  'pt.secret postgres-app-password': "app'secret:@/",
+  'pt.secret postgres-role-app-secret': "app'secret:@/",
 };
 
 async function buildWorkspace(): Promise<Tree> {
@@ -142,7 +142,7 @@ describe('init bundle on a real PostgreSQL', () => {
       host: server.host,
       port: server.port,
       user: 'app',
-      password: STORE['pt.secret postgres-app-password'],
+      password: STORE['pt.secret postgres-role-app-secret'],
       database: 'app',
     });
     await c.connect();
@@ -169,7 +169,7 @@ describe('init bundle on a real PostgreSQL', () => {
       const run = runEntrypointPsql(database, env);
       expect([database, run.status]).toEqual([database, 3]);
       expect(run.stderr).toContain(
-        'PGINIT_APP_PASSWORD is empty: set the secret postgres-app-password',
+        'PGINIT_APP_PASSWORD is empty: set the secret postgres-role-app-secret',
       );
     }
   });

@@ -3,10 +3,34 @@
  * value and secret keys it references, and how existing args are read back.
  */
 import { YamlValue } from './yaml-render';
-import { Ensure, MergeBy, REMOVE, WantMap } from './yaml-splice';
+import { MergeBy, REMOVE, WantMap } from './yaml-splice';
 
 export const POSTGRES_MODULE = 'polytope/postgres';
+export const SIMPLE_MODULE = 'polytope/postgres!simple';
 export const DEFAULT_IMAGE = 'postgres:16.2';
+/** The images the modules run when `image` is not given (their declared params). */
+export const MODULE_DEFAULT_IMAGE = {
+  full: 'public.ecr.aws/docker/library/postgres:16.2',
+  simple: 'postgres:15.4',
+} as const;
+/** The service id (host name) both modules use when `service-id` is not given. */
+export const MODULE_SERVICE_ID = 'postgres';
+/** The args polytope/postgres!simple declares (Bluetext's stacks also pass `container-id`). */
+export const SIMPLE_PARAMS = ['image', 'scripts', 'data-volume', 'restart', 'container-id'];
+export type PostgresVariant = 'full' | 'simple';
+
+/** `polytope/postgres`, `polytope/postgres@1.2`, `polytope/postgres!simple`, …; null for others. */
+export function postgresVariant(ref: string | undefined): PostgresVariant | null {
+  const m = /^polytope\/postgres(?:@[A-Za-z0-9_.-]+)?(?::[a-z0-9_\-/]+)?(!simple)?$/.exec(
+    ref ?? '',
+  );
+  return m ? (m[1] ? 'simple' : 'full') : null;
+}
+
+/** The full module's ref for a `!simple` ref, keeping its version. */
+export function fullRef(ref: string): string {
+  return ref.replace(/!simple$/, '');
+}
 /** Where polytope/postgres mounts `data-volume`. */
 export const DATA_MOUNT = '/var/lib/postgresql/data';
 /** A folder inside the mount: images of PostgreSQL 18+ refuse a bare mount at DATA_MOUNT. */
@@ -28,8 +52,18 @@ export function valueKeys(id: string) {
   };
 }
 
+/**
+ * A role's password secret. Module keys end in -host, -port, -database, -username or -password, and
+ * roles have no '-', so `<id>-role-<role>-secret` can never be another module's key or another
+ * role's.
+ */
 export function roleSecretKey(id: string, role: string): string {
-  return `${id}-${role.replace(/_/g, '-')}-password`;
+  return `${id}-role-${role}-secret`;
+}
+
+/** The default service id (a host name) for a module id: `orders_db` → `orders-db`. */
+export function defaultServiceId(id: string): string {
+  return id.replace(/_/g, '-').replace(/^-+|-+$/g, '') || 'postgres';
 }
 
 export function roleEnvName(role: string): string {
@@ -56,6 +90,17 @@ export interface ModuleSettings {
   /** Path of the init bundle, relative to polytope.yml's folder. */
   bundlePath: string;
   extraEnv: EnvEntry[];
+  /** `info` in the file's quoting style; undefined to leave `info` as it is. */
+  info?: YamlValue;
+  /** Which module to write: the full one, or `!simple` updated within its params. */
+  variant?: PostgresVariant;
+  /** The module ref to write: the one there, or the full module's for `--convert` or a new module. */
+  ref?: string;
+  /**
+   * A fresh, empty data volume (a new module, or a major upgrade): only then are `data-volume`
+   * and PGDATA written. An existing module's data location is never touched otherwise.
+   */
+  freshVolume?: { id: string };
 }
 
 /** What the args of an existing module say, read from its plain JS value. */
@@ -136,48 +181,63 @@ const FILE_VARIANTS = [
   'POSTGRES_INITDB_ARGS_FILE',
 ];
 
-export function desiredEnv(s: ModuleSettings): { items: EnvEntry[]; remove: string[] } {
+const REF = /^\s*(pt\.(value|secret)\s|#pt-|pt\.(clj|js|param|input)\s)/;
+
+/** True for `pt.value x`, `pt.secret x` and other Polytope references: values kept as written. */
+export function isReference(value: string): boolean {
+  return REF.test(value);
+}
+
+export function desiredEnv(
+  s: ModuleSettings,
+  existing: ExistingArgs | null,
+): { items: EnvEntry[]; remove: string[] } {
   const k = valueKeys(s.id);
-  const items: EnvEntry[] = [
-    { name: 'POSTGRES_DB', value: `pt.value ${k.values.database}` },
-    { name: 'POSTGRES_USER', value: `pt.secret ${k.secrets.username}` },
-  ];
-  if (s.auth !== 'trust')
-    items.push({ name: 'POSTGRES_PASSWORD', value: `pt.secret ${k.secrets.password}` });
-  items.push(
-    { name: 'POSTGRES_HOST_AUTH_METHOD', value: s.auth },
-    { name: 'PGDATA', value: PGDATA },
-  );
+  // A reference the module already has (to keys the user set) is kept; literals become keys.
+  const keepRef = (name: string) => {
+    const v = envValue(existing, name);
+    return v !== undefined && isReference(v);
+  };
+  const items: EnvEntry[] = [];
+  const ref = (name: string, value: string) => {
+    if (!keepRef(name)) items.push({ name, value });
+  };
+  ref('POSTGRES_DB', `pt.value ${k.values.database}`);
+  ref('POSTGRES_USER', `pt.secret ${k.secrets.username}`);
+  if (s.auth !== 'trust') ref('POSTGRES_PASSWORD', `pt.secret ${k.secrets.password}`);
+  items.push({ name: 'POSTGRES_HOST_AUTH_METHOD', value: s.auth });
+  if (s.freshVolume) items.push({ name: 'PGDATA', value: PGDATA });
   if (s.initdbArgs !== undefined) items.push({ name: 'POSTGRES_INITDB_ARGS', value: s.initdbArgs });
   if (s.walDir !== undefined) items.push({ name: 'POSTGRES_INITDB_WALDIR', value: s.walDir });
   items.push(...s.extraEnv);
-  // The image's entrypoint refuses X together with X_FILE, so the _FILE forms go.
-  const remove = [...FILE_VARIANTS, ...(s.auth === 'trust' ? ['POSTGRES_PASSWORD'] : [])];
+  // The image's entrypoint refuses X together with X_FILE, so the _FILE forms of what is set go.
+  const remove = FILE_VARIANTS.filter((f) => items.some((i) => `${i.name}_FILE` === f));
+  if (s.auth === 'trust') remove.push('POSTGRES_PASSWORD');
   return { items, remove };
 }
 
 /** The args to reconcile with `existing` (null for a new module: every field is then defined). */
 export function desiredArgs(s: ModuleSettings, existing: ExistingArgs | null): WantMap {
   const want: WantMap = {};
-  if (s.image !== undefined || !existing?.image) want['image'] = s.image ?? DEFAULT_IMAGE;
+  if (s.image !== undefined || !existing) want['image'] = s.image ?? DEFAULT_IMAGE;
 
-  const dv = existing?.dataVolume;
-  const volumeId =
-    s.volumeId ??
-    (dv?.['type'] === 'volume' && typeof dv['id'] === 'string' ? dv['id'] : `${s.id}-data`);
-  const volume: WantMap = { id: volumeId, type: 'volume', scope: 'project' };
-  for (const key of Object.keys(dv ?? {}))
-    if (!['id', 'type', 'scope', 'create'].includes(key)) volume[key] = REMOVE;
-  want['data-volume'] = volume;
+  if (s.freshVolume) {
+    const volume: WantMap = { id: s.freshVolume.id, type: 'volume', scope: 'project' };
+    for (const key of Object.keys(existing?.dataVolume ?? {}))
+      if (!['id', 'type', 'scope'].includes(key)) volume[key] = REMOVE;
+    want['data-volume'] = volume;
+  }
 
-  const env = desiredEnv(s);
-  const envWant: MergeBy = {
-    kind: 'merge-by',
-    key: 'name',
-    items: env.items.map((e) => ({ name: e.name, value: e.value })),
-    remove: env.remove,
-  };
-  want['env'] = envWant;
+  if (s.variant !== 'simple') {
+    const env = desiredEnv(s, existing);
+    const envWant: MergeBy = {
+      kind: 'merge-by',
+      key: 'name',
+      items: env.items.map((e) => ({ name: e.name, value: e.value })),
+      remove: env.remove,
+    };
+    want['env'] = envWant;
+  }
 
   const restart: WantMap = {};
   if (s.restart !== undefined || typeof existing?.restart?.['policy'] !== 'string')
@@ -185,8 +245,11 @@ export function desiredArgs(s: ModuleSettings, existing: ExistingArgs | null): W
   if (s.maxRestarts !== undefined) restart['max-restarts'] = s.maxRestarts;
   want['restart'] = restart;
 
-  if (s.serviceId !== undefined || !existing?.serviceId) want['service-id'] = s.serviceId ?? s.id;
-  if (Object.keys(s.tuning).length > 0) want['cmd'] = buildCmd(existing, s.tuning);
+  if (s.variant !== 'simple') {
+    if (s.serviceId !== undefined || !existing?.serviceId)
+      want['service-id'] = s.serviceId ?? existing?.serviceId ?? defaultServiceId(s.id);
+    if (Object.keys(s.tuning).length > 0) want['cmd'] = buildCmd(existing, s.tuning);
+  }
   want['scripts'] = [{ type: 'host', path: s.bundlePath }];
   return want;
 }
@@ -197,22 +260,9 @@ export function desiredModule(
   hasInfo: boolean,
 ): WantMap {
   const want: WantMap = { id: s.id };
-  if (!hasInfo) want['info'] = moduleInfo();
-  want['module'] = POSTGRES_MODULE;
+  if (!hasInfo) want['info'] = s.info ?? moduleInfo();
+  // Always named, so that keys added after it (args) land after it.
+  want['module'] = s.ref ?? POSTGRES_MODULE;
   want['args'] = desiredArgs(s, existing);
   return want;
-}
-
-export function ensureRun(id: string, format: 'modules' | 'tools'): Ensure {
-  const item: YamlValue = format === 'tools' ? { tool: id } : id;
-  return {
-    kind: 'ensure',
-    items: [item],
-    same: (e) =>
-      e === id ||
-      (!!e &&
-        typeof e === 'object' &&
-        ((e as Record<string, unknown>)['module'] === id ||
-          (e as Record<string, unknown>)['tool'] === id)),
-  };
 }

@@ -2,7 +2,7 @@
  * Adds or updates a PostgreSQL wrapper module in a polytope.yml text, in its own format, by splicing.
  * The result is parsed again and compared with what was meant before anyone sees it.
  */
-import { isMap, isSeq, Node, YAMLMap } from 'yaml';
+import { isMap, isSeq, Node, Pair, YAMLMap } from 'yaml';
 import { fail } from '../utils/errors';
 import {
   entryById,
@@ -15,18 +15,22 @@ import {
 } from './polytope-file';
 import {
   desiredModule,
-  ensureRun,
   ExistingArgs,
   ModuleSettings,
   POSTGRES_MODULE,
+  postgresVariant,
+  PostgresVariant,
   readExistingArgs,
+  SIMPLE_MODULE,
 } from './postgres-module';
+import { appendRunEntry, seqRuns } from './run-entry';
 import { assertOthersUnchanged, reparseEdited } from './verify-edit';
 import { renderPair, renderSeqItems, YamlValue } from './yaml-render';
 import {
   appendSeqItem,
   AnyNode,
   findPair,
+  insertPairBefore,
   plain,
   reconcileMap,
   scalarText,
@@ -34,33 +38,39 @@ import {
   WantMap,
 } from './yaml-splice';
 
-/** The module (or tool) with this id, checked to be a polytope/postgres wrapper. */
+/** The module (or tool) with this id, checked to be a PostgreSQL module. */
 export interface FoundModule {
   node: YAMLMap;
   /** The map that holds `args`: the module itself, or the tool's polytope/postgres run step. */
   argsHolder: YAMLMap;
   existing: ExistingArgs;
+  /** The module ref as written: `polytope/postgres`, `polytope/postgres!simple`, … */
+  ref: string;
+  variant: PostgresVariant;
+  /** The file that defines it. */
+  file: PolytopeFile;
 }
 
-function isPostgresRef(ref: string | undefined): boolean {
-  return ref === POSTGRES_MODULE || /^polytope\/postgres@[A-Za-z0-9_-]+$/.test(ref ?? '');
+const KNOWN = `${POSTGRES_MODULE} or ${SIMPLE_MODULE}`;
+
+function refOf(node: YAMLMap, key: string): string | undefined {
+  return scalarText(node.get(key, true) as AnyNode);
 }
 
 export function findPostgresModule(file: PolytopeFile, id: string): FoundModule | undefined {
+  const argsOf = (n: YAMLMap) =>
+    readExistingArgs((n.get('args') as YAMLMap | undefined)?.toJSON?.());
   if (file.format === 'modules') {
     const node = entryById(listOf(file, 'modules'), id);
     if (!node) return undefined;
-    const ref = scalarText(node.get('module', true) as AnyNode);
-    if (!isPostgresRef(ref)) {
+    const ref = refOf(node, 'module');
+    const variant = postgresVariant(ref);
+    if (!variant) {
       fail(
-        `${positionOf(file, node)}: module '${id}' is ${ref ? `'${ref}'` : 'not a standard module'}, not ${POSTGRES_MODULE}. Choose another --id, or remove or rename that module.`,
+        `${positionOf(file, node)}: module '${id}' is ${ref ? `'${ref}'` : 'not a standard module'}, not a PostgreSQL module (${KNOWN}); @acme/pg manages only those. Choose another --id, or rename that module.`,
       );
     }
-    return {
-      node,
-      argsHolder: node,
-      existing: readExistingArgs((node.get('args') as YAMLMap | undefined)?.toJSON?.()),
-    };
+    return { node, argsHolder: node, existing: argsOf(node), ref: ref!, variant, file };
   }
   const tools = toolsMap(file);
   const node = tools?.get(id, true) as AnyNode;
@@ -68,18 +78,22 @@ export function findPostgresModule(file: PolytopeFile, id: string): FoundModule 
   const run = isMap(node) ? (node.get('run', true) as AnyNode) : undefined;
   const step = isSeq(run)
     ? (run.items as Node[]).find(
-        (n): n is YAMLMap => isMap(n) && isPostgresRef(scalarText(n.get('tool', true) as AnyNode)),
+        (n): n is YAMLMap => isMap(n) && postgresVariant(refOf(n, 'tool')) !== null,
       )
     : undefined;
   if (!isMap(node) || !step) {
     fail(
-      `${positionOf(file, node)}: tool '${id}' does not run ${POSTGRES_MODULE}. Choose another --id, or remove or rename that tool.`,
+      `${positionOf(file, node)}: tool '${id}' does not run a PostgreSQL module (${KNOWN}); @acme/pg manages only those. Choose another --id, or rename that tool.`,
     );
   }
+  const ref = refOf(step, 'tool')!;
   return {
     node,
     argsHolder: step,
-    existing: readExistingArgs((step.get('args') as YAMLMap | undefined)?.toJSON?.()),
+    existing: argsOf(step),
+    ref,
+    variant: postgresVariant(ref)!,
+    file,
   };
 }
 
@@ -88,7 +102,7 @@ export function postgresModuleIds(file: PolytopeFile): string[] {
   const ids: string[] = [];
   if (file.format === 'modules') {
     for (const n of (listOf(file, 'modules')?.items ?? []) as Node[]) {
-      if (isMap(n) && isPostgresRef(scalarText(n.get('module', true) as AnyNode)))
+      if (isMap(n) && postgresVariant(refOf(n, 'module')))
         ids.push(scalarText(n.get('id', true) as AnyNode)!);
     }
     return ids;
@@ -97,9 +111,7 @@ export function postgresModuleIds(file: PolytopeFile): string[] {
     const run = isMap(pair.value) ? (pair.value.get('run', true) as AnyNode) : undefined;
     const runsPostgres =
       isSeq(run) &&
-      (run.items as Node[]).some(
-        (n) => isMap(n) && isPostgresRef(scalarText(n.get('tool', true) as AnyNode)),
-      );
+      (run.items as Node[]).some((n) => isMap(n) && postgresVariant(refOf(n, 'tool')) !== null);
     if (runsPostgres) ids.push(scalarText(pair.key as AnyNode)!);
   }
   return ids;
@@ -110,7 +122,10 @@ export interface UpsertResult {
   created: boolean;
 }
 
-/** Adds the module or brings an existing one up to the blueprint; joins `template` unless null. */
+/**
+ * Adds the module or brings an existing one up to the blueprint, in the file that holds it; adds its
+ * run entry to `template` (a template, or an entry tool) of the same file unless null.
+ */
 export function upsertPostgresModule(
   file: PolytopeFile,
   settings: ModuleSettings,
@@ -123,14 +138,25 @@ export function upsertPostgresModule(
   if (file.format === 'tools') upsertTool(s, file, settings.id, want, found, template);
   else upsertModule(s, file, settings.id, want, found, template);
   const text = s.changed ? s.apply() : file.text;
-  verify(file, text, settings.id, template);
+  verify(file, text, settings.id, template, true);
   return { text, created: !found };
 }
 
-function newFileText(id: string, module: YamlValue, template: string | null): string {
+/** Adds `id` to the run list of `template` (created when absent) in a file that does not define `id`. */
+export function addRunEntry(file: PolytopeFile, id: string, template: string): string {
+  const s = new Splicer(file.text);
+  if (file.format === 'tools') joinTool(s, file, id, template);
+  else if (file.root) joinTemplate(s, file, id, template);
+  else s.replace(0, s.text.length, newFileText(id, null, template));
+  const text = s.changed ? s.apply() : file.text;
+  verify(file, text, id, template, false);
+  return text;
+}
+
+function newFileText(id: string, module: YamlValue | null, template: string | null): string {
   const parts: string[] = [];
   if (template) parts.push(`templates:\n${renderSeqItems([{ id: template, run: [id] }], 2)}\n`);
-  parts.push(`modules:\n${renderSeqItems([module], 2)}\n`);
+  if (module !== null) parts.push(`modules:\n${renderSeqItems([module], 2)}\n`);
   return parts.join('\n');
 }
 
@@ -176,12 +202,19 @@ function upsertModule(
   }
   if (found) reconcileMap(s, found.node, want);
   else addToList(s, root, 'modules', plain(want), seqIndent(s, root));
-  if (!template) return;
+  if (template) joinTemplate(s, file, id, template);
+}
 
+function joinTemplate(s: Splicer, file: PolytopeFile, id: string, template: string): void {
+  const root = file.root!;
+  const modules = findPair(root, 'modules');
   const entry = entryById(listOf(file, 'templates'), template);
   const item = { id: template, run: [id] };
   if (entry) {
-    reconcileMap(s, entry, { run: ensureRun(id, 'modules') });
+    const run = entry.get('run', true) as AnyNode;
+    if (isSeq(run) && run.items.length > 0) {
+      if (!seqRuns(run, id)) appendRunEntry(s, run, id, 'modules');
+    } else reconcileMap(s, entry, { run: [id] });
   } else if (findPair(root, 'templates') || !modules) {
     addToList(s, root, 'templates', item, seqIndent(s, root));
   } else {
@@ -217,39 +250,59 @@ function upsertTool(
   const args = want['args'] as WantMap;
   const tools = toolsMap(file);
   if (found) {
-    if (!found.node.get('info')) reconcileMap(s, found.node, { info: want['info'] ?? '' });
-    reconcileMap(s, found.argsHolder, { args });
+    const first = found.node.items[0] as Pair<Node, AnyNode> | undefined;
+    // A tool's `info` goes first, as Bluetext's tools have it.
+    if (want['info'] !== undefined && first)
+      insertPairBefore(s, found.node, first, 'info', plain(want['info']));
+    const step: WantMap = { args };
+    if (want['module'] !== undefined) step['tool'] = want['module'];
+    reconcileMap(s, found.argsHolder, step);
   }
   const tool = {
     info: plain(want['info'] ?? ''),
-    run: [{ tool: POSTGRES_MODULE, args: plain(args) }],
+    run: [{ tool: plain(want['module'] ?? POSTGRES_MODULE), args: plain(args) }],
   } as YamlValue;
-  const runStep = { tool: id };
   if (!tools) {
     const pair = findPair(file.root!, 'tools')!;
     const toolMap: Record<string, YamlValue> = {};
-    if (template) toolMap[template] = { run: [runStep] };
+    if (template) toolMap[template] = { run: [{ tool: id }] };
     toolMap[id] = tool;
     const keyNode = pair.key as Node;
     s.replace(keyNode.range![0], s.lineEnd(keyNode.range![1]), renderPair('tools', toolMap, 0));
     return;
   }
-  const wantTools: WantMap = {};
-  if (!found) wantTools[id] = tool;
-  if (template) {
-    const t = tools.get(template, true) as AnyNode;
-    wantTools[template] =
-      isMap(t) && !isNull(t.get('run', true) as AnyNode)
-        ? { run: ensureRun(id, 'tools') }
-        : { run: [runStep] };
+  if (!found) reconcileMap(s, tools, { [id]: tool });
+  if (template) joinTool(s, file, id, template);
+}
+
+function joinTool(s: Splicer, file: PolytopeFile, id: string, template: string): void {
+  const tools = toolsMap(file);
+  if (!tools) {
+    const pair = findPair(file.root!, 'tools');
+    const block = renderPair('tools', { [template]: { run: [{ tool: id }] } }, 0);
+    if (pair)
+      s.replace((pair.key as Node).range![0], s.lineEnd((pair.key as Node).range![1]), block);
+    else appendAtEnd(s, `${block}\n`);
+    return;
   }
-  reconcileMap(s, tools, wantTools);
+  const t = tools.get(template, true) as AnyNode;
+  const run = isMap(t) ? (t.get('run', true) as AnyNode) : undefined;
+  if (isSeq(run) && run.items.length > 0) {
+    if (!seqRuns(run, id)) appendRunEntry(s, run, id, 'tools');
+  } else if (isMap(t)) reconcileMap(s, t, { run: [{ tool: id }] });
+  else reconcileMap(s, tools, { [template]: { run: [{ tool: id }] } });
 }
 
 /** Reads the result back: it must parse, hold the module as meant, and nothing else may differ. */
-function verify(before: PolytopeFile, text: string, id: string, template: string | null): void {
+function verify(
+  before: PolytopeFile,
+  text: string,
+  id: string,
+  template: string | null,
+  defines: boolean,
+): void {
   const after = reparseEdited(before, text);
-  if (!findPostgresModule(after, id))
+  if (defines && !findPostgresModule(after, id))
     throw new Error(
       `internal error: module '${id}' is missing after the edit; nothing was written.`,
     );
@@ -265,11 +318,15 @@ export function setModuleEnv(
   const found = findPostgresModule(file, id);
   if (!found)
     fail(`Module '${id}' is not in ${file.path}. Run \`nx g @acme/pg:module --id ${id}\` first.`);
+  if (found.variant === 'simple')
+    fail(
+      `Module '${id}' is ${found.ref}, which takes no env. Turn it into the full module first: nx g @acme/pg:module --id ${id} --convert.`,
+    );
   const s = new Splicer(file.text);
   reconcileMap(s, found.argsHolder, {
     args: { env: { kind: 'merge-by', key: 'name', items: entries, remove: [] } },
   });
   const text = s.changed ? s.apply() : file.text;
-  verify(file, text, id, null);
+  verify(file, text, id, null, true);
   return text;
 }

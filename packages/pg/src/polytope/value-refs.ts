@@ -44,7 +44,12 @@ function modulesWithEnv(file: PolytopeFile): { id: string; env: EnvEntry[] }[] {
   return out;
 }
 
-export function referencedKeys(file: PolytopeFile, moduleId: string): KeyRef[] {
+/** `others`: the rest of the stack's files, whose apps may reference the module's keys too. */
+export function referencedKeys(
+  file: PolytopeFile,
+  moduleId: string,
+  others: PolytopeFile[] = [],
+): KeyRef[] {
   const found = findPostgresModule(file, moduleId);
   const refs = new Map<string, KeyRef>();
   const add = (kind: 'value' | 'secret', key: string, usedBy: string) => {
@@ -57,7 +62,8 @@ export function referencedKeys(file: PolytopeFile, moduleId: string): KeyRef[] {
     const m = REF.exec(e.value.trim());
     if (m) add(m[1] as 'value' | 'secret', m[2], `${moduleId}: ${e.name}`);
   }
-  for (const { id, env } of modulesWithEnv(file)) {
+  const files = [file, ...others.filter((f) => f.path !== file.path)];
+  for (const { id, env } of files.flatMap(modulesWithEnv)) {
     if (id === moduleId) continue;
     for (const e of env) {
       const m = REF.exec(e.value.trim());

@@ -4,14 +4,24 @@
  * re-parsed by the caller, so a rendering slip can never reach a user's file unnoticed.
  */
 export type YamlValue =
-  string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
+  string | number | boolean | null | RawScalar | YamlValue[] | { [key: string]: YamlValue };
 
-const PLAIN_SAFE = /^(?:[A-Za-z0-9_./@+$=~^%]|-(?=[A-Za-z]))[A-Za-z0-9_./:@+$=~^% -]*$/;
+/** A string written as given (already quoted in the style the file uses). */
+export class RawScalar {
+  constructor(
+    readonly value: string,
+    readonly text: string,
+  ) {}
+}
+
+// `@` and `%` are YAML indicators: a plain scalar cannot start with them.
+const PLAIN_SAFE = /^(?:[A-Za-z0-9_./+$=~^]|-(?=[A-Za-z]))[A-Za-z0-9_./:@+$=~^% -]*$/;
 const RESERVED = /^(?:true|false|yes|no|on|off|null|~|y|n)$/i;
 const NUMBER_LIKE = /^[-+]?(?:\d[\d_]*)?(?:\.\d*)?(?:e[-+]?\d+)?$|^0x|^0o|^[-+]?\.(?:inf|nan)$/i;
 
 /** A scalar that reads back as the same string in block and flow context alike. */
-export function renderScalar(value: string | number | boolean | null): string {
+export function renderScalar(value: string | number | boolean | null | RawScalar): string {
+  if (value instanceof RawScalar) return value.text;
   if (value === null) return 'null';
   if (typeof value !== 'string') return String(value);
   const plain =
@@ -28,9 +38,10 @@ export function renderScalar(value: string | number | boolean | null): string {
 
 /** Keeps the quoting style a user chose when a scalar's value changes. */
 export function renderScalarLike(
-  value: string | number | boolean | null,
+  value: string | number | boolean | null | RawScalar,
   style: string | undefined,
 ): string {
+  if (value instanceof RawScalar) return value.text;
   if (typeof value === 'string' && style === 'QUOTE_DOUBLE') return JSON.stringify(value);
   if (typeof value === 'string' && style === 'QUOTE_SINGLE' && !/[\n\t\\]/.test(value)) {
     return `'${value.replace(/'/g, "''")}'`;
@@ -38,8 +49,13 @@ export function renderScalarLike(
   return renderScalar(value);
 }
 
-export function isScalar(value: YamlValue): value is string | number | boolean | null {
-  return value === null || typeof value !== 'object';
+export function isScalar(value: YamlValue): value is string | number | boolean | null | RawScalar {
+  return value === null || typeof value !== 'object' || value instanceof RawScalar;
+}
+
+/** `value` quoted as the file quotes its other scalars of that kind (`style` from the yaml parser). */
+export function scalarInStyle(value: string, style: string | undefined): RawScalar {
+  return new RawScalar(value, renderScalarLike(value, style));
 }
 
 function onlyScalars(value: YamlValue): boolean {
@@ -85,9 +101,11 @@ export function renderSeqItems(items: YamlValue[], indent: number): string {
   return items.map((item) => renderSeqItem(item, indent)).join('\n');
 }
 
-export function renderSeqItem(item: YamlValue, indent: number): string {
+/** `blockMaps`: a map of scalars as `- k: v` lines, like siblings written that way. */
+export function renderSeqItem(item: YamlValue, indent: number, blockMaps = false): string {
   const pad = ' '.repeat(indent);
-  if (onlyScalars(item)) return `${pad}- ${renderFlow(item)}`;
+  const map = !isScalar(item) && !Array.isArray(item);
+  if (onlyScalars(item) && !(blockMaps && map)) return `${pad}- ${renderFlow(item)}`;
   if (Array.isArray(item)) return `${pad}-\n${renderSeqItems(item, indent + 2)}`;
   const body = renderMapBody(item as Record<string, YamlValue>, indent + 2);
   return `${pad}- ${body.slice(indent + 2)}`;

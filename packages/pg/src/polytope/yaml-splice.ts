@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import {
+  RawScalar,
   isScalar as isPlainScalar,
   renderFlow,
   renderPair,
@@ -24,14 +25,7 @@ export interface MergeBy {
   remove: string[];
 }
 
-/** List entries that must be present (a template's `run` list); nothing else is touched. */
-export interface Ensure {
-  kind: 'ensure';
-  items: YamlValue[];
-  same: (existing: unknown, wanted: YamlValue) => boolean;
-}
-
-export type Want = YamlValue | WantMap | MergeBy | Ensure | typeof REMOVE;
+export type Want = YamlValue | WantMap | MergeBy | typeof REMOVE;
 /** Keys in wanted order; keys not listed are left as they are. */
 export interface WantMap {
   [key: string]: Want;
@@ -48,21 +42,10 @@ function isMergeBy(want: Want): want is MergeBy {
     Array.isArray((want as MergeBy).items)
   );
 }
-function isEnsure(want: Want): want is Ensure {
-  return (
-    typeof want === 'object' &&
-    want !== null &&
-    !Array.isArray(want) &&
-    (want as Ensure).kind === 'ensure' &&
-    typeof (want as Ensure).same === 'function'
-  );
-}
-
 /** The plain value that a `Want` stands for, used when a node is written from scratch. */
 export function plain(want: Want): YamlValue {
   if (want === REMOVE) throw new Error('REMOVE has no plain value');
   if (isMergeBy(want)) return want.items.map((item) => plain(item));
-  if (isEnsure(want)) return want.items;
   if (isPlainScalar(want as YamlValue) || Array.isArray(want)) return want as YamlValue;
   const out: Record<string, YamlValue> = {};
   for (const [k, v] of Object.entries(want as WantMap)) if (v !== REMOVE) out[k] = plain(v);
@@ -80,7 +63,13 @@ export function findPair(map: YAMLMap, key: string): Pair<Node, AnyNode> | undef
 }
 
 export class Splicer {
-  private readonly edits: { start: number; end: number; text: string; seq: number }[] = [];
+  private readonly edits: {
+    start: number;
+    end: number;
+    text: string;
+    seq: number;
+    depth: number;
+  }[] = [];
 
   constructor(readonly text: string) {}
 
@@ -90,17 +79,22 @@ export class Splicer {
 
   replace(start: number, end: number, text: string): void {
     if (this.text.slice(start, end) !== text)
-      this.edits.push({ start, end, text, seq: this.edits.length });
+      this.edits.push({ start, end, text, seq: this.edits.length, depth: 0 });
   }
 
-  insert(at: number, text: string): void {
-    this.edits.push({ start: at, end: at, text, seq: this.edits.length });
+  /**
+   * Of several inserts at one place, deeper ones (a larger `depth`, the column of what they add)
+   * come first: an item appended to a nested list must stay above a key added to the outer map.
+   */
+  insert(at: number, text: string, depth = 0): void {
+    this.edits.push({ start: at, end: at, text, seq: this.edits.length, depth });
   }
 
   apply(): string {
-    // From the end backwards; of several inserts at one place, the first recorded ends up first.
+    // From the end backwards; of several inserts at one place, the deepest, then the first
+    // recorded, ends up first.
     const sorted = [...this.edits].sort(
-      (a, b) => b.start - a.start || b.end - a.end || b.seq - a.seq,
+      (a, b) => b.start - a.start || b.end - a.end || a.depth - b.depth || b.seq - a.seq,
     );
     // A file with CRLF line ends keeps them in what is spliced in.
     const eol = this.text.includes('\r\n')
@@ -126,10 +120,33 @@ export class Splicer {
     return i > pos && this.text[i - 1] === '\r' ? i - 1 : i;
   }
 
-  /** Where the line after the one holding `pos` starts (the end of the text on the last line). */
+  /**
+   * Where the line after the one holding `pos` starts (the end of the text on the last line). A
+   * `pos` that already starts a line (a block scalar's content ends after its newline) is kept.
+   */
   nextLineStart(pos: number): number {
+    if (pos > 0 && this.text[pos - 1] === '\n') return pos;
     const i = this.text.indexOf('\n', pos);
     return i === -1 ? this.text.length : i + 1;
+  }
+
+  /** Inserts `line` as a line of its own after the line holding `pos`. */
+  insertLineAfter(pos: number, line: string, depth: number): void {
+    let atLineStart = pos > 0 && this.text[pos - 1] === '\n';
+    let at = atLineStart ? pos : this.lineEnd(pos);
+    // After lines that are being removed (trailing list items): where they were.
+    for (let cut = this.removalAround(at); cut; cut = this.removalAround(at)) {
+      at = cut.start;
+      atLineStart = true;
+    }
+    if (atLineStart) this.insert(at, `${line}\n`, depth);
+    else this.insert(at, `\n${line}`, depth);
+  }
+
+  private removalAround(at: number) {
+    return this.edits.find(
+      (e) => e.text === '' && e.start < at && at < e.end && this.text[e.start - 1] === '\n',
+    );
   }
 
   column(pos: number): number {
@@ -161,25 +178,32 @@ function keyStart(pair: Pair<Node, AnyNode>): number {
 
 /** Reconciles map `node` with `want`, recording edits; keys `want` does not name are left alone. */
 export function reconcileMap(s: Splicer, node: YAMLMap, want: WantMap): void {
+  if (node.flow && node.items.length === 0) {
+    // `{}`: written afresh, in flow style (one insert per key would need commas between them).
+    const value = plain(want);
+    if (Object.keys(value as object).length)
+      s.replace(node.range![0], node.range![1], renderFlow(value));
+    return;
+  }
   const wantedKeys = Object.keys(want);
+  const missing: [string, number][] = [];
   wantedKeys.forEach((key, index) => {
     const w = want[key];
     const pair = findPair(node, key);
     if (w === REMOVE) {
       if (pair) removePair(s, node, pair);
-      return;
-    }
-    if (!pair) {
-      const anchor = wantedKeys
-        .slice(0, index)
-        .reverse()
-        .map((k) => findPair(node, k))
-        .find((p) => p !== undefined);
-      insertPair(s, node, key, plain(w), anchor);
-      return;
-    }
-    reconcileValue(s, node, pair, key, w);
+    } else if (!pair) missing.push([key, index]);
+    else reconcileValue(s, node, pair, key, w);
   });
+  // New keys last, so they land after what the edits of existing keys leave in place.
+  for (const [key, index] of missing) {
+    const anchor = wantedKeys
+      .slice(0, index)
+      .reverse()
+      .map((k) => findPair(node, k))
+      .find((p) => p !== undefined);
+    insertPair(s, node, key, plain(want[key]), anchor);
+  }
 }
 
 function reconcileValue(
@@ -192,13 +216,12 @@ function reconcileValue(
   const value = pair.value;
   if (isMergeBy(w)) {
     if (isSeq(value) && value.items.length > 0) return mergeSeq(s, map, pair, value, w);
-  } else if (isEnsure(w)) {
-    if (isSeq(value) && value.items.length > 0) return ensureSeq(s, value, w);
   } else if (Array.isArray(w)) {
     if (isSeq(value) && JSON.stringify(value.toJSON()) === JSON.stringify(w)) return;
   } else if (isPlainScalar(w as YamlValue)) {
     if (isScalar(value)) {
-      if (value.value !== w) {
+      const wanted = w instanceof RawScalar ? w.value : w;
+      if (value.value !== wanted) {
         s.replace(value.range![0], value.range![1], renderScalarLike(w as string, value.type));
       }
       return;
@@ -246,7 +269,7 @@ function insertPair(
   }
   const col = s.column(keyStart(pairs[0]));
   const after = anchor ?? pairs[pairs.length - 1];
-  s.insert(s.lineEnd(contentEnd(after)), `\n${renderPair(key, value, col)}`);
+  s.insertLineAfter(contentEnd(after), renderPair(key, value, col), col);
 }
 
 function removePair(s: Splicer, map: YAMLMap, pair: Pair<Node, AnyNode>): void {
@@ -268,21 +291,39 @@ function removePair(s: Splicer, map: YAMLMap, pair: Pair<Node, AnyNode>): void {
 }
 
 /** The column of the `-` that introduces a block sequence item. */
-function dashColumn(s: Splicer, item: Node): number {
+export function dashColumn(s: Splicer, item: Node): number {
   const start = s.lineStart(item.range![0]);
   const dash = s.text.lastIndexOf('-', item.range![0]);
   return dash >= start ? dash - start : s.column(item.range![0]);
 }
 
-export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue): void {
+/** Inserts `key: value` as the line above `before`, a pair of block map `map`. */
+export function insertPairBefore(
+  s: Splicer,
+  map: YAMLMap,
+  before: Pair<Node, AnyNode>,
+  key: string,
+  value: YamlValue,
+): void {
+  if (map.flow) return insertPair(s, map, key, value);
+  const start = keyStart(before);
+  const col = s.column(start);
+  s.insert(s.lineStart(start), `${renderPair(key, value, col)}\n`);
+}
+
+/** Appends `item` to a sequence, after `after` (by default its last item). */
+export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue, after?: Node): void {
   const items = seq.items as Node[];
+  const last = after ?? items[items.length - 1];
   if (seq.flow) {
     if (items.length === 0) s.insert(seq.range![0] + 1, renderFlow(item));
-    else s.insert(contentEnd(items[items.length - 1]), `, ${renderFlow(item)}`);
+    else s.insert(contentEnd(last), `, ${renderFlow(item)}`);
     return;
   }
-  const last = items[items.length - 1];
-  s.insert(s.lineEnd(contentEnd(last)), `\n${renderSeqItem(item, dashColumn(s, items[0]))}`);
+  const col = dashColumn(s, items[0]);
+  // New entries are written like the one before them: `- { name: … }` or `- name: …` lines.
+  const blockMaps = isMap(last) && !last.flow;
+  s.insertLineAfter(contentEnd(last), renderSeqItem(item, col, blockMaps), col + 1);
 }
 
 function removeSeqItem(s: Splicer, seq: YAMLSeq, item: Node): void {
@@ -326,11 +367,6 @@ function mergeSeq(
   }
   for (const n of items) if (!remaining.includes(n)) removeSeqItem(s, seq, n);
   for (const [node, wanted] of updates) reconcileMap(s, node, wanted);
-  for (const item of toAppend) appendSeqItem(s, seq, item);
-}
-
-function ensureSeq(s: Splicer, seq: YAMLSeq, w: Ensure): void {
-  const existing = seq.toJSON() as unknown[];
-  for (const item of w.items)
-    if (!existing.some((e) => w.same(e, item))) appendSeqItem(s, seq, item);
+  // After the last item that stays: the ones removed may be at the end.
+  for (const item of toAppend) appendSeqItem(s, seq, item, remaining[remaining.length - 1]);
 }

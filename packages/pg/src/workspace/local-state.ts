@@ -31,6 +31,8 @@ export interface LocalState {
   /** The env file written by db-values --envFile, relative to the workspace root. */
   envFile?: string;
   server?: LocalServerState;
+  /** A password the module had in plain text in polytope.yml, for db-values (module generator). */
+  oldPassword?: string;
 }
 
 export function localStatePath(root: string, projectRoot: string): string {

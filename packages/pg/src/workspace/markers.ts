@@ -12,8 +12,12 @@ export interface DatabaseMarker {
   kind: 'database';
   /** The module's id in polytope.yml. */
   module: string;
-  /** polytope.yml, relative to the workspace root. */
+  /** The polytope.yml that defines the module, relative to the workspace root. */
   polytopeFile: string;
+  /** The root polytope.yml of the stack (`pt run` reads it), when it is another file. */
+  stackFile?: string;
+  /** Settings the module had as literals, which db-values sets as the keys' defaults. */
+  defaults?: { database?: string; username?: string };
 }
 
 /** Written in an app's root by the client generator: the databases the app uses. */
@@ -28,8 +32,28 @@ export interface DatabaseProjectRef extends DatabaseMarker {
   root: string;
 }
 
+/**
+ * Writes the fields the module generator owns; every other field (an `envFile`, anything a later
+ * version or the user added) stays, in its place.
+ */
 export function writeDatabaseMarker(tree: Tree, root: string, marker: DatabaseMarker): void {
-  writeJson(tree, joinPathFragments(root, MARKER_FILE), marker);
+  const path = joinPathFragments(root, MARKER_FILE);
+  let current: Record<string, unknown> = {};
+  if (tree.exists(path)) {
+    try {
+      const parsed: unknown = readJson(tree, path);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        current = parsed as Record<string, unknown>;
+    } catch {
+      fail(`${path} is not valid JSON; fix or delete it and run again.`);
+    }
+  }
+  const next: Record<string, unknown> = { ...current, ...marker };
+  if (marker.stackFile === undefined) delete next['stackFile'];
+  const defaults = { ...(current['defaults'] as object | undefined), ...marker.defaults };
+  if (Object.keys(defaults).length) next['defaults'] = defaults;
+  else delete next['defaults'];
+  if (JSON.stringify(next) !== JSON.stringify(current)) writeJson(tree, path, next);
 }
 
 /** Every database project in the workspace, found by its marker. */
@@ -52,6 +76,9 @@ export function findDatabaseProjects(tree: Tree): DatabaseProjectRef[] {
         kind: 'database',
         module: marker.module,
         polytopeFile: marker.polytopeFile,
+        stackFile: typeof marker.stackFile === 'string' ? marker.stackFile : undefined,
+        defaults:
+          marker.defaults && typeof marker.defaults === 'object' ? marker.defaults : undefined,
         root: posix.dirname(path),
       });
     }

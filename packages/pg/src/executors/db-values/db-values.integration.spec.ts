@@ -2,7 +2,7 @@
  * db-values against a recording stand-in for `pt` (Polytope's CLI cannot be installed here), and
  * against a real PostgreSQL for --envFile and --rotatePassword.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -306,5 +306,34 @@ describe('db-values with a real server', () => {
       `POSTGRES_PASSWORD='${secret}'`,
     );
     expect(r.output).not.toContain(secret);
+  });
+});
+
+describe('db-values on a module the module generator adopted', () => {
+  it('sets the database, user and old password the data was created with', async () => {
+    const marker = join(ws.root, 'sql/analytics/acme-pg.json');
+    const local = join(ws.root, 'sql/analytics/.acme-pg.local.json');
+    const before = readFileSync(marker, 'utf-8');
+    writeFileSync(
+      marker,
+      '{"kind":"database","module":"analytics","polytopeFile":"polytope.yml","defaults":{"database":"idsvr","username":"admin"}}',
+    );
+    writeFileSync(local, '{"oldPassword":"hunter2"}');
+    try {
+      const r = await run({}, 'analytics');
+      expect(r.success).toBe(true);
+      expect(sets()).toEqual(
+        expect.arrayContaining([
+          ['values', 'set', 'analytics-database', 'idsvr'],
+          ['secrets', 'set', 'analytics-username', '--stdin', 'stdin=admin'],
+          ['secrets', 'set', 'analytics-password', '--stdin', 'stdin=hunter2'],
+        ]),
+      );
+      expect(r.output).toContain('It is in git history: change it with --rotatePassword.');
+      expect(r.output).not.toContain('hunter2');
+    } finally {
+      writeFileSync(marker, before);
+      rmSync(local, { force: true });
+    }
   });
 });

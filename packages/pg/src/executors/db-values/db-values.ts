@@ -11,6 +11,7 @@ import { renderEnvFile, writeEnvFile } from '../../postgres/env-file';
 import { ignoreInGit } from '../../postgres/gitignore';
 import { generatePassword, md5Verifier, scramVerifier } from '../../postgres/scram';
 import { fail } from '../../utils/errors';
+import { readLocalState } from '../../workspace/local-state';
 import { guarded, note, recordEnvFile, resolveTarget } from '../executor-target';
 import { askHidden, canPrompt } from './prompt';
 import { DbValuesExecutorSchema } from './schema';
@@ -70,7 +71,7 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
   if (!target.file || !target.record) {
     fail(`No polytope.yml records module '${id}'; run nx g @acme/pg:module --id ${id} first.`);
   }
-  const refs = referencedKeys(target.file, id);
+  const refs = referencedKeys(target.file, id, target.stackFiles);
   if (refs.length === 0)
     fail(
       `Module '${id}' references no pt.value or pt.secret; run nx g @acme/pg:module --id ${id} to bring it up to the blueprint.`,
@@ -82,11 +83,20 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     let p: Promise<T> | undefined;
     return () => (p ??= f());
   };
-  const database = o.database ?? workspaceDatabaseName(context.root);
-  const user = o.user ?? env[names.user] ?? env['PGUSER'] ?? 'postgres';
-  const password = once(() =>
-    secretFrom(o, [names.password, 'PGPASSWORD'], `password of '${user}'`),
-  );
+  // What an adopted module's data was created with comes first (recorded by the module generator).
+  const kept = target.record.defaults ?? {};
+  const database = o.database ?? kept.database ?? workspaceDatabaseName(context.root);
+  const user = o.user ?? env[names.user] ?? env['PGUSER'] ?? kept.username ?? 'postgres';
+  const oldPassword = readLocalState(context.root, target.record.projectRoot).oldPassword;
+  const password = once(async () => {
+    if (oldPassword !== undefined && !env[names.password] && !env['PGPASSWORD']) {
+      logger.warn(
+        `Using the password module '${id}' had in polytope.yml (the data was created with it). It is in git history: change it with --rotatePassword.`,
+      );
+      return { value: oldPassword, from: 'the old polytope.yml' };
+    }
+    return secretFrom(o, [names.password, 'PGPASSWORD'], `password of '${user}'`);
+  });
   // Init scripts' role secrets: the PGINIT_<ROLE>_PASSWORD entry of the module that uses each.
   const roleEnv = new Map(
     refs
@@ -104,7 +114,13 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     if (ref.kind === 'value' && ref.key === k.values.port)
       return { ref, source: fixed('5432', 'the port inside the stack') };
     if (ref.kind === 'value' && ref.key === k.values.database)
-      return { ref, source: fixed(database, o.database ? '--database' : "the workspace's name") };
+      return {
+        ref,
+        source: fixed(
+          database,
+          o.database ? '--database' : kept.database ? 'the module' : "the workspace's name",
+        ),
+      };
     if (ref.kind === 'secret' && ref.key === k.secrets.username)
       return {
         ref,

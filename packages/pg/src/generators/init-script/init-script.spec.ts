@@ -57,7 +57,7 @@ describe('init-script generator', () => {
     const after = tree.read('polytope.yml', 'utf-8')!;
     const added = after.split('\n').filter((l) => !before.split('\n').includes(l));
     expect(added).toEqual([
-      '        - { name: PGINIT_APP_PASSWORD, value: pt.secret postgres-app-password }',
+      '        - { name: PGINIT_APP_PASSWORD, value: pt.secret postgres-role-app-secret }',
     ]);
     expect(polytopeFileErrors(after)).toEqual([]);
     await initScriptGenerator(tree, {
@@ -122,7 +122,11 @@ describe('init-script generator', () => {
   });
 
   it('refuses database-user on an image older than PostgreSQL 15', async () => {
-    await moduleGenerator(tree, { image: 'postgres:14.9', skipFormat: true });
+    await moduleGenerator(tree, {
+      image: 'postgres:14.9',
+      allowMajorUpgrade: true,
+      skipFormat: true,
+    });
     const before = snapshot(tree);
     await expect(initScriptGenerator(tree, { name: 'app', kind: 'database-user' })).rejects.toThrow(
       /needs PostgreSQL 15 or newer; module 'postgres' runs postgres:14\.9/,

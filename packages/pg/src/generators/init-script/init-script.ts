@@ -79,6 +79,10 @@ function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
     }
   }
   if (kind === 'database-user') {
+    if (found.variant === 'simple')
+      fail(
+        `Module '${db.module}' is ${found.ref}, which takes no env for the role's password. Turn it into the full module first: nx g @acme/pg:module --id ${db.module} --convert.`,
+      );
     const image = found.existing.image ?? DEFAULT_IMAGE;
     const major = imageMajor(image);
     if (major !== null && major < 15) {

@@ -58,13 +58,13 @@ const cases: [string, string | null, ModuleGeneratorSchema, RegExp][] = [
     'an id taken by another kind of module',
     VALID,
     { id: 'api' },
-    /module 'api' is 'polytope\/python', not polytope\/postgres/,
+    /module 'api' is 'polytope\/python', not a PostgreSQL module \(polytope\/postgres or polytope\/postgres!simple\)/,
   ],
   [
     'an id taken by a tool',
     'tools:\n  api:\n    run:\n      - tool: polytope/python\n',
     { id: 'api' },
-    /tool 'api' does not run polytope\/postgres/,
+    /tool 'api' does not run a PostgreSQL module \(polytope\/postgres or polytope\/postgres!simple\)/,
   ],
   ['an image with spaces', null, { image: 'postgres 16' }, /Invalid --image "postgres 16"/],
   [
@@ -111,10 +111,10 @@ const cases: [string, string | null, ModuleGeneratorSchema, RegExp][] = [
   ['a WAL folder inside PGDATA', null, { walDir: 'pgdata/wal' }, /must be beside PGDATA/],
   ['an invalid template id', null, { template: 'My Stack' }, /Invalid --template 'My Stack'/],
   [
-    'existing scripts that would silently not run',
+    'existing scripts whose files are missing',
     'modules:\n  - id: postgres\n    module: polytope/postgres\n    args:\n      scripts:\n        - { type: host, path: ./db/a.sql }\n        - { type: host, path: ./db/b.sql }\n',
     {},
-    /already mounts init scripts \(\.\/db\/a\.sql, \.\/db\/b\.sql\).*only one would run/,
+    /runs the init script \.\/db\/a\.sql, which is not in the workspace \(looked at db\/a\.sql\)/,
   ],
   [
     'polytope.yml that is a folder',

@@ -157,6 +157,8 @@ describe('module generator', () => {
     expect(beforeLines.filter((l) => !afterLines.includes(l))).toEqual([]);
     expect(added[0]).toBe('  - postgres');
     expect(added[1]).toBe('- id: postgres');
+    // `info` is quoted as the file quotes its other `info` lines (single quotes here).
+    expect(added[2]).toBe("  info: 'Runs the PostgreSQL database server (blueprint: postgres)'");
     expect(added.slice(1).every((l) => l.startsWith('- id: postgres') || l.startsWith('  '))).toBe(
       true,
     );
@@ -177,14 +179,14 @@ describe('module generator', () => {
     const first = tree.read('polytope.yml', 'utf-8')!;
     await moduleGenerator(tree, {});
     expect(tree.read('polytope.yml', 'utf-8')).toBe(first);
-    await moduleGenerator(tree, { image: 'postgres:17.2' });
+    await moduleGenerator(tree, { image: 'postgres:16.4' });
     const third = tree.read('polytope.yml', 'utf-8')!;
     const changed = third.split('\n').filter((l, i) => l !== first.split('\n')[i]);
-    expect(changed).toEqual(['    image: postgres:17.2']);
+    expect(changed).toEqual(['    image: postgres:16.4']);
     expect(modulesOf(tree).filter((m) => m['id'] === 'postgres')).toHaveLength(1);
   });
 
-  it('repairs a blueprint-example module: trust, literal database, no volume scope', async () => {
+  it('repairs a blueprint-example module, keeping its data and literal values', async () => {
     tree.write(
       'polytope.yml',
       `modules:
@@ -205,7 +207,15 @@ describe('module generator', () => {
     const text = tree.read('polytope.yml', 'utf-8')!;
     expect(text).not.toContain('hunter2');
     expect(text).toContain('image: postgres:16.2   # pinned on purpose');
-    expect(text).toContain('data-volume: { id: pgdata, type: volume, scope: project }');
+    // The data location is never changed on an existing module.
+    expect(text).toContain('data-volume: { id: pgdata, type: volume }');
+    expect(text).not.toContain('PGDATA');
+    expect(readJson(tree, 'sql/postgres/acme-pg.json').defaults).toEqual({
+      database: 'postgres',
+      username: 'postgres',
+    });
+    expect(readJson(tree, 'sql/postgres/.acme-pg.local.json')).toEqual({ oldPassword: 'hunter2' });
+    expect(tree.read('.gitignore', 'utf-8')).toContain('/sql/postgres/.acme-pg.local.json');
     const args = modulesOf(tree)[0]['args'];
     expect(args.env).toEqual(
       expect.arrayContaining([
@@ -243,7 +253,7 @@ describe('module generator', () => {
     expectValid(tree);
   });
 
-  it('writes a tool in the tools: format and joins the stack tool', async () => {
+  it('writes a tool in the tools: format, in its own included folder, and joins the stack tool', async () => {
     const before = `include:
   - services
 tools:
@@ -255,24 +265,65 @@ tools:
       - tool: polytope/python
 `;
     tree.write('polytope.yml', before);
+    tree.write('services/polytope.yml', 'tools:\n  web:\n    run:\n      - tool: polytope/node\n');
     await moduleGenerator(tree, {});
     const text = tree.read('polytope.yml', 'utf-8')!;
-    expect(
-      text.startsWith(
-        `include:\n  - services\ntools:\n  stack:\n    run:\n      - tool: api\n      - { tool: postgres }\n  api:\n`,
-      ),
-    ).toBe(true);
-    const doc = parse(text);
+    expect(text).toBe(
+      `include:\n  - services\n  - postgres\ntools:\n  stack:\n    run:\n      - tool: api\n      - tool: postgres\n  api:\n    run:\n      - tool: polytope/python\n`,
+    );
+    expect(tree.read('services/polytope.yml', 'utf-8')).toBe(
+      'tools:\n  web:\n    run:\n      - tool: polytope/node\n',
+    );
+    const doc = parse(tree.read('postgres/polytope.yml', 'utf-8')!);
     expect(doc.tools.postgres.run[0].tool).toBe('polytope/postgres');
     expect(doc.tools.postgres.run[0].args.env).toContainEqual({
       name: 'PGDATA',
       value: '/var/lib/postgresql/data/pgdata',
     });
-    expectValid(tree);
-    await moduleGenerator(tree, { image: 'postgres:17.2' });
-    expect(parse(tree.read('polytope.yml', 'utf-8')!).tools.postgres.run[0].args.image).toBe(
-      'postgres:17.2',
+    // `./` paths in an included file are relative to the stack's root, where pt runs.
+    expect(doc.tools.postgres.run[0].args.scripts).toEqual([
+      { type: 'host', path: './sql/postgres/_init-bundle.sql' },
+    ]);
+    expect(readJson(tree, 'sql/postgres/acme-pg.json')).toEqual({
+      kind: 'database',
+      module: 'postgres',
+      polytopeFile: 'postgres/polytope.yml',
+      stackFile: 'polytope.yml',
+    });
+    await moduleGenerator(tree, { image: 'postgres:16.4' });
+    expect(
+      parse(tree.read('postgres/polytope.yml', 'utf-8')!).tools.postgres.run[0].args.image,
+    ).toBe('postgres:16.4');
+    expect(tree.read('polytope.yml', 'utf-8')).toBe(text);
+  });
+
+  it('keeps marker fields it does not own on a re-run, with or without options (issue 12, 8)', async () => {
+    await moduleGenerator(tree, {});
+    const marker = readJson(tree, 'sql/postgres/acme-pg.json');
+    tree.write(
+      'sql/postgres/acme-pg.json',
+      JSON.stringify({ ...marker, envFile: '.env.postgres', note: 'mine' }, null, 2),
     );
+    await moduleGenerator(tree, {});
+    await moduleGenerator(tree, { sharedBuffers: '256MB' });
+    expect(readJson(tree, 'sql/postgres/acme-pg.json')).toEqual({
+      ...marker,
+      envFile: '.env.postgres',
+      note: 'mine',
+    });
+  });
+
+  it('accepts a --scriptsDir that starts with @, quoting it in polytope.yml', async () => {
+    await moduleGenerator(tree, { scriptsDir: '@db/postgres', template: 'none' });
+    expect(modulesOf(tree)[0]['args'].scripts).toEqual([
+      { type: 'host', path: '@db/postgres/_init-bundle.sql' },
+    ]);
+    expect(tree.exists('@db/postgres/_init-bundle.sql')).toBe(true);
+  });
+
+  it('gives a module id with an underscore a host-name service id', async () => {
+    await moduleGenerator(tree, { id: 'orders_db', template: 'none' });
+    expect(modulesOf(tree)[0]['args']['service-id']).toBe('orders-db');
   });
 
   it('applies every option', async () => {
@@ -373,7 +424,7 @@ describe('module generator: unusual but valid files', () => {
       'templates: [{id: stack, run: [api]}]\nmodules: [{id: api, module: polytope/python}]\n',
     ],
     ['a tools key with nothing under it', 'tools:\n'],
-    ['other keys but no templates or modules', 'include:\n  - services\n'],
+    ['other keys but no templates or modules', 'include:\n  - repo: gh:bluetext-io/bluetext\n'],
   ];
   it.each(cases)('%s', async (_name, text) => {
     const tree = createTreeWithEmptyWorkspace();
@@ -381,7 +432,7 @@ describe('module generator: unusual but valid files', () => {
     await moduleGenerator(tree, { skipFormat: true });
     const after = tree.read('polytope.yml', 'utf-8')!;
     // The published schema predates `include:`, which real stacks use; validate the rest.
-    expect(polytopeFileErrors(after.replace(/^include:\n {2}- services\n/, ''))).toEqual([]);
+    expect(polytopeFileErrors(after.replace(/^include:\n {2}- repo: \S+\n/, ''))).toEqual([]);
     const doc = parse(after);
     const args = doc.modules
       ? doc.modules.find((m: { id: string }) => m.id === 'postgres').args

@@ -7,13 +7,29 @@ import {
   readJson,
   readProjectConfiguration,
   Tree,
+  updateJson,
   updateProjectConfiguration,
 } from '@nx/devkit';
+import { posix } from 'node:path';
 import { updateBundle } from '../../init-scripts/folder';
+import { addIncludeEntry, fileDefining, readStack } from '../../polytope/include-graph';
+import { parsePolytopeFile, PolytopeFile } from '../../polytope/polytope-file';
+import { LOCAL_STATE_FILE } from '../../workspace/local-state';
 import { imageMajor } from '../../polytope/image';
-import { DEFAULT_IMAGE, valueKeys } from '../../polytope/postgres-module';
+import {
+  DEFAULT_IMAGE,
+  defaultServiceId,
+  MODULE_DEFAULT_IMAGE,
+  SIMPLE_MODULE,
+  valueKeys,
+} from '../../polytope/postgres-module';
 import { EMBEDDED_POSTGRES } from '../../utils/versions';
-import { upsertPostgresModule } from '../../polytope/upsert-module';
+import {
+  addRunEntry,
+  findPostgresModule,
+  FoundModule,
+  upsertPostgresModule,
+} from '../../polytope/upsert-module';
 import { DATABASE_TARGETS, withDbTargets } from '../../workspace/client-project';
 import { writeDatabaseMarker } from '../../workspace/markers';
 import {
@@ -23,6 +39,7 @@ import {
   shouldAddPlugin,
 } from '../../workspace/registration';
 import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
+import { copyAdoptedScripts } from './adopt-scripts';
 import { ModuleGeneratorSchema } from './schema';
 
 export async function moduleGenerator(
@@ -30,20 +47,89 @@ export async function moduleGenerator(
   schema: ModuleGeneratorSchema,
 ): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, schema);
+  const texts = editStack(options);
+  const adopted = copyAdoptedScripts(tree, options.adopted, options.scriptsDir);
   addDatabaseProject(tree, options);
-  const { text, created } = upsertPostgresModule(options.file, options.settings, options.template);
-  if (text !== options.file.text) tree.write(options.file.path, text);
+  for (const [path, text] of texts) {
+    if (text !== (tree.exists(path) ? tree.read(path, 'utf-8') : null)) tree.write(path, text);
+    keepOutOfFormatters(tree, path);
+  }
+  if (options.oldPassword !== undefined) keepOldPassword(tree, options);
   registerSyncGenerator(tree);
-  keepOutOfFormatters(tree, options.file.path);
   const install = schema.skipPackageJson ? () => undefined : addLocalServer(tree, options);
   if (!options.skipFormat) await formatFiles(tree);
-  report(options, created);
+  report(options, adopted, texts);
   return install;
+}
+
+/**
+ * Every polytope.yml edit, in memory: the module where it lives (or in its own new included file),
+ * its run entry in the entry point, the include entry. The whole stack is read back before anything
+ * is written.
+ */
+function editStack(o: NormalizedModuleOptions): Map<string, string> {
+  const texts = new Map<string, string>();
+  const current = (path: string, fallback: PolytopeFile) =>
+    texts.has(path) ? parsePolytopeFile(path, texts.get(path)!) : fallback;
+  const sameFile = o.entry?.file.path === o.file.path ? o.entry.name : null;
+  texts.set(o.file.path, upsertPostgresModule(o.file, o.settings, sameFile).text);
+  if (o.entry && !sameFile)
+    texts.set(
+      o.entry.file.path,
+      addRunEntry(current(o.entry.file.path, o.entry.file), o.settings.id, o.entry.name),
+    );
+  if (o.newInclude) {
+    const host = current(o.newInclude.host.path, o.newInclude.host);
+    texts.set(host.path, addIncludeEntry(host, o.newInclude.entry));
+  }
+  const originals = new Map(o.stack.files.map((f) => [f.path, f.text]));
+  const after = readStack(
+    {
+      read: (p) => texts.get(p) ?? originals.get(p) ?? null,
+      isFile: (p) => texts.has(p) || originals.has(p),
+    },
+    o.stack.root.path,
+  );
+  if (fileDefining(after, o.settings.id)?.path !== o.file.path)
+    throw new Error(
+      `internal error: module '${o.settings.id}' is not defined once in ${o.file.path} after the edit; nothing was written.`,
+    );
+  for (const [path, text] of [...texts]) if (text === originals.get(path)) texts.delete(path);
+  return texts;
+}
+
+/**
+ * The plaintext password the module had goes to this machine's git-ignored state (0600), where
+ * db-values takes it: the existing data was created with it, so the secret must hold it.
+ */
+function keepOldPassword(tree: Tree, o: NormalizedModuleOptions): void {
+  const path = posix.join(o.scriptsDir, LOCAL_STATE_FILE);
+  let state: Record<string, unknown> = {};
+  if (tree.exists(path)) {
+    try {
+      state = JSON.parse(tree.read(path, 'utf-8') ?? '{}');
+    } catch {
+      state = {};
+    }
+  }
+  tree.write(path, `${JSON.stringify({ ...state, oldPassword: o.oldPassword }, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  const ignore = tree.exists('.gitignore') ? tree.read('.gitignore', 'utf-8')! : '';
+  const line = `/${path}`;
+  if (!ignore.split(/\r?\n/).some((l) => l.trim() === line || l.trim() === LOCAL_STATE_FILE))
+    tree.write(
+      '.gitignore',
+      `${ignore}${ignore && !ignore.endsWith('\n') ? '\n' : ''}# this machine's database state (@acme/pg): never commit it\n${line}\n`,
+    );
 }
 
 /** embedded-postgres of the image's major, so `db-up` runs the module's database on this machine. */
 function addLocalServer(tree: Tree, o: NormalizedModuleOptions): GeneratorCallback {
-  const image = o.settings.image ?? o.found?.existing.image ?? DEFAULT_IMAGE;
+  const image =
+    o.settings.image ??
+    o.found?.existing.image ??
+    (o.found ? MODULE_DEFAULT_IMAGE[o.found.variant] : DEFAULT_IMAGE);
   const major = imageMajor(image);
   const version = major === null ? undefined : EMBEDDED_POSTGRES[major];
   if (!version) {
@@ -87,38 +173,84 @@ function addDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {
   } else if (explicit) {
     const config = readProjectConfiguration(tree, o.projectName);
     const { targets } = withDbTargets(config.targets ?? {}, DATABASE_TARGETS, id);
-    if (JSON.stringify(targets) !== JSON.stringify(config.targets ?? {}))
-      updateProjectConfiguration(tree, o.projectName, { ...config, targets });
+    if (JSON.stringify(targets) !== JSON.stringify(config.targets ?? {})) {
+      const file = posix.join(config.root, 'project.json');
+      // Only `targets` changes, where it stands: the user's key order is kept.
+      if (tree.exists(file)) updateJson(tree, file, (json) => ({ ...json, targets }));
+      else updateProjectConfiguration(tree, o.projectName, { ...config, targets });
+    }
   }
   writeDatabaseMarker(tree, o.scriptsDir, {
     kind: 'database',
     module: o.settings.id,
     polytopeFile: o.file.path,
+    stackFile: o.stack.root.path === o.file.path ? undefined : o.stack.root.path,
+    defaults: o.defaults,
   });
   updateBundle(tree, o.scriptsDir);
 }
 
-function report(o: NormalizedModuleOptions, created: boolean): void {
+function report(
+  o: NormalizedModuleOptions,
+  adopted: { from: string; to: string }[],
+  texts: Map<string, string>,
+): void {
   const id = o.settings.id;
   logWarnings(o.warnings);
-  if (o.settings.auth === 'trust') {
+  if (o.settings.auth === 'trust' && o.settings.variant !== 'simple') {
     logger.warn(
       'WARNING: POSTGRES_HOST_AUTH_METHOD=trust lets anyone who reaches the server connect as any user, without a password. Never use it in production.',
     );
   }
-  logger.info(
-    `${created ? 'Added' : 'Updated'} module '${id}' in ${o.file.path}; init scripts go in ${o.scriptsDir}/ (project '${o.projectName}').`,
-  );
+  const lines = [
+    `${o.found ? 'Updated' : 'Added'} module '${id}' in ${o.file.path}; init scripts go in ${o.scriptsDir}/ (project '${o.projectName}').`,
+  ];
+  if (o.found) {
+    const after = texts.has(o.file.path)
+      ? findPostgresModule(parsePolytopeFile(o.file.path, texts.get(o.file.path)!), id)
+      : o.found;
+    const argsOf = (f: FoundModule | undefined) =>
+      ((f?.argsHolder.get('args') as { toJSON?: () => unknown } | undefined)?.toJSON?.() ??
+        {}) as Record<string, unknown>;
+    const [was, now] = [argsOf(o.found), argsOf(after)];
+    const keys = [...new Set([...Object.keys(was), ...Object.keys(now)])];
+    const changed = keys.filter((k) => JSON.stringify(was[k]) !== JSON.stringify(now[k]));
+    const kept = keys.filter((k) => !changed.includes(k));
+    if (after && after.ref !== o.found.ref) changed.unshift(`module ${o.found.ref} → ${after.ref}`);
+    lines.push(`  changed: ${changed.join(', ') || 'nothing'}`);
+    if (kept.length) lines.push(`  kept as it was: ${kept.join(', ')}`);
+  }
+  if (o.newInclude)
+    lines.push(`  included from ${o.newInclude.host.path} as '${o.newInclude.entry}'`);
+  if (o.entry) lines.push(`  run by '${o.entry.name}' in ${o.entry.file.path}`);
+  for (const a of adopted) lines.push(`  copied init script ${a.from} → ${a.to}`);
+  if (adopted.length)
+    lines.push(
+      `  The 'scripts' entries now mount the bundle of ${o.scriptsDir}/. The original files stay where they were; nothing reads them now. Init scripts run only on an empty volume, so existing data is not touched.`,
+    );
+  lines.push(...o.notes.map((n) => `  ${n}`));
+  logger.info(lines.join('\n'));
+  if (o.settings.variant === 'simple') {
+    logger.info(
+      `Connect inside the stack to host postgres, port 5432, user postgres, database postgres (${SIMPLE_MODULE} sets no values or secrets). --convert turns it into the full module.`,
+    );
+    return;
+  }
   const k = valueKeys(id);
   const secrets =
     o.settings.auth === 'trust' ? [k.secrets.username] : [k.secrets.username, k.secrets.password];
+  const d = o.defaults;
   logger.info(
     [
-      `Set its values and secrets before \`pt run\`: nx run ${o.projectName}:db-values --generatePassword, or by hand:`,
-      `  pt values set ${k.values.host} ${o.settings.serviceId ?? o.found?.existing.serviceId ?? id}`,
+      `Set its values and secrets before \`pt run\`: nx run ${o.projectName}:db-values${o.oldPassword !== undefined ? '' : ' --generatePassword'}, or by hand:`,
+      `  pt values set ${k.values.host} ${o.settings.serviceId ?? o.found?.existing.serviceId ?? defaultServiceId(id)}`,
       `  pt values set ${k.values.port} 5432`,
-      `  pt values set ${k.values.database} <database>`,
-      ...secrets.map((s) => `  pt secrets set ${s} --stdin`),
+      `  pt values set ${k.values.database} ${d.database ?? '<database>'}`,
+      ...secrets.map((s) =>
+        s === k.secrets.username && d.username !== undefined
+          ? `  pt secrets set ${s} --stdin   # the existing data's user: ${d.username}`
+          : `  pt secrets set ${s} --stdin`,
+      ),
     ].join('\n'),
   );
 }

@@ -1,4 +1,5 @@
 import { getProjects, logger, Tree } from '@nx/devkit';
+import { isScalar, visit } from 'yaml';
 import { posix } from 'node:path';
 import { BUNDLE_FILE } from '../../init-scripts/bundle';
 import { IMAGE_PATTERN } from '../../polytope/image';
@@ -7,26 +8,57 @@ import {
   AuthMethod,
   AUTH_METHODS,
   DATA_MOUNT,
+  defaultServiceId,
   envValue,
+  fullRef,
+  moduleInfo,
+  MODULE_SERVICE_ID,
   ModuleSettings,
   PGDATA,
   RESTART_POLICIES,
+  SIMPLE_MODULE,
 } from '../../polytope/postgres-module';
-import { findPostgresModule, FoundModule } from '../../polytope/upsert-module';
+import { findPostgresModule, FoundModule, postgresModuleIds } from '../../polytope/upsert-module';
+import { chooseEntryPoint, EntryPoint } from '../../polytope/entry-point';
+import {
+  fileDefining,
+  includeTarget,
+  isIncludeStyle,
+  newModulePlace,
+  readStack,
+  Stack,
+} from '../../polytope/include-graph';
+import { envPrefix } from '../../postgres/env-names';
+import { mountPathFor } from '../../polytope/mount-path';
+import { RawScalar, scalarInStyle } from '../../polytope/yaml-render';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
 import { findDatabaseProjects } from '../../workspace/markers';
+import { AdoptedScript, readAdoptedScripts } from './adopt-scripts';
+import { dataLocation, KeptDefaults, keptValues } from './existing-data';
 import { ModuleGeneratorSchema } from './schema';
 
 export interface NormalizedModuleOptions {
   settings: ModuleSettings;
+  /** The file that holds (or will hold) the module. */
   file: PolytopeFile;
+  /** The root polytope.yml, which `pt run` reads. */
+  stack: Stack;
   found: FoundModule | undefined;
-  template: string | null;
+  /** The template or tool that gets the run entry, when one is added. */
+  entry: EntryPoint | null;
+  /** A new included file for the module: the include entry goes into `host`. */
+  newInclude?: { host: PolytopeFile; entry: string };
   scriptsDir: string;
   projectName: string;
   projectExists: boolean;
   warnings: string[];
+  notes: string[];
+  /** Literal settings the module had, which db-values sets as defaults. */
+  defaults: KeptDefaults;
+  /** A plaintext password the module had: offered to db-values, never written to a tracked file. */
+  oldPassword?: string;
+  adopted: AdoptedScript[];
   skipFormat: boolean;
   addPlugin?: boolean;
 }
@@ -41,6 +73,17 @@ export function readPolytopeFile(tree: Tree, path: string): PolytopeFile {
   return parsePolytopeFile(path, tree.read(path, 'utf-8') ?? '');
 }
 
+const SIMPLE_OPTIONS = [
+  'serviceId',
+  'auth',
+  'allowTrust',
+  'sharedBuffers',
+  'workMem',
+  'maxConnections',
+  'initdbArgs',
+  'walDir',
+] as const;
+
 export function normalizeOptions(
   tree: Tree,
   schema: ModuleGeneratorSchema,
@@ -52,26 +95,58 @@ export function normalizeOptions(
     );
   }
   const warnings: string[] = [];
-  const recorded = findDatabaseProjects(tree).filter((r) => r.module === id);
-  const polytopeFile = schema.polytopeFile
+  const notes: string[] = [];
+  const databases = findDatabaseProjects(tree);
+  const recorded = databases.filter((r) => r.module === id);
+  let rootPath = schema.polytopeFile
     ? workspacePath(tree.root, schema.polytopeFile, 'polytopeFile')
-    : (recorded[0]?.polytopeFile ?? 'polytope.yml');
-  if (!/\.ya?ml$/.test(polytopeFile))
+    : (recorded[0]?.stackFile ?? recorded[0]?.polytopeFile ?? 'polytope.yml');
+  if (!/\.ya?ml$/.test(rootPath))
     fail(`--polytopeFile '${schema.polytopeFile}' must be a .yml or .yaml file.`);
-  const file = readPolytopeFile(tree, polytopeFile);
-  const found = findPostgresModule(file, id);
-  const record = recorded.find((r) => r.polytopeFile === polytopeFile);
+  if (tree.exists(rootPath) && !tree.isFile(rootPath))
+    fail(`${rootPath} is a folder; --polytopeFile must name a file.`);
+  const reader = {
+    read: (p: string) => tree.read(p, 'utf-8'),
+    isFile: (p: string) => tree.exists(p) && tree.isFile(p),
+  };
+  // A --polytopeFile that the workspace's polytope.yml includes: that root is the stack.
+  const given = rootPath;
+  if (schema.polytopeFile && rootPath !== 'polytope.yml' && reader.isFile('polytope.yml')) {
+    let top: Stack | undefined;
+    try {
+      top = readStack(reader, 'polytope.yml');
+    } catch {
+      top = undefined;
+    }
+    if (top?.files.some((f) => f.path === given)) rootPath = 'polytope.yml';
+  }
+  const stack = readStack(reader, rootPath);
+  for (const r of stack.remote)
+    notes.push(
+      `${r.from} includes ${r.repo}, a remote repository: @acme/pg does not read it, so a module defined there is not seen.`,
+    );
+  const defining = fileDefining(stack, id);
+  const found = defining ? findPostgresModule(defining, id) : undefined;
+  let file = defining ?? stack.files.find((f) => f.path === given) ?? stack.root;
+  let newInclude: NormalizedModuleOptions['newInclude'];
+  if (!found && file === stack.root && isIncludeStyle(stack)) {
+    newInclude = newModulePlace(stack, id);
+    const path = includeTarget(newInclude.host.path, newInclude.entry);
+    if (tree.exists(path))
+      fail(
+        `${path} exists but ${newInclude.host.path} does not include it, so module '${id}' would not run. Include it, or choose another --id.`,
+      );
+    file = parsePolytopeFile(path, stack.root.format === 'tools' ? 'tools:\n' : '');
+  }
+  checkPrefixes(stack, databases, id);
+  const record = recorded.find((r) => r.polytopeFile === file.path);
 
   const scriptsDir = schema.scriptsDir
     ? workspacePath(tree.root, schema.scriptsDir, 'scriptsDir')
-    : (record?.root ?? posix.join(posix.dirname(polytopeFile), 'sql', id));
+    : (record?.root ?? posix.join(posix.dirname(stack.root.path), 'sql', id));
   if (scriptsDir === '')
     fail('--scriptsDir cannot be the workspace root; give a folder such as sql/postgres.');
-  const bundlePath = posix.relative(
-    posix.dirname(polytopeFile),
-    posix.join(scriptsDir, BUNDLE_FILE),
-  );
-  checkScripts(found, bundlePath, polytopeFile, id);
+  const bundlePath = mountPathFor(posix.join(scriptsDir, BUNDLE_FILE), file.path, stack.root.path);
 
   const image = schema.image;
   if (image !== undefined && (!IMAGE_PATTERN.test(image) || image.length > 255)) {
@@ -88,11 +163,36 @@ export function normalizeOptions(
     fail(`Invalid --volumeId '${schema.volumeId}': use a-z, 0-9, '_' and '-'.`);
   }
 
-  const auth = resolveAuth(
-    schema,
-    envValue(found?.existing ?? null, 'POSTGRES_HOST_AUTH_METHOD'),
-    warnings,
-  );
+  // `!simple` is updated within its params, or converted to the full module with --convert.
+  let variant = found?.variant ?? 'full';
+  let ref = found?.ref;
+  if (schema.convert) {
+    if (found?.variant !== 'simple')
+      fail(
+        `--convert turns a ${SIMPLE_MODULE} module into the full polytope/postgres; module '${id}' is ${found ? `already '${found.ref}'` : 'new'}. Leave --convert out.`,
+      );
+    variant = 'full';
+    ref = fullRef(found.ref);
+  } else if (variant === 'simple') {
+    const given = SIMPLE_OPTIONS.filter((o) => schema[o] !== undefined);
+    if (given.length)
+      fail(
+        `Module '${id}' is ${found!.ref}, which takes only image, scripts, data-volume and restart, so ${given.map((o) => `--${o}`).join(', ')} cannot apply. Add --convert to turn it into the full polytope/postgres (its data volume stays), or leave ${given.length > 1 ? 'them' : 'it'} out.`,
+      );
+  }
+
+  const { projectName, projectExists } = chooseProject(tree, id, scriptsDir);
+  const freshVolume = dataLocation(schema, found, id, image, warnings, notes, projectName);
+  const existingAuth =
+    found?.variant === 'simple'
+      ? 'trust'
+      : envValue(found?.existing ?? null, 'POSTGRES_HOST_AUTH_METHOD');
+  const auth: AuthMethod =
+    variant === 'simple' ? 'trust' : resolveAuth(schema, existingAuth, warnings, !!found);
+  if (variant === 'simple')
+    notes.push(
+      `${SIMPLE_MODULE} always uses trust authentication, service id 'postgres', user and database 'postgres'.`,
+    );
   if (schema.restart !== undefined && !RESTART_POLICIES.includes(schema.restart)) {
     fail(`Invalid --restart '${schema.restart}': use on-failure or always.`);
   }
@@ -133,18 +233,27 @@ export function normalizeOptions(
     );
   }
 
-  const template =
-    schema.template === undefined ? 'stack' : schema.template === 'none' ? null : schema.template;
-  if (template !== null && !ID_PATTERN.test(template))
+  if (
+    schema.template !== undefined &&
+    schema.template !== 'none' &&
+    !ID_PATTERN.test(schema.template)
+  )
     fail(
       `Invalid --template '${schema.template}': use a template id (a-z, 0-9, '_', '-') or none.`,
     );
+  const entry = chooseEntryPoint(stack, id, schema.template);
 
-  const { projectName, projectExists } = chooseProject(tree, id, scriptsDir);
+  const { defaults, oldPassword } = keptValues(found, variant, warnings, id);
+  const adopted = readAdoptedScripts(tree, found, bundlePath, stack, file, id);
+  // An existing module without `service-id` (and every !simple one) is reached at `postgres`, the
+  // module's default: written out, so that apps keep their host name and db-values sets it.
+  const serviceId =
+    schema.serviceId ??
+    (!found ? defaultServiceId(id) : found.existing.serviceId ? undefined : MODULE_SERVICE_ID);
   const settings: ModuleSettings = {
     id,
     image,
-    serviceId: schema.serviceId,
+    serviceId,
     volumeId: schema.volumeId,
     auth,
     restart: schema.restart,
@@ -154,25 +263,68 @@ export function normalizeOptions(
     walDir: schema.walDir === undefined ? undefined : walDirPath(schema.walDir),
     bundlePath,
     extraEnv: [],
+    info: infoInStyle(stack),
+    variant,
+    ref,
+    freshVolume,
   };
   return {
     settings,
     file,
+    stack,
     found,
-    template,
+    entry,
+    newInclude,
     scriptsDir,
     projectName,
     projectExists,
     warnings,
+    notes,
+    defaults,
+    oldPassword,
+    adopted,
     skipFormat: !!schema.skipFormat,
     addPlugin: schema.addPlugin,
   };
+}
+
+/** Module ids whose env names (and client files) would be the same: `orders-db` and `orders_db`. */
+function checkPrefixes(stack: Stack, databases: { module: string }[], id: string): void {
+  const others = new Set([
+    ...stack.files.flatMap((f) => postgresModuleIds(f)),
+    ...databases.map((d) => d.module),
+  ]);
+  for (const other of others) {
+    if (other !== id && envPrefix(other) === envPrefix(id))
+      fail(
+        `Module id '${id}' and the existing module '${other}' both name their settings ${envPrefix(id) || '(no prefix)'}POSTGRES_… (and the same client file), so an app could connect to the wrong database. Choose another --id.`,
+      );
+  }
+}
+
+/** The module's `info`, quoted as the file's other `info` lines are. */
+function infoInStyle(stack: Stack): RawScalar {
+  const text = moduleInfo();
+  const styles: (string | undefined)[] = [];
+  for (const f of stack.files) {
+    if (!f.root) continue;
+    visit(f.root, {
+      Pair(_, pair) {
+        if (isScalar(pair.key) && pair.key.value === 'info' && isScalar(pair.value))
+          styles.push(pair.value.type);
+      },
+    });
+  }
+  const single = styles.filter((s) => s === 'QUOTE_SINGLE').length;
+  const double = styles.filter((s) => s === 'QUOTE_DOUBLE').length;
+  return scalarInStyle(text, single > double ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE');
 }
 
 function resolveAuth(
   schema: ModuleGeneratorSchema,
   existing: string | undefined,
   warnings: string[],
+  hasData = false,
 ): AuthMethod {
   const given = schema.auth;
   if (given !== undefined && !AUTH_METHODS.includes(given))
@@ -185,7 +337,10 @@ function resolveAuth(
   if (given) return given;
   if (existing === 'trust' && !schema.allowTrust) {
     warnings.push(
-      'The module used POSTGRES_HOST_AUTH_METHOD=trust; it now uses scram-sha-256 with the password secret. Keep trust with --auth=trust --allowTrust.',
+      'The module used POSTGRES_HOST_AUTH_METHOD=trust; it now uses scram-sha-256 with the password secret. Keep trust with --auth=trust --allowTrust.' +
+        (hasData
+          ? ' The image applies it only to a new data volume: an existing one keeps its pg_hba.conf (trust) and may have no superuser password; set one with db-values --rotatePassword, then change pg_hba.conf.'
+          : ''),
     );
     return 'scram-sha-256';
   }
@@ -203,30 +358,6 @@ function walDirPath(given: string): string {
   if (path === PGDATA || path.startsWith(`${PGDATA}/`))
     fail(`Invalid --walDir '${given}': it must be beside PGDATA (${PGDATA}), not in it.`);
   return path;
-}
-
-function checkScripts(
-  found: FoundModule | undefined,
-  bundlePath: string,
-  file: string,
-  id: string,
-): void {
-  const scripts = found?.existing.scripts;
-  if (scripts === undefined || scripts === null) return;
-  const entries = Array.isArray(scripts) ? scripts : [scripts];
-  const others = entries.filter(
-    (e) => !(e && typeof e === 'object' && (e as Record<string, unknown>)['path'] === bundlePath),
-  );
-  if (others.length === 0) return;
-  const names = others.map((e) =>
-    e && typeof e === 'object'
-      ? String((e as Record<string, unknown>)['path'] ?? (e as Record<string, unknown>)['type'])
-      : String(e),
-  );
-  fail(
-    `Module '${id}' in ${file} already mounts init scripts (${names.join(', ')}). polytope/postgres mounts every entry at one path, so only one would run; ` +
-      `@acme/pg mounts one bundle of its init-script folder instead. Move those files into that folder (as 001-….sql), remove the 'scripts' entry, and run again.`,
-  );
 }
 
 function chooseProject(

@@ -18,4 +18,6 @@ export interface ModuleGeneratorSchema {
   skipFormat?: boolean;
   skipPackageJson?: boolean;
   addPlugin?: boolean;
+  convert?: boolean;
+  allowMajorUpgrade?: boolean;
 }

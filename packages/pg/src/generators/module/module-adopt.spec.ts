@@ -1,0 +1,199 @@
+import { logger, readJson, Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { parse } from 'yaml';
+import { snapshot } from '../../../test-utils/tree-snapshot';
+import { initScriptGenerator } from '../init-script/init-script';
+import defaultExport, { moduleGenerator } from './module';
+import { ModuleGeneratorSchema } from './schema';
+
+const SIMPLE = `templates:
+- id: stack
+  run:
+  - postgres
+modules:
+  - id: postgres
+    module: polytope/postgres!simple
+    args:
+      image: postgres:17
+      data-volume: { type: volume, scope: project, id: postgres-data }
+`;
+
+const CURITY = `modules:
+  - id: curity-db
+    module: polytope/postgres
+    args:
+      image: postgres:16.2
+      data-volume: { type: volume, scope: project, id: curity-db-data }
+      env:
+        - { name: POSTGRES_HOST_AUTH_METHOD, value: trust }
+        - { name: POSTGRES_DB, value: idsvr }
+`;
+
+async function run(tree: Tree, options: ModuleGeneratorSchema): Promise<string> {
+  const lines: string[] = [];
+  const spies = (['info', 'warn'] as const).map((level) =>
+    jest
+      .spyOn(logger, level)
+      .mockImplementation((...m: unknown[]) => void lines.push(m.map(String).join(' '))),
+  );
+  try {
+    await moduleGenerator(tree, { skipFormat: true, skipPackageJson: true, ...options });
+  } finally {
+    spies.forEach((s) => s.mockRestore());
+  }
+  return lines.join('\n');
+}
+
+function argsOf(tree: Tree, id = 'postgres') {
+  return parse(tree.read('polytope.yml', 'utf-8')!).modules.find(
+    (m: { id: string }) => m.id === id,
+  );
+}
+
+it('is the default export, which Nx calls', () => {
+  expect(defaultExport).toBe(moduleGenerator);
+});
+
+describe('module generator: adopting existing modules', () => {
+  let tree: Tree;
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+  });
+
+  it('updates polytope/postgres!simple within its params and says what changed', async () => {
+    tree.write('polytope.yml', SIMPLE);
+    const out = await run(tree, { restart: 'always' });
+    const m = argsOf(tree);
+    expect(m.module).toBe('polytope/postgres!simple');
+    expect(Object.keys(m.args).sort()).toEqual(['data-volume', 'image', 'restart', 'scripts']);
+    expect(m.args['data-volume']).toEqual({
+      type: 'volume',
+      scope: 'project',
+      id: 'postgres-data',
+    });
+    expect(out).toContain('changed: restart, scripts');
+    expect(out).toContain('kept as it was: image, data-volume');
+    expect(out).toContain('user postgres, database postgres');
+  });
+
+  it('refuses a role secret on !simple, which takes no env, pointing to --convert', async () => {
+    tree.write('polytope.yml', SIMPLE);
+    await run(tree, {});
+    const before = snapshot(tree);
+    await expect(
+      initScriptGenerator(tree, { name: 'app', kind: 'database-user', skipFormat: true }),
+    ).rejects.toThrow(/polytope\/postgres!simple, which takes no env.*--convert/);
+    expect(snapshot(tree)).toBe(before);
+  });
+
+  it('--convert turns !simple into the full module, keeping its data volume and data path', async () => {
+    tree.write('polytope.yml', SIMPLE);
+    const out = await run(tree, { convert: true });
+    const m = argsOf(tree);
+    expect(m.module).toBe('polytope/postgres');
+    expect(m.args['data-volume']).toEqual({
+      type: 'volume',
+      scope: 'project',
+      id: 'postgres-data',
+    });
+    expect(m.args.image).toBe('postgres:17');
+    expect(m.args.env.map((e: { name: string }) => e.name)).not.toContain('PGDATA');
+    expect(m.args.env).toContainEqual({ name: 'POSTGRES_DB', value: 'pt.value postgres-database' });
+    expect(out).toContain('module polytope/postgres!simple → polytope/postgres');
+    // The cluster was created by the image's defaults: db-values sets those.
+    expect(readJson(tree, 'sql/postgres/acme-pg.json').defaults).toEqual({
+      database: 'postgres',
+      username: 'postgres',
+    });
+  });
+
+  it('keeps a literal database as the default db-values sets, and prints it in the hint', async () => {
+    tree.write('polytope.yml', CURITY);
+    const out = await run(tree, { id: 'curity-db', template: 'none' });
+    expect(argsOf(tree, 'curity-db').args.env).toContainEqual({
+      name: 'POSTGRES_DB',
+      value: 'pt.value curity-db-database',
+    });
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toEqual({
+      database: 'idsvr',
+      username: 'postgres',
+    });
+    expect(out).toContain('pt values set curity-db-database idsvr');
+    expect(out).not.toContain('<database>');
+  });
+
+  it('--allowMajorUpgrade moves to a new, empty volume and leaves the old one named', async () => {
+    tree.write('polytope.yml', CURITY);
+    const out = await run(tree, {
+      id: 'curity-db',
+      template: 'none',
+      image: 'postgres:17.2',
+      allowMajorUpgrade: true,
+    });
+    const args = argsOf(tree, 'curity-db').args;
+    expect(args.image).toBe('postgres:17.2');
+    expect(args['data-volume']).toEqual({
+      type: 'volume',
+      scope: 'project',
+      id: 'curity-db-data-pg17',
+    });
+    expect(args.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
+    expect(out).toContain('the old volume curity-db-data stays as it was');
+    expect(out).toContain('nx run curity-db:db-restore');
+  });
+
+  it('does not reorder project.json when it writes explicit targets', async () => {
+    tree.write('polytope.yml', CURITY);
+    tree.write(
+      'sql/curity-db/project.json',
+      '{\n  "targets": {},\n  "tags": ["db"],\n  "name": "curity-db",\n  "root": "sql/curity-db"\n}\n',
+    );
+    await run(tree, { id: 'curity-db', template: 'none', addPlugin: false });
+    expect(Object.keys(readJson(tree, 'sql/curity-db/project.json'))).toEqual([
+      'targets',
+      'tags',
+      'name',
+      'root',
+    ]);
+  });
+});
+
+/** A one-module polytope.yml with these args, in a fresh workspace. */
+function withModule(id: string, args: string): Tree {
+  const tree = createTreeWithEmptyWorkspace();
+  tree.write(
+    'polytope.yml',
+    `modules:\n  - id: ${id}\n    module: polytope/postgres\n    args:\n      image: postgres:16.2\n${args}`,
+  );
+  return tree;
+}
+
+describe('module generator: what an existing module had, kept', () => {
+  it('writes out service-id postgres, the module default, for a module without one', async () => {
+    const tree = withModule(
+      'curity-db',
+      '      data-volume: { id: v, type: volume, scope: project }\n',
+    );
+    const out = await run(tree, { id: 'curity-db', template: 'none' });
+    expect(argsOf(tree, 'curity-db').args['service-id']).toBe('postgres');
+    expect(out).toContain('pt values set curity-db-host postgres');
+  });
+
+  it('--convert keeps the host name postgres that !simple always had', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', SIMPLE.replace(/postgres\b(?!:|!|-data)/g, 'db'));
+    await run(tree, { id: 'db', convert: true });
+    expect(argsOf(tree, 'db').args['service-id']).toBe('postgres');
+  });
+
+  it('--volumeId with its own id makes a job volume a project one (it held nothing that outlived a run)', async () => {
+    const tree = withModule('postgres', '      data-volume: { id: pgdata, type: volume }\n');
+    const out = await run(tree, { template: 'none', volumeId: 'pgdata' });
+    expect(argsOf(tree).args['data-volume']).toEqual({
+      id: 'pgdata',
+      type: 'volume',
+      scope: 'project',
+    });
+    expect(out).toContain('which starts empty');
+  });
+});
