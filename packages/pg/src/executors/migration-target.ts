@@ -1,0 +1,107 @@
+/**
+ * What db-migrate, db-seed and db-reset share: the database project's folders of migrations and
+ * seeds, dbmate, and the safety backup taken before a change.
+ */
+import { ExecutorContext } from '@nx/devkit';
+import { join, relative } from 'node:path';
+import { newBackupName, outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
+import { serverMajor, withClient } from '../postgres/connect';
+import { dumpDatabase } from '../postgres/dump';
+import { findTool, ToolInstall } from '../postgres/tools';
+import { findDbmate } from '../migrations/dbmate';
+import { MigrateContext } from '../migrations/migrate';
+import { MIGRATIONS_DIR, SEEDS_DIR } from '../migrations/migration-files';
+import { fail } from '../utils/errors';
+import { ExecutorTarget, note, resolveTarget, TargetOptions } from './executor-target';
+
+export interface MigrationOptions extends TargetOptions {
+  noBackup?: boolean;
+  outputDir?: string;
+  json?: boolean;
+  pgBinDir?: string;
+}
+
+export interface MigrationTarget {
+  target: ExecutorTarget;
+  /** The database project's folder, as shown (sql/<id>). */
+  projectRoot: string;
+  migrations: MigrateContext;
+  seedsDir: string;
+  shownSeedsDir: string;
+  server: { major: number; version: string };
+}
+
+export async function migrationTarget(
+  o: MigrationOptions,
+  context: ExecutorContext,
+  needDbmate = true,
+): Promise<MigrationTarget> {
+  const target = resolveTarget(o, context);
+  if (!target.record)
+    fail(
+      `Module '${target.moduleId}' has no database project in this workspace; run nx g @acme/pg:module --id ${target.moduleId}.`,
+    );
+  const projectRoot = target.record.projectRoot;
+  const timeoutSeconds = o.timeout ?? 5;
+  const server = await withClient(target.settings, { timeoutSeconds }, serverMajor);
+  return {
+    target,
+    projectRoot,
+    server,
+    migrations: {
+      settings: target.settings,
+      dbmate: needDbmate ? findDbmate(context.root) : '',
+      dir: join(context.root, projectRoot, MIGRATIONS_DIR),
+      shownDir: join(projectRoot, MIGRATIONS_DIR),
+      timeoutSeconds,
+      report: (line) => note(o.json, line),
+    },
+    seedsDir: join(context.root, projectRoot, SEEDS_DIR),
+    shownSeedsDir: join(projectRoot, SEEDS_DIR),
+  };
+}
+
+export function clientTool(
+  t: MigrationTarget,
+  o: MigrationOptions,
+  tool: 'pg_dump' | 'psql',
+): ToolInstall {
+  return findTool(
+    tool,
+    { minMajor: t.server.major, why: `the server runs PostgreSQL ${t.server.version}` },
+    { pgBinDir: o.pgBinDir, env: process.env },
+  );
+}
+
+/**
+ * A custom-format backup of the database before a change, in the safety folder (never pruned,
+ * never taken for the newest backup). Returns its path as shown, or undefined with --noBackup.
+ */
+export async function safetyBackup(
+  t: MigrationTarget,
+  o: MigrationOptions,
+  context: ExecutorContext,
+  why: string,
+): Promise<string | undefined> {
+  if (o.noBackup) {
+    note(o.json, `No safety backup (--noBackup) before ${why}.`);
+    return undefined;
+  }
+  const { dir } = outputDirOf(o, t.target.moduleId, context.root);
+  const safetyDir = join(dir, SAFETY_DIR);
+  const db = t.target.settings.database;
+  const result = await dumpDatabase({
+    install: clientTool(t, o, 'pg_dump'),
+    settings: t.target.settings,
+    format: 'custom',
+    compress: false,
+    dir: safetyDir,
+    name: newBackupName(safetyDir, db, 'custom', false),
+  });
+  const shown = relative(context.root, result.path) || result.path;
+  note(
+    o.json,
+    `Safety backup of '${db}' before ${why}: ${shown} (to go back: db-restore --file ${shown} --clean).`,
+  );
+  return shown;
+}
