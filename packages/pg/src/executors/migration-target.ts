@@ -5,7 +5,9 @@
 import { ExecutorContext } from '@nx/devkit';
 import { join, relative } from 'node:path';
 import { newBackupName, outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
-import { serverMajor, withClient } from '../postgres/connect';
+import { connect, ConnectionError, serverMajor } from '../postgres/connect';
+import { ConnectionSettings } from '../postgres/settings';
+import { Client } from 'pg';
 import { dumpDatabase } from '../postgres/dump';
 import { findTool, ToolInstall } from '../postgres/tools';
 import { findDbmate } from '../migrations/dbmate';
@@ -43,7 +45,8 @@ export async function migrationTarget(
     );
   const projectRoot = target.record.projectRoot;
   const timeoutSeconds = o.timeout ?? 5;
-  const server = await withClient(target.settings, { timeoutSeconds }, serverMajor);
+  const admin = await maintenance(target.settings, timeoutSeconds, target.settings.database);
+  const server = await serverMajor(admin).finally(() => admin.end().catch(() => undefined));
   return {
     target,
     projectRoot,
@@ -59,6 +62,27 @@ export async function migrationTarget(
     seedsDir: join(context.root, projectRoot, SEEDS_DIR),
     shownSeedsDir: join(projectRoot, SEEDS_DIR),
   };
+}
+
+/**
+ * A connection for work on the server rather than in the database: to `first` (the target, so a
+ * user limited to it gets in), else `postgres`, else `template1`, when the one before is missing.
+ */
+export async function maintenance(
+  s: ConnectionSettings,
+  timeoutSeconds: number,
+  ...order: string[]
+): Promise<Client> {
+  const names = [...new Set([...order, 'postgres', 'template1'])];
+  for (const [i, database] of names.entries()) {
+    try {
+      return await connect(s, { timeoutSeconds, database });
+    } catch (e) {
+      const missing = e instanceof ConnectionError && e.failure.kind === 'database-missing';
+      if (!missing || i === names.length - 1) throw e;
+    }
+  }
+  throw new Error('unreachable');
 }
 
 export function clientTool(

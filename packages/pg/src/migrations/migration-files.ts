@@ -10,7 +10,8 @@ export const MIGRATIONS_DIR = 'migrations';
 export const SEEDS_DIR = 'seeds';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,79}$/;
-const NAME_RULE = "1 to 80 characters from a-z, 0-9, '_' and '-', starting with a letter or digit";
+export const NAME_RULE =
+  "1 to 80 characters from a-z, 0-9, '_' and '-', starting with a letter or digit";
 const MIGRATION = /^(\d+)_(.+)\.sql$/;
 const SEED = /^(\d+)-(.+)\.sql$/;
 
@@ -19,9 +20,6 @@ export function checkName(kind: 'migration' | 'seed', name: unknown): string {
     fail(`Invalid ${kind} name '${String(name ?? '')}': use ${NAME_RULE}.`);
   return name;
 }
-
-export const NAME_PATTERN = NAME.source;
-export { NAME_RULE };
 
 export interface MigrationFile {
   /** dbmate's version: the leading digits. */
