@@ -30,14 +30,16 @@ export interface MigrationTarget {
   migrations: MigrateContext;
   seedsDir: string;
   shownSeedsDir: string;
-  server: { major: number; version: string };
 }
 
-export async function migrationTarget(
+export type ServerVersion = { major: number; version: string };
+
+/** Resolves where everything is; connects to nothing (each command connects once, where it must). */
+export function migrationTarget(
   o: MigrationOptions,
   context: ExecutorContext,
   needDbmate = true,
-): Promise<MigrationTarget> {
+): MigrationTarget {
   const target = resolveTarget(o, context);
   if (!target.record)
     fail(
@@ -45,12 +47,9 @@ export async function migrationTarget(
     );
   const projectRoot = target.record.projectRoot;
   const timeoutSeconds = o.timeout ?? 5;
-  const admin = await maintenance(target.settings, timeoutSeconds, target.settings.database);
-  const server = await serverMajor(admin).finally(() => admin.end().catch(() => undefined));
   return {
     target,
     projectRoot,
-    server,
     migrations: {
       settings: target.settings,
       dbmate: needDbmate ? findDbmate(context.root) : '',
@@ -85,14 +84,17 @@ export async function maintenance(
   throw new Error('unreachable');
 }
 
+/** The server's version, read on a connection the caller has already. */
+export const serverVersion = (c: Client): Promise<ServerVersion> => serverMajor(c);
+
 export function clientTool(
-  t: MigrationTarget,
+  server: ServerVersion,
   o: MigrationOptions,
   tool: 'pg_dump' | 'psql',
 ): ToolInstall {
   return findTool(
     tool,
-    { minMajor: t.server.major, why: `the server runs PostgreSQL ${t.server.version}` },
+    { minMajor: server.major, why: `the server runs PostgreSQL ${server.version}` },
     { pgBinDir: o.pgBinDir, env: process.env },
   );
 }
@@ -106,6 +108,7 @@ export async function safetyBackup(
   o: MigrationOptions,
   context: ExecutorContext,
   why: string,
+  server: ServerVersion,
 ): Promise<string | undefined> {
   if (o.noBackup) {
     note(o.json, `No safety backup (--noBackup) before ${why}.`);
@@ -115,7 +118,7 @@ export async function safetyBackup(
   const safetyDir = join(dir, SAFETY_DIR);
   const db = t.target.settings.database;
   const result = await dumpDatabase({
-    install: clientTool(t, o, 'pg_dump'),
+    install: clientTool(server, o, 'pg_dump'),
     settings: t.target.settings,
     format: 'custom',
     compress: false,

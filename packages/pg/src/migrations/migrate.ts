@@ -97,17 +97,19 @@ export function describeFailure(stdout: string, stderr: string, shownDir: string
 
 export interface ApplyResult {
   applied: string[];
+  /** What is still pending afterwards (files added while it ran are not looked at). */
+  pending: MigrationFile[];
 }
 
 /** Applies every pending migration (dbmate migrate: each in its own transaction). */
 export async function applyPending(
   m: MigrateContext,
-  beforeChange: (pending: MigrationFile[]) => Promise<void>,
+  beforeChange: (pending: MigrationFile[], c: Client) => Promise<void>,
 ): Promise<ApplyResult> {
   return withMigrationLock(m, async (c) => {
     const state = await readState(m, c);
-    if (state.pending.length === 0) return { applied: [] };
-    await beforeChange(state.pending);
+    if (state.pending.length === 0) return { applied: [], pending: [] };
+    await beforeChange(state.pending, c);
     const applied: string[] = [];
     const run = await runDbmate({
       binary: m.dbmate,
@@ -128,14 +130,15 @@ export async function applyPending(
         `${describeFailure(run.stdout, run.stderr, m.shownDir)}. It ran in one transaction and was rolled back, so the database is as it was before it.${before} Fix the file and run db-migrate again.`,
       );
     }
-    return { applied };
+    const done = new Set(applied);
+    return { applied, pending: state.pending.filter((f) => !done.has(f.file)) };
   });
 }
 
 /** Undoes the newest applied migration with its `-- migrate:down` section. */
 export async function rollbackLast(
   m: MigrateContext,
-  beforeChange: (last: MigrationFile) => Promise<void>,
+  beforeChange: (last: MigrationFile, c: Client) => Promise<void>,
 ): Promise<MigrationFile> {
   return withMigrationLock(m, async (c) => {
     const state = await readState(m, c);
@@ -148,7 +151,7 @@ export async function rollbackLast(
       fail(
         `No migration of ${m.shownDir} is applied to '${m.settings.database}'; nothing to roll back.`,
       );
-    await beforeChange(last);
+    await beforeChange(last, c);
     const run = await runDbmate({
       binary: m.dbmate,
       settings: m.settings,

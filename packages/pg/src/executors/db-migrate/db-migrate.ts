@@ -9,8 +9,15 @@ import {
   rollbackLast,
 } from '../../migrations/migrate';
 import { fail } from '../../utils/errors';
-import { guarded, note } from '../executor-target';
-import { clientTool, migrationTarget, MigrationTarget, safetyBackup } from '../migration-target';
+import { guarded } from '../executor-target';
+import { withClient } from '../../postgres/connect';
+import {
+  clientTool,
+  migrationTarget,
+  MigrationTarget,
+  safetyBackup,
+  serverVersion,
+} from '../migration-target';
 import { DbMigrateExecutorSchema } from './schema';
 
 export default async function dbMigrateExecutor(
@@ -49,7 +56,7 @@ function statusLines(t: MigrationTarget, s: MigrationState): string[] {
 
 async function migrate(o: DbMigrateExecutorSchema, context: ExecutorContext): Promise<boolean> {
   checkOptions(o);
-  const t = await migrationTarget(o, context);
+  const t = migrationTarget(o, context);
   const m = t.migrations;
   const db = t.target.settings.database;
 
@@ -98,7 +105,12 @@ async function migrate(o: DbMigrateExecutorSchema, context: ExecutorContext): Pr
 
   if (o.dumpSchema) {
     const file = join(context.root, t.projectRoot, 'schema.sql');
-    const pgDump = clientTool(t, o, 'pg_dump');
+    const server = await withClient(
+      t.target.settings,
+      { timeoutSeconds: m.timeoutSeconds },
+      serverVersion,
+    );
+    const pgDump = clientTool(server, o, 'pg_dump');
     await dumpSchema(m, file, join(pgDump.path, '..'));
     const shown = relative(context.root, file);
     print(o, { database: db, schemaFile: shown }, [
@@ -109,8 +121,8 @@ async function migrate(o: DbMigrateExecutorSchema, context: ExecutorContext): Pr
 
   if (o.rollback) {
     let backup: string | undefined;
-    const last = await rollbackLast(m, async (f) => {
-      backup = await safetyBackup(t, o, context, `rolling back ${f.file}`);
+    const last = await rollbackLast(m, async (f, c) => {
+      backup = await safetyBackup(t, o, context, `rolling back ${f.file}`, await serverVersion(c));
     });
     print(o, { database: db, rolledBack: last.file, backup: backup ?? null }, [
       `Rolled back ${join(m.shownDir, last.file)} on '${db}'.`,
@@ -119,23 +131,26 @@ async function migrate(o: DbMigrateExecutorSchema, context: ExecutorContext): Pr
   }
 
   let backup: string | undefined;
-  const { applied } = await applyPending(m, async (pending) => {
-    backup = await safetyBackup(t, o, context, `applying ${pending.length} migration(s)`);
+  const { applied, pending } = await applyPending(m, async (todo, c) => {
+    backup = await safetyBackup(
+      t,
+      o,
+      context,
+      `applying ${todo.length} migration(s)`,
+      await serverVersion(c),
+    );
   });
-  const after = await readState(m);
   print(
     o,
     {
       database: db,
       applied,
-      pending: after.pending.map((f) => f.file),
+      pending: pending.map((f) => f.file),
       backup: backup ?? null,
     },
     applied.length
       ? [`Applied ${applied.length} migration(s) to '${db}'; it is up to date with ${m.shownDir}.`]
       : [`'${db}' is up to date with ${m.shownDir}; no migration to apply.`],
   );
-  if (!o.json && after.missing.length)
-    note(o.json, `Applied but missing from ${m.shownDir}: ${after.missing.join(', ')}.`);
   return true;
 }

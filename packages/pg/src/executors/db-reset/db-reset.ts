@@ -23,7 +23,14 @@ import { fail } from '../../utils/errors';
 import { canPrompt } from '../db-values/prompt';
 import { guarded, note, resolveTarget } from '../executor-target';
 import { localDatabase } from '../local-database';
-import { clientTool, maintenance, migrationTarget, safetyBackup } from '../migration-target';
+import {
+  clientTool,
+  maintenance,
+  migrationTarget,
+  safetyBackup,
+  ServerVersion,
+  serverVersion,
+} from '../migration-target';
 import { DbResetExecutorSchema } from './schema';
 
 export default async function dbResetExecutor(
@@ -65,7 +72,7 @@ async function reset(o: DbResetExecutorSchema, context: ExecutorContext): Promis
     fail(
       `db-reset is for development databases on this machine; '${first.database}' is on ${first.host}:${first.port} (host from ${first.sources.host}). Add --force if you really mean to reset it. Nothing was changed.`,
     );
-  const t = await migrationTarget(o, context);
+  const t = migrationTarget(o, context);
   const s = t.target.settings;
   const db = s.database;
   const where = `${s.host}:${s.port}`;
@@ -74,7 +81,9 @@ async function reset(o: DbResetExecutorSchema, context: ExecutorContext): Promis
 
   const admin = await maintenance(s, o.timeout ?? 5, 'postgres');
   let backup: string | undefined;
+  let server: ServerVersion;
   try {
+    server = await serverVersion(admin);
     const exists = await databaseExists(admin, db);
     if (exists) {
       const open = await otherConnections(admin, db);
@@ -82,7 +91,7 @@ async function reset(o: DbResetExecutorSchema, context: ExecutorContext): Promis
         fail(
           `${open.count} open connection(s) to '${db}' (${open.apps.join(', ')}); close them, or add --force to end them. Nothing was changed.`,
         );
-      backup = await safetyBackup(t, o, context, 'the reset');
+      backup = await safetyBackup(t, o, context, 'the reset', server);
       // The new database is made like the old one while that still exists, then takes its name.
       const fresh = `${Buffer.from(db)
         .subarray(0, 40)
@@ -106,7 +115,7 @@ async function reset(o: DbResetExecutorSchema, context: ExecutorContext): Promis
   note(o.json, `Recreated '${db}' on ${where}, empty.`);
   const undo = backup ? ` To go back: db-restore --file ${backup} --clean.` : '';
 
-  const psql = clientTool(t, o, 'psql');
+  const psql = clientTool(server, o, 'psql');
   let initScripts = false;
   if (bundle?.bundle && existsSync(bundle.bundle)) {
     const run = await runTool(psql, {

@@ -1,7 +1,8 @@
 import { ExecutorContext, logger } from '@nx/devkit';
 import { runSeeds } from '../../migrations/seeds';
 import { guarded } from '../executor-target';
-import { clientTool, migrationTarget } from '../migration-target';
+import { withClient } from '../../postgres/connect';
+import { clientTool, migrationTarget, serverVersion } from '../migration-target';
 import { DbSeedExecutorSchema } from './schema';
 
 export default async function dbSeedExecutor(
@@ -9,10 +10,15 @@ export default async function dbSeedExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   return guarded(async () => {
-    const t = await migrationTarget(options, context, false);
+    const t = migrationTarget(options, context, false);
+    const server = await withClient(
+      t.target.settings,
+      { timeoutSeconds: options.timeout ?? 5 },
+      serverVersion,
+    );
     const db = t.target.settings.database;
     const seeds = await runSeeds(
-      clientTool(t, options, 'psql'),
+      clientTool(server, options, 'psql'),
       t.target.settings,
       t.seedsDir,
       t.shownSeedsDir,
