@@ -67,6 +67,9 @@ describe('createNodes', () => {
       'db-backup',
       'db-restore',
       'db-psql',
+      'db-migrate',
+      'db-seed',
+      'db-reset',
     ]);
     expect(Object.keys(t['apps/api']!)).toEqual(['db-check', 'db-backup', 'db-restore', 'db-psql']);
     expect(t['apps/api']!['db-check']).toEqual({
@@ -103,6 +106,9 @@ describe('createNodes', () => {
       'db-backup',
       'db-restore',
       'db-psql',
+      'db-migrate',
+      'db-seed',
+      'db-reset',
     ]);
     expect(t['sql/postgres']!['db:check'].executor).toBe('@acme/pg:db-check');
   });

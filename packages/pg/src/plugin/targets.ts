@@ -14,12 +14,24 @@ export const TARGET_DESCRIPTIONS = {
   'db-backup': "Back up the module's database with pg_dump, written atomically.",
   'db-restore': "Restore a backup into the module's database, all or nothing.",
   'db-psql': "Open psql on the module's database; arguments after -- go to psql.",
+  'db-migrate': "Apply the module's pending migrations with dbmate, after a safety backup.",
+  'db-seed': "Run the module's seeds in order, in one transaction.",
+  'db-reset':
+    "Development only: recreate the module's database, then init scripts, migrations and seeds.",
 } as const;
 
 export type DbTarget = keyof typeof TARGET_DESCRIPTIONS;
 
 export const CLIENT_TARGETS: DbTarget[] = ['db-check', 'db-backup', 'db-restore', 'db-psql'];
-export const DATABASE_TARGETS: DbTarget[] = ['db-up', 'db-down', 'db-values', ...CLIENT_TARGETS];
+export const DATABASE_TARGETS: DbTarget[] = [
+  'db-up',
+  'db-down',
+  'db-values',
+  ...CLIENT_TARGETS,
+  'db-migrate',
+  'db-seed',
+  'db-reset',
+];
 
 /** The plugin's options in nx.json: each target's name. */
 export interface PgPluginOptions {
@@ -30,6 +42,9 @@ export interface PgPluginOptions {
   dbBackupTargetName?: string;
   dbRestoreTargetName?: string;
   dbPsqlTargetName?: string;
+  dbMigrateTargetName?: string;
+  dbSeedTargetName?: string;
+  dbResetTargetName?: string;
 }
 
 const OPTION_OF: Record<DbTarget, keyof PgPluginOptions> = {
@@ -40,6 +55,9 @@ const OPTION_OF: Record<DbTarget, keyof PgPluginOptions> = {
   'db-backup': 'dbBackupTargetName',
   'db-restore': 'dbRestoreTargetName',
   'db-psql': 'dbPsqlTargetName',
+  'db-migrate': 'dbMigrateTargetName',
+  'db-seed': 'dbSeedTargetName',
+  'db-reset': 'dbResetTargetName',
 };
 
 export function targetName(target: DbTarget, options: PgPluginOptions | undefined): string {

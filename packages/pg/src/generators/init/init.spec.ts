@@ -19,6 +19,9 @@ describe('init generator', () => {
           dbBackupTargetName: 'db-backup',
           dbRestoreTargetName: 'db-restore',
           dbPsqlTargetName: 'db-psql',
+          dbMigrateTargetName: 'db-migrate',
+          dbSeedTargetName: 'db-seed',
+          dbResetTargetName: 'db-reset',
         },
       },
     ]);

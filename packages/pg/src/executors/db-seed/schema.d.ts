@@ -1,0 +1,5 @@
+import { TargetOptions } from '../executor-target';
+export interface DbSeedExecutorSchema extends TargetOptions {
+  json?: boolean;
+  pgBinDir?: string;
+}

@@ -1,0 +1,134 @@
+/**
+ * What db-migrate, db-seed and db-reset share: the database project's folders of migrations and
+ * seeds, dbmate, and the safety backup taken before a change.
+ */
+import { ExecutorContext } from '@nx/devkit';
+import { join, relative } from 'node:path';
+import { newBackupName, outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
+import { connect, ConnectionError, serverMajor } from '../postgres/connect';
+import { ConnectionSettings } from '../postgres/settings';
+import { Client } from 'pg';
+import { dumpDatabase } from '../postgres/dump';
+import { findTool, ToolInstall } from '../postgres/tools';
+import { findDbmate } from '../migrations/dbmate';
+import { MigrateContext } from '../migrations/migrate';
+import { MIGRATIONS_DIR, SEEDS_DIR } from '../migrations/migration-files';
+import { fail } from '../utils/errors';
+import { ExecutorTarget, note, resolveTarget, TargetOptions } from './executor-target';
+
+export interface MigrationOptions extends TargetOptions {
+  noBackup?: boolean;
+  outputDir?: string;
+  json?: boolean;
+  pgBinDir?: string;
+}
+
+export interface MigrationTarget {
+  target: ExecutorTarget;
+  /** The database project's folder, as shown (sql/<id>). */
+  projectRoot: string;
+  migrations: MigrateContext;
+  seedsDir: string;
+  shownSeedsDir: string;
+}
+
+export type ServerVersion = { major: number; version: string };
+
+/** Resolves where everything is; connects to nothing (each command connects once, where it must). */
+export function migrationTarget(
+  o: MigrationOptions,
+  context: ExecutorContext,
+  needDbmate = true,
+): MigrationTarget {
+  const target = resolveTarget(o, context);
+  if (!target.record)
+    fail(
+      `Module '${target.moduleId}' has no database project in this workspace; run nx g @acme/pg:module --id ${target.moduleId}.`,
+    );
+  const projectRoot = target.record.projectRoot;
+  const timeoutSeconds = o.timeout ?? 5;
+  return {
+    target,
+    projectRoot,
+    migrations: {
+      settings: target.settings,
+      dbmate: needDbmate ? findDbmate(context.root) : '',
+      dir: join(context.root, projectRoot, MIGRATIONS_DIR),
+      shownDir: join(projectRoot, MIGRATIONS_DIR),
+      timeoutSeconds,
+      report: (line) => note(o.json, line),
+    },
+    seedsDir: join(context.root, projectRoot, SEEDS_DIR),
+    shownSeedsDir: join(projectRoot, SEEDS_DIR),
+  };
+}
+
+/**
+ * A connection for work on the server rather than in the database: to `first` (the target, so a
+ * user limited to it gets in), else `postgres`, else `template1`, when the one before is missing.
+ */
+export async function maintenance(
+  s: ConnectionSettings,
+  timeoutSeconds: number,
+  ...order: string[]
+): Promise<Client> {
+  const names = [...new Set([...order, 'postgres', 'template1'])];
+  for (const [i, database] of names.entries()) {
+    try {
+      return await connect(s, { timeoutSeconds, database });
+    } catch (e) {
+      const missing = e instanceof ConnectionError && e.failure.kind === 'database-missing';
+      if (!missing || i === names.length - 1) throw e;
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/** The server's version, read on a connection the caller has already. */
+export const serverVersion = (c: Client): Promise<ServerVersion> => serverMajor(c);
+
+export function clientTool(
+  server: ServerVersion,
+  o: MigrationOptions,
+  tool: 'pg_dump' | 'psql',
+): ToolInstall {
+  return findTool(
+    tool,
+    { minMajor: server.major, why: `the server runs PostgreSQL ${server.version}` },
+    { pgBinDir: o.pgBinDir, env: process.env },
+  );
+}
+
+/**
+ * A custom-format backup of the database before a change, in the safety folder (never pruned,
+ * never taken for the newest backup). Returns its path as shown, or undefined with --noBackup.
+ */
+export async function safetyBackup(
+  t: MigrationTarget,
+  o: MigrationOptions,
+  context: ExecutorContext,
+  why: string,
+  server: ServerVersion,
+): Promise<string | undefined> {
+  if (o.noBackup) {
+    note(o.json, `No safety backup (--noBackup) before ${why}.`);
+    return undefined;
+  }
+  const { dir } = outputDirOf(o, t.target.moduleId, context.root);
+  const safetyDir = join(dir, SAFETY_DIR);
+  const db = t.target.settings.database;
+  const result = await dumpDatabase({
+    install: clientTool(server, o, 'pg_dump'),
+    settings: t.target.settings,
+    format: 'custom',
+    compress: false,
+    dir: safetyDir,
+    name: newBackupName(safetyDir, db, 'custom', false),
+  });
+  const shown = relative(context.root, result.path) || result.path;
+  note(
+    o.json,
+    `Safety backup of '${db}' before ${why}: ${shown} (to go back: db-restore --file ${shown} --clean).`,
+  );
+  return shown;
+}

@@ -1,0 +1,37 @@
+import { getProjects, joinPathFragments, logger, Tree } from '@nx/devkit';
+import {
+  MIGRATIONS_DIR,
+  migrationTemplate,
+  newMigrationName,
+} from '../../migrations/migration-files';
+import { chooseDatabase } from '../../workspace/markers';
+import { MigrationGeneratorSchema } from './schema';
+
+/** The files in a folder of the Tree (none when it does not exist yet). */
+export function filesIn(tree: Tree, dir: string): string[] {
+  return tree.exists(dir)
+    ? tree.children(dir).filter((n) => tree.isFile(joinPathFragments(dir, n)))
+    : [];
+}
+
+export function projectOf(tree: Tree, root: string, fallback: string): string {
+  return [...getProjects(tree)].find(([, c]) => c.root === root)?.[0] ?? fallback;
+}
+
+export async function migrationGenerator(
+  tree: Tree,
+  schema: MigrationGeneratorSchema,
+): Promise<void> {
+  const db = chooseDatabase(tree, schema.module);
+  const dir = joinPathFragments(db.root, MIGRATIONS_DIR);
+  const file = newMigrationName(filesIn(tree, dir), schema.name);
+  const path = joinPathFragments(dir, file);
+  tree.write(path, migrationTemplate(schema.name));
+  const project = projectOf(tree, db.root, db.module);
+  logger.info(`Migration ${path}: write its -- migrate:up and -- migrate:down sections.`);
+  logger.info(
+    `Apply it with nx run ${project}:db-migrate (a safety backup is taken first); see what would run with nx run ${project}:db-migrate --dryRun.`,
+  );
+}
+
+export default migrationGenerator;

@@ -1,0 +1,4 @@
+export interface MigrationGeneratorSchema {
+  name: string;
+  module?: string;
+}

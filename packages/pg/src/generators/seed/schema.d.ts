@@ -1,0 +1,4 @@
+export interface SeedGeneratorSchema {
+  name: string;
+  module?: string;
+}

@@ -1,0 +1,17 @@
+import { joinPathFragments, logger, Tree } from '@nx/devkit';
+import { newSeedName, SEEDS_DIR, seedTemplate } from '../../migrations/migration-files';
+import { chooseDatabase } from '../../workspace/markers';
+import { filesIn, projectOf } from '../migration/migration';
+import { SeedGeneratorSchema } from './schema';
+
+export async function seedGenerator(tree: Tree, schema: SeedGeneratorSchema): Promise<void> {
+  const db = chooseDatabase(tree, schema.module);
+  const dir = joinPathFragments(db.root, SEEDS_DIR);
+  const path = joinPathFragments(dir, newSeedName(filesIn(tree, dir), schema.name));
+  tree.write(path, seedTemplate(schema.name));
+  const project = projectOf(tree, db.root, db.module);
+  logger.info(`Seed ${path}: add the rows it should insert.`);
+  logger.info(`Run the seeds with nx run ${project}:db-seed (all in one transaction).`);
+}
+
+export default seedGenerator;

@@ -1,0 +1,114 @@
+/**
+ * The files of a database's migrations and seeds, beside its init scripts: dbmate's
+ * `migrations/<version>_<name>.sql` (version: a UTC timestamp, YYYYMMDDHHMMSS) with `-- migrate:up`
+ * and `-- migrate:down` sections, and `seeds/NNN-<name>.sql`, run in byte order. Pure: callers read
+ * the folders (through the Nx Tree or the file system) and pass the names.
+ */
+import { fail } from '../utils/errors';
+
+export const MIGRATIONS_DIR = 'migrations';
+export const SEEDS_DIR = 'seeds';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,79}$/;
+export const NAME_RULE =
+  "1 to 80 characters from a-z, 0-9, '_' and '-', starting with a letter or digit";
+const MIGRATION = /^(\d+)_(.+)\.sql$/;
+const SEED = /^(\d+)-(.+)\.sql$/;
+
+export function checkName(kind: 'migration' | 'seed', name: unknown): string {
+  if (typeof name !== 'string' || !NAME.test(name))
+    fail(`Invalid ${kind} name '${String(name ?? '')}': use ${NAME_RULE}.`);
+  return name;
+}
+
+export interface MigrationFile {
+  /** dbmate's version: the leading digits. */
+  version: string;
+  file: string;
+}
+
+/** The migration files among `names`, in dbmate's order (by version, as a number). */
+export function migrationFiles(names: string[]): MigrationFile[] {
+  return names
+    .map((file) => ({ file, m: MIGRATION.exec(file) }))
+    .filter((e): e is { file: string; m: RegExpExecArray } => e.m !== null)
+    .map(({ file, m }) => ({ version: m[1], file }))
+    .sort((a, b) => compareVersions(a.version, b.version) || a.file.localeCompare(b.file));
+}
+
+export function compareVersions(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** 2026-12-01T18:30:05.123Z → 20261201183005. */
+export function versionOf(d: Date): string {
+  return d
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, '');
+}
+
+function dateOf(version: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(version);
+  if (!m) return undefined;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/**
+ * The file name of a new migration: the current UTC second, or one second past the newest existing
+ * version when that is not later, so two made in one second (or after a clock step back) still get
+ * distinct names in the order they were made.
+ */
+export function newMigrationName(existing: string[], name: string, now = new Date()): string {
+  checkName('migration', name);
+  const files = migrationFiles(existing);
+  const clash = files.find((f) => f.file.slice(f.version.length + 1) === `${name}.sql`);
+  if (clash)
+    fail(`A migration named '${name}' exists already (${clash.file}); choose another name.`);
+  let version = versionOf(now);
+  const newest = files[files.length - 1]?.version;
+  if (newest && compareVersions(version, newest) <= 0) {
+    const d = dateOf(newest);
+    version = d ? versionOf(new Date(d.getTime() + 1000)) : (BigInt(newest) + 1n).toString();
+  }
+  return `${version}_${name}.sql`;
+}
+
+export function migrationTemplate(name: string): string {
+  return `-- migrate:up
+-- ${name}: write the change here. It runs in one transaction; a failure leaves the database as it was.
+
+
+-- migrate:down
+-- Undo the change above (db-migrate --rollback runs this).
+
+`;
+}
+
+/** The seed files among `names`, in run order (byte order of their numbered names). */
+export function seedFiles(names: string[]): string[] {
+  return names.filter((n) => SEED.test(n)).sort();
+}
+
+/** The next seed's file name, numbered one past the highest. */
+export function newSeedName(existing: string[], name: string): string {
+  checkName('seed', name);
+  const seeds = seedFiles(existing);
+  const clash = seeds.find((f) => f.replace(/^\d+-/, '') === `${name}.sql`);
+  if (clash) fail(`A seed named '${name}' exists already (${clash}); choose another name.`);
+  const numbers = seeds.map((f) => SEED.exec(f)![1]);
+  const width = Math.max(3, ...numbers.map((n) => n.length));
+  const next = Math.max(0, ...numbers.map(Number)) + 1;
+  if (String(next).length > width) fail(`The seeds folder has run out of ${width}-digit numbers.`);
+  return `${String(next).padStart(width, '0')}-${name}.sql`;
+}
+
+export function seedTemplate(name: string): string {
+  return `-- ${name}: rows for development and tests. db-seed runs every seed in order, in one transaction.
+-- Seeds run after the migrations; keep them re-runnable (INSERT ... ON CONFLICT DO NOTHING).
+
+`;
+}
