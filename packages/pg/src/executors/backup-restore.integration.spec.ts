@@ -54,6 +54,18 @@ function files(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
+/** Bytes written so far by a running backup into `dir` (its hidden partial folder). */
+function partialBytes(dir: string): number {
+  const partial = files(dir).find((f) => f.endsWith('.partial'));
+  if (!partial) return 0;
+  const inner = files(join(dir, partial))[0];
+  try {
+    return inner ? statSync(join(dir, partial, inner)).size : 0;
+  } catch {
+    return 0;
+  }
+}
+
 const customBackup = () =>
   `backups/custom/${files(join(ws.root, 'backups/custom')).find((f) => f.endsWith('.dump'))}`;
 
@@ -92,7 +104,9 @@ describe('round trip on a real server, every format', () => {
       expect(b.success).toBe(true);
       const { file, bytes } = JSON.parse(b.stdout);
       expect(file).toMatch(
-        new RegExp(`^${outputDir}/source-\\d{8}T\\d{6}Z\\.(sql|sql\\.gz|dump|dir)$`),
+        new RegExp(
+          `^${outputDir}/source-\\d{8}T\\d{6}\\.\\d{3}Z-full-pg15\\.\\d+-[0-9a-f]{8}\\.(sql|sql\\.gz|dump|dir)$`,
+        ),
       );
       expect(bytes).toBeGreaterThan(1000);
       expect(files(join(ws.root, outputDir))).toEqual([file.split('/').pop()]);
@@ -123,17 +137,19 @@ describe('backup options', () => {
   it('--keep N deletes older regular backups after a success, never safety backups', async () => {
     const dir = join(ws.root, 'backups/kept');
     mkdirSync(join(dir, 'safety'), { recursive: true });
-    writeFileSync(join(dir, 'safety', 'source-20200101T000000Z.dump'), 'old safety');
-    writeFileSync(join(dir, 'source-20200101T000000Z.sql'), 'old');
-    writeFileSync(join(dir, 'source-20200102T000000Z.sql'), 'older than new');
-    writeFileSync(join(dir, 'other-20200101T000000Z.sql'), 'another database');
+    const safety = 'source-20200101T000000.000Z-full-pg15.18-00000001.dump';
+    const older = 'source-20200101T000000.000Z-full-pg15.18-00000002.sql';
+    const old = 'source-20200102T000000.000Z-full-pg15.18-00000003.sql';
+    const other = 'other-20200101T000000.000Z-full-pg15.18-00000004.sql';
+    const legacy = 'source-20200101T000000Z.sql';
+    writeFileSync(join(dir, 'safety', safety), 'old safety');
+    for (const f of [older, old, other, legacy]) writeFileSync(join(dir, f), f);
     const r = await backup({ database: 'source', outputDir: 'backups/kept', keep: 2, json: true });
     expect(r.success).toBe(true);
     const made = JSON.parse(r.stdout).file.split('/').pop();
-    expect(files(dir)).toEqual(
-      ['other-20200101T000000Z.sql', 'safety', 'source-20200102T000000Z.sql', made].sort(),
-    );
-    expect(files(join(dir, 'safety'))).toEqual(['source-20200101T000000Z.dump']);
+    // Files not named by db-backup (like an older version's) are never deleted.
+    expect(files(dir)).toEqual([other, 'safety', legacy, old, made].sort());
+    expect(files(join(dir, 'safety'))).toEqual([safety]);
   });
 
   it('--schemaOnly restores the tables without rows; --dataOnly loads rows into them', async () => {
@@ -179,8 +195,7 @@ describe('backup options', () => {
     const dir = join(ws.root, 'backups/interrupted');
     const pending = backup({ database: 'slow', outputDir: 'backups/interrupted' });
     for (let i = 0; i < 400; i++) {
-      const partial = files(dir).find((f) => f.endsWith('.partial'));
-      if (partial && statSync(join(dir, partial)).size > 1_000_000) break;
+      if (partialBytes(dir) > 1_000_000) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     process.emit('SIGINT', 'SIGINT');
@@ -233,14 +248,25 @@ describe('faults', () => {
     );
     // Into an empty database: still empty.
     await sql(server.url, 'postgres', 'CREATE DATABASE empty_target');
-    const r1 = await restore({ database: 'empty_target', file: 'broken.sql' });
+    // Not a whole pg_dump script: refused before anything is done, unless --force.
+    const refused = await restore({ database: 'empty_target', file: 'broken.sql' });
+    expect(refused.success).toBe(false);
+    expect(refused.output).toContain(
+      "broken.sql does not end with pg_dump's '-- PostgreSQL database dump complete'",
+    );
+    const r1 = await restore({ database: 'empty_target', file: 'broken.sql', force: true });
     expect(r1.success).toBe(false);
     expect(r1.output).toMatch(
       /Restore of broken\.sql failed with psql 15\.\d+: .*syntax error.* 'empty_target' is as it was\./,
     );
     expect((await fingerprint(server.url, 'empty_target')).relations).toEqual([]);
     // Into a missing one with --createDatabase: not created.
-    const r2 = await restore({ database: 'never_made', file: 'broken.sql', createDatabase: true });
+    const r2 = await restore({
+      database: 'never_made',
+      file: 'broken.sql',
+      createDatabase: true,
+      force: true,
+    });
     expect(r2.success).toBe(false);
     const c = new Client({ connectionString: server.url, ssl: false });
     await c.connect();
@@ -250,7 +276,12 @@ describe('faults', () => {
     await c.end();
     // With --clean into a full one: unchanged, and no stray databases.
     const before = await fingerprint(server.url, 'occupied');
-    const r3 = await restore({ database: 'occupied', file: 'broken.sql', clean: true });
+    const r3 = await restore({
+      database: 'occupied',
+      file: 'broken.sql',
+      clean: true,
+      force: true,
+    });
     expect(r3.success).toBe(false);
     expect(await fingerprint(server.url, 'occupied')).toEqual(before);
     const c2 = new Client({ connectionString: server.url, ssl: false });
@@ -364,8 +395,7 @@ describe('faults', () => {
       const dir = join(ws.root, 'backups/doomed');
       const pending = backup({ database: 'doomed', outputDir: 'backups/doomed' });
       for (let i = 0; i < 400; i++) {
-        const partial = files(dir).find((f) => f.endsWith('.partial'));
-        if (partial && statSync(join(dir, partial)).size > 1_000_000) break;
+        if (partialBytes(dir) > 1_000_000) break;
         await new Promise((r) => setTimeout(r, 10));
       }
       await doomed.stop();

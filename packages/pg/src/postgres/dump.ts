@@ -1,11 +1,23 @@
 /**
- * Runs pg_dump into a hidden temporary name beside the target and renames it only when pg_dump
- * succeeded, so a failed or interrupted backup never leaves a file that looks finished.
+ * Runs pg_dump into a private folder reserved for this run alone (`.<name>.partial/`, made with an
+ * exclusive mkdir), and moves the result to its final name only when pg_dump succeeded, without ever
+ * replacing a file that is there: so parallel backups never share a file, and a failed or interrupted
+ * backup never leaves one that looks finished.
  */
-import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../utils/errors';
-import { BackupFormat, partialName, sizeOf } from './backup-files';
+import { BackupFormat, BackupKind, backupName, sizeOf } from './backup-files';
 import { ConnectionSettings } from './settings';
 import { runTool, ToolInstall } from './tools';
 
@@ -20,13 +32,19 @@ export interface DumpRequest {
   dataOnly?: boolean;
   noOwner?: boolean;
   dir: string;
-  name: string;
+  /** What the name records besides the format. */
+  serverVersion: string;
+  /** The database the name is for (default: the one dumped). */
+  nameFor?: string;
+  /** Ctrl-C does not stop it (a safety backup that is the only way back). */
+  uninterruptible?: boolean;
   /** Called every half second while writing, with the bytes so far. */
   onProgress?: (bytes: number, seconds: number) => void;
 }
 
 export interface DumpResult {
   path: string;
+  name: string;
   bytes: number;
   seconds: number;
 }
@@ -41,9 +59,17 @@ export function dumpArgs(r: DumpRequest, target: string): string[] {
   return args;
 }
 
-/** Makes the folder (0700 when it is new) and returns it. */
+export function kindOf(r: Pick<DumpRequest, 'schemaOnly' | 'dataOnly'>): BackupKind {
+  return r.schemaOnly ? 'schema' : r.dataOnly ? 'data' : 'full';
+}
+
+/** Makes the folder (0700 when it is new). */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    fail(`Cannot create the backup folder ${dir}: ${(e as NodeJS.ErrnoException).code}.`);
+  }
   if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder.`);
 }
 
@@ -53,10 +79,62 @@ function makePrivate(path: string): void {
   if (st.isDirectory()) for (const f of readdirSync(path)) makePrivate(join(path, f));
 }
 
+/** A fresh name and its partial folder, created exclusively: no other run can hold the same one. */
+export function reserveName(
+  dir: string,
+  name: (id: string) => string,
+): { name: string; partial: string } {
+  for (let i = 0; i < 100; i++) {
+    const candidate = name(randomBytes(4).toString('hex'));
+    const partial = join(dir, `.${candidate}.partial`);
+    try {
+      mkdirSync(partial, { mode: 0o700 });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      fail(`Cannot write in the backup folder ${dir}: ${code}.`);
+    }
+    if (!existsSync(join(dir, candidate))) return { name: candidate, partial };
+    rmSync(partial, { recursive: true, force: true });
+  }
+  fail(`Could not find a free backup name in ${dir}.`);
+}
+
+/** Moves `from` to `to`, failing rather than replacing anything at `to`. */
+export function moveNoReplace(from: string, to: string): void {
+  if (!statSync(from).isDirectory()) {
+    try {
+      // link(2) fails with EEXIST instead of replacing: the atomic no-replace rename for files.
+      linkSync(from, to);
+      rmSync(from);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST')
+        fail(`${to} appeared while the backup was written; it was left alone.`);
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(code ?? '')) throw e;
+      // A file system without hard links: check, then rename.
+    }
+  }
+  if (existsSync(to)) fail(`${to} appeared while the backup was written; it was left alone.`);
+  renameSync(from, to);
+}
+
 export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
   ensurePrivateDir(r.dir);
-  const finalPath = join(r.dir, r.name);
-  const tmp = join(r.dir, partialName(r.name));
+  const { name, partial } = reserveName(r.dir, (id) =>
+    backupName({
+      database: r.nameFor ?? r.database ?? r.settings.database,
+      kind: kindOf(r),
+      format: r.format,
+      compress: r.compress,
+      serverVersion: r.serverVersion,
+      time: new Date(),
+      id,
+    }),
+  );
+  const finalPath = join(r.dir, name);
+  const tmp = join(partial, name);
   const started = Date.now();
   let kill: (() => void) | undefined;
   let interrupted: NodeJS.Signals | undefined;
@@ -64,8 +142,10 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     interrupted = sig;
     kill?.();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  if (!r.uninterruptible) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   const ticker = r.onProgress
     ? setInterval(() => r.onProgress!(sizeOf(tmp), (Date.now() - started) / 1000), 500)
     : undefined;
@@ -75,6 +155,7 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
       settings: r.settings,
       database: r.database,
       privateFiles: true,
+      detached: r.uninterruptible,
       onSpawn: (k) => (kill = k),
     });
     if (interrupted) fail(`Backup interrupted (${interrupted}); no backup was written.`);
@@ -85,12 +166,17 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
       );
     }
     makePrivate(tmp);
-    renameSync(tmp, finalPath);
-    return { path: finalPath, bytes: sizeOf(finalPath), seconds: (Date.now() - started) / 1000 };
+    moveNoReplace(tmp, finalPath);
+    return {
+      path: finalPath,
+      name,
+      bytes: sizeOf(finalPath),
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     if (ticker) clearInterval(ticker);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(partial, { recursive: true, force: true });
   }
 }

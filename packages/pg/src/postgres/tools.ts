@@ -146,6 +146,8 @@ export interface ToolRun {
   /** The tool's stderr, with any secret masked. */
   stderr: string;
   stdout: string;
+  /** Reading `input` failed (a cut gzip stream, say); the tool was stopped. */
+  inputError?: Error;
 }
 
 export interface RunOptions {
@@ -161,8 +163,12 @@ export interface RunOptions {
   captureStdout?: boolean;
   /** Called with the child once it runs, so a caller can stop it on Ctrl-C. */
   onSpawn?: (kill: () => void) => void;
+  /** Hands over the tool's stdout as a stream (to pipe into another tool) instead of reading it. */
+  onStdout?: (stdout: NodeJS.ReadableStream) => void;
   /** Files the tool creates are for the owner only (backups). */
   privateFiles?: boolean;
+  /** In its own process group, so a Ctrl-C at the terminal does not reach it. */
+  detached?: boolean;
 }
 
 export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
@@ -173,6 +179,7 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
     child = spawn(install.path, o.args, {
       env,
       stdio: o.stdio ?? [o.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: o.detached,
     });
   } finally {
     if (old !== undefined) process.umask(old);
@@ -184,10 +191,18 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
   proc.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 1_000_000) stderr += d.toString();
   });
-  proc.stdout?.on('data', (d: Buffer) => {
-    if (o.captureStdout && stdout.length < 10_000_000) stdout += d.toString();
-  });
+  if (o.onStdout && proc.stdout) o.onStdout(proc.stdout);
+  else
+    proc.stdout?.on('data', (d: Buffer) => {
+      if (o.captureStdout && stdout.length < 10_000_000) stdout += d.toString();
+    });
+  let inputError: Error | undefined;
   if (o.input && proc.stdin) {
+    o.input.on('error', (e: Error) => {
+      // The tool must not take a cut input for a complete one: stop it before it commits.
+      inputError ??= e;
+      proc.kill('SIGKILL');
+    });
     o.input.pipe(proc.stdin);
     proc.stdin.on('error', () => undefined);
   }
@@ -199,6 +214,7 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
         signal,
         stderr: maskSecrets(stderr, o.settings),
         stdout: maskSecrets(stdout, o.settings),
+        inputError,
       }),
     );
   });

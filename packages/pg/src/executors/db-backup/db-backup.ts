@@ -1,12 +1,6 @@
 import { ExecutorContext, logger } from '@nx/devkit';
 import { join, relative } from 'node:path';
-import {
-  BackupFormat,
-  FORMATS,
-  newBackupName,
-  outputDirOf,
-  pruneBackups,
-} from '../../postgres/backup-files';
+import { BackupFormat, FORMATS, outputDirOf, pruneBackups } from '../../postgres/backup-files';
 import { serverMajor, withClient } from '../../postgres/connect';
 import { dumpDatabase } from '../../postgres/dump';
 import { ignoreInGit } from '../../postgres/gitignore';
@@ -49,7 +43,6 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
     { pgBinDir: o.pgBinDir, env: process.env },
   );
   const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
-  const name = newBackupName(dir, s.database, format, !!o.compress);
   const tty = process.stderr.isTTY && !o.json;
   const result = await dumpDatabase({
     install: pgDump,
@@ -61,17 +54,17 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
     dataOnly: o.dataOnly,
     noOwner: o.noOwner,
     dir,
-    name,
+    serverVersion: server.version,
     onProgress: tty
       ? (bytes, secs) =>
-          process.stderr.write(`\r  writing ${name}: ${megabytes(bytes)}, ${secs.toFixed(0)} s `)
+          process.stderr.write(`\r  writing: ${megabytes(bytes)}, ${secs.toFixed(0)} s `)
       : undefined,
   });
   if (tty) process.stderr.write('\r\x1b[K');
   if (ignoreInGit(context.root, dir))
     note(o.json, `Added /${shown}/ to .gitignore: backups hold real data.`);
-  const pruned = o.keep ? pruneBackups(dir, s.database, o.keep) : [];
-  const file = join(shown, name);
+  const pruned = o.keep ? pruneBackups(dir, result.name, o.keep) : [];
+  const file = join(shown, result.name);
   if (o.json) {
     process.stdout.write(
       `${JSON.stringify({ file, bytes: result.bytes, seconds: round(result.seconds), pruned: pruned.map((p) => relative(context.root, p)) })}\n`,
