@@ -12,12 +12,14 @@ import {
   mkdirSync,
   readdirSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
 } from 'node:fs';
-import { join } from 'node:path';
-import { fail } from '../utils/errors';
-import { BackupFormat, BackupKind, backupName, sizeOf } from './backup-files';
+import { dirname, join } from 'node:path';
+import { fail, PgPluginError } from '../utils/errors';
+import { dumpedFrom } from './backup-inspect';
+import { BackupFormat, BackupKind, backupName, encodeDatabase, sizeOf } from './backup-files';
 import { ConnectionSettings } from './settings';
 import { runTool, ToolInstall } from './tools';
 
@@ -32,8 +34,8 @@ export interface DumpRequest {
   dataOnly?: boolean;
   noOwner?: boolean;
   dir: string;
-  /** What the name records besides the format. */
-  serverVersion: string;
+  /** The server's version for the name; read from the dump's header when not known. */
+  serverVersion?: string;
   /** The database the name is for (default: the one dumped). */
   nameFor?: string;
   /** Ctrl-C does not stop it (a safety backup that is the only way back). */
@@ -63,14 +65,31 @@ export function kindOf(r: Pick<DumpRequest, 'schemaOnly' | 'dataOnly'>): BackupK
   return r.schemaOnly ? 'schema' : r.dataOnly ? 'data' : 'full';
 }
 
-/** Makes the folder (0700 when it is new). */
-export function ensurePrivateDir(dir: string): void {
+/** pg_dump ran and failed (as opposed to a check of ours). */
+export class DumpFailed extends PgPluginError {}
+
+/** Makes the folder (0700 when it is new); returns the folders it made, deepest first. */
+export function ensurePrivateDir(dir: string): string[] {
+  const made: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) made.push(d);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
     fail(`Cannot create the backup folder ${dir}: ${(e as NodeJS.ErrnoException).code}.`);
   }
   if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder.`);
+  return made;
+}
+
+/** Removes folders made for a backup that was not written, if still empty (another run may use them). */
+function removeIfEmpty(dirs: string[]): void {
+  for (const d of dirs) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return;
+    }
+  }
 }
 
 function makePrivate(path: string): void {
@@ -79,14 +98,18 @@ function makePrivate(path: string): void {
   if (st.isDirectory()) for (const f of readdirSync(path)) makePrivate(join(path, f));
 }
 
-/** A fresh name and its partial folder, created exclusively: no other run can hold the same one. */
-export function reserveName(
+/**
+ * A fresh id and its partial folder, created exclusively: no other run can hold the same one, and
+ * the final name (which ends with the id) is free when it is reserved.
+ */
+export function reserveId(
   dir: string,
-  name: (id: string) => string,
-): { name: string; partial: string } {
+  prefix: string,
+  finalName: (id: string) => string | undefined,
+): { id: string; partial: string } {
   for (let i = 0; i < 100; i++) {
-    const candidate = name(randomBytes(4).toString('hex'));
-    const partial = join(dir, `.${candidate}.partial`);
+    const id = randomBytes(4).toString('hex');
+    const partial = join(dir, `.${prefix}-${id}.partial`);
     try {
       mkdirSync(partial, { mode: 0o700 });
     } catch (e) {
@@ -94,7 +117,8 @@ export function reserveName(
       if (code === 'EEXIST') continue;
       fail(`Cannot write in the backup folder ${dir}: ${code}.`);
     }
-    if (!existsSync(join(dir, candidate))) return { name: candidate, partial };
+    const name = finalName(id);
+    if (name === undefined || !existsSync(join(dir, name))) return { id, partial };
     rmSync(partial, { recursive: true, force: true });
   }
   fail(`Could not find a free backup name in ${dir}.`);
@@ -121,20 +145,23 @@ export function moveNoReplace(from: string, to: string): void {
 }
 
 export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
-  ensurePrivateDir(r.dir);
-  const { name, partial } = reserveName(r.dir, (id) =>
+  const made = ensurePrivateDir(r.dir);
+  const database = r.nameFor ?? r.database ?? r.settings.database;
+  const time = new Date();
+  const nameWith = (id: string, serverVersion: string) =>
     backupName({
-      database: r.nameFor ?? r.database ?? r.settings.database,
+      database,
       kind: kindOf(r),
       format: r.format,
       compress: r.compress,
-      serverVersion: r.serverVersion,
-      time: new Date(),
+      serverVersion,
+      time,
       id,
-    }),
+    });
+  const { id, partial } = reserveId(r.dir, encodeDatabase(database), (i) =>
+    r.serverVersion ? nameWith(i, r.serverVersion) : undefined,
   );
-  const finalPath = join(r.dir, name);
-  const tmp = join(partial, name);
+  const tmp = join(partial, `dump.${r.format === 'plain' ? 'sql' : r.format}`);
   const started = Date.now();
   let kill: (() => void) | undefined;
   let interrupted: NodeJS.Signals | undefined;
@@ -149,6 +176,7 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
   const ticker = r.onProgress
     ? setInterval(() => r.onProgress!(sizeOf(tmp), (Date.now() - started) / 1000), 500)
     : undefined;
+  let written = false;
   try {
     const run = await runTool(r.install, {
       args: dumpArgs(r, tmp),
@@ -161,12 +189,15 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     if (interrupted) fail(`Backup interrupted (${interrupted}); no backup was written.`);
     if (run.code !== 0) {
       const detail = run.stderr.trim().split('\n').slice(0, 5).join(' | ');
-      fail(
+      throw new DumpFailed(
         `pg_dump failed (exit ${run.code ?? run.signal}): ${detail || 'no message'}. No backup was written.`,
       );
     }
     makePrivate(tmp);
+    const name = nameWith(id, r.serverVersion ?? dumpedFrom(tmp) ?? 'unknown');
+    const finalPath = join(r.dir, name);
     moveNoReplace(tmp, finalPath);
+    written = true;
     return {
       path: finalPath,
       name,
@@ -178,5 +209,6 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     rmSync(partial, { recursive: true, force: true });
+    if (!written) removeIfEmpty(made);
   }
 }

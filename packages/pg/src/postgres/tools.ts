@@ -4,7 +4,17 @@
  * by a newer pg_dump, so the tool must be at least as new as both; the same major is preferred.
  */
 import { spawn, spawnSync, SpawnOptions } from 'node:child_process';
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fail } from '../utils/errors';
 import { isExecutable, pathDirs } from '../utils/executables';
@@ -61,6 +71,40 @@ export function parseToolVersion(output: string): { major: number; version: stri
   return { major, version: [m[1], m[2], m[3]].filter((x) => x !== undefined).join('.') };
 }
 
+/**
+ * What `<program> <args>` printed, remembered per user for as long as the program's file is the same
+ * (path, inode, size and time): asking pg_dump its version costs a process on every run otherwise.
+ */
+function cachedOutput(path: string, args: string[]): string | undefined {
+  let key: string;
+  try {
+    const st = statSync(path);
+    key = `${path}\0${args.join(' ')}\0${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+  const base = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
+  const file = join(base, 'acme-pg', 'tool-versions.json');
+  let cache: Record<string, string> = {};
+  try {
+    cache = JSON.parse(readFileSync(file, 'utf-8'));
+  } catch {
+    // no cache yet, or an unreadable one: start again
+  }
+  if (typeof cache[key] === 'string') return cache[key];
+  const r = spawnSync(path, args, { encoding: 'utf-8', timeout: 5000 });
+  if (r.status !== 0) return undefined;
+  try {
+    mkdirSync(join(base, 'acme-pg'), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ ...cache, [key]: r.stdout }), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // a read-only home: just no cache
+  }
+  return r.stdout;
+}
+
 /** Folders to look in, in order, without duplicates; pg_config's folder comes last (it costs a process). */
 export function searchDirs(o: SearchOptions, withPgConfig = true): string[] {
   if (o.pgBinDir) return [o.pgBinDir];
@@ -69,8 +113,8 @@ export function searchDirs(o: SearchOptions, withPgConfig = true): string[] {
   if (withPgConfig) {
     const pgConfig = dirs.map((d) => join(d, 'pg_config')).find(isExecutable);
     if (pgConfig) {
-      const r = spawnSync(pgConfig, ['--bindir'], { encoding: 'utf-8', timeout: 5000 });
-      if (r.status === 0 && r.stdout.trim()) dirs.push(r.stdout.trim());
+      const out = cachedOutput(pgConfig, ['--bindir'])?.trim();
+      if (out) dirs.push(out);
     }
   }
   return [...new Set(dirs)];
@@ -80,8 +124,8 @@ function probe(path: string): ToolInstall | undefined {
   if (!isExecutable(path)) return undefined;
   // Debian's /usr/bin wrappers pick a version per connection; the versioned folders are exact.
   if (realpathSync(path).endsWith('/pg_wrapper')) return undefined;
-  const r = spawnSync(path, ['--version'], { encoding: 'utf-8', timeout: 5000 });
-  const v = r.status === 0 ? parseToolVersion(r.stdout) : null;
+  const out = cachedOutput(path, ['--version']);
+  const v = out !== undefined ? parseToolVersion(out) : null;
   return v ? { path, ...v } : undefined;
 }
 
@@ -128,16 +172,26 @@ export function chooseTool(
   );
 }
 
+function checkBinDir(o: SearchOptions): void {
+  if (o.pgBinDir && !existsSync(o.pgBinDir))
+    fail(
+      `--pgBinDir ${o.pgBinDir} does not exist; give the bin folder of a PostgreSQL installation.`,
+    );
+}
+
 export function findTool(
   tool: ToolName,
   need: { minMajor: number; why: string },
   o: SearchOptions,
 ): ToolInstall {
-  if (o.pgBinDir && !existsSync(o.pgBinDir))
-    fail(
-      `--pgBinDir ${o.pgBinDir} does not exist; give the bin folder of a PostgreSQL installation.`,
-    );
+  checkBinDir(o);
   return chooseTool(tool, findInstalls(tool, o, need.minMajor), need, o);
+}
+
+/** Every installation of `tool` (for a choice made later). */
+export function findTools(tool: ToolName, o: SearchOptions): ToolInstall[] {
+  checkBinDir(o);
+  return findInstalls(tool, o);
 }
 
 export interface ToolRun {

@@ -1,4 +1,4 @@
-import { ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -39,6 +39,7 @@ import {
 import { ConnectionSettings } from '../../postgres/settings';
 import { findTool, ToolInstall } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
+import { logger } from '../../utils/logger';
 import { guarded, note, resolveTarget } from '../executor-target';
 import { DbRestoreExecutorSchema } from './schema';
 
