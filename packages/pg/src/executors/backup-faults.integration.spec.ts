@@ -776,6 +776,22 @@ describe('parallel backups through nx run-many', () => {
   }, 180000);
 });
 
+describe('a backup that cannot connect', () => {
+  it("a wrong password is db-check's one line, and nothing is written", async () => {
+    useServerEnv({ ...server, password: 'not-the-password' });
+    try {
+      const r = await backup({ database: 'source', outputDir: 'backups/denied/deeper' });
+      expect(r.success).toBe(false);
+      expect(r.output.trim()).toMatch(
+        /^Wrong password for user 'postgres' \(password from .*\)\..* No backup was written\.$/,
+      );
+      expect(existsSync(join(ws.root, 'backups/denied'))).toBe(false);
+    } finally {
+      useServerEnv(server);
+    }
+  });
+});
+
 describe('secrets and stack traces', () => {
   it('no password in any argument list or output, and never a stack trace', () => {
     expect(argLists.filter((a) => a.some((x) => x.includes(PASSWORD)))).toEqual([]);

@@ -19,11 +19,15 @@ const TRAILER = '-- PostgreSQL database dump complete';
 export function scriptProblem(head: string, tail: string): string | undefined {
   const restrict = /^\\restrict (\S+)\s*$/m.exec(head)?.[1];
   const m = /\n-- PostgreSQL database dump complete\n--\n\s*(?:\\unrestrict (\S+)\s*)?$/.exec(tail);
+  const cut =
+    "does not end with pg_dump's '-- PostgreSQL database dump complete': it is cut short, or not a pg_dump script";
   if (!m) {
-    return tail.includes(TRAILER)
-      ? 'has text after the end of the dump'
-      : "does not end with pg_dump's '-- PostgreSQL database dump complete': it is cut short, or not a pg_dump script";
+    const after = tail.slice(tail.lastIndexOf(TRAILER) + TRAILER.length);
+    const end = `\n--\n\n${restrict ? `\\unrestrict ${restrict}\n\n` : ''}`;
+    if (!tail.includes(TRAILER) || end.startsWith(after)) return cut;
+    return 'has text after the end of the dump';
   }
+  if (restrict && m[1] !== restrict && restrict.startsWith(m[1] ?? '')) return cut;
   if ((restrict ?? '') !== (m[1] ?? ''))
     return 'begins with one \\restrict key and ends with another: two dumps were written into one file';
   return undefined;
