@@ -5,7 +5,7 @@
  * tablespaces and template databases, data-only backups, `postgres` itself, and `=` in a name.
  * After every case: no staging or replaced database is left, and nothing printed a stack trace.
  */
-import { ChildProcess, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -13,7 +13,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -26,7 +25,12 @@ import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import {
-  captureOutput,
+  executorRunner,
+  files,
+  partialBytes,
+  recordChildProcesses,
+} from '../../test-utils/executor-run';
+import {
   executorWorkspace,
   ExecutorWorkspace,
   POLYTOPE_YML,
@@ -38,38 +42,16 @@ import { backupName, parseBackupName } from '../postgres/backup-files';
 import dbBackup from './db-backup/db-backup';
 import dbRestore from './db-restore/db-restore';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const childProcess = require('node:child_process');
-
 const PASSWORD = 'f4ult/s3cret';
 const LONG = '日本語'.repeat(7); // 63 bytes of UTF-8
 const REPO = join(__dirname, '..', '..', '..', '..');
 let server: TestServer;
 let ws: ExecutorWorkspace;
 const saved = { ...process.env };
-const argLists: string[][] = [];
-const children: { args: string[]; child: ChildProcess }[] = [];
-let printed = '';
-
-async function run<O>(
-  executor: (o: O, c: ReturnType<ExecutorWorkspace['context']>) => Promise<{ success: boolean }>,
-  options: O,
-) {
-  const out = captureOutput();
-  try {
-    const r = await executor(options, ws.context());
-    return { ...r, output: out.text(), stdout: out.stdout() };
-  } finally {
-    printed += `${out.text()}\n`;
-    out.restore();
-  }
-}
-const backup = (o: Parameters<typeof dbBackup>[0]) => run(dbBackup, o);
-const restore = (o: Parameters<typeof dbRestore>[0]) => run(dbRestore, o);
-
-function files(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).sort() : [];
-}
+const runner = executorRunner(() => ws);
+let spawned: ReturnType<typeof recordChildProcesses>;
+const backup = (o: Parameters<typeof dbBackup>[0]) => runner.run(dbBackup, o);
+const restore = (o: Parameters<typeof dbRestore>[0]) => runner.run(dbRestore, o);
 
 async function query<T = Record<string, unknown>>(
   database: string,
@@ -123,16 +105,7 @@ beforeAll(async () => {
   server = await startPostgres({ password: PASSWORD, database: 'source' });
   ws = executorWorkspace();
   await sql(server.url, 'source', RICH_SQL);
-  for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const) {
-    const original = childProcess[name];
-    jest.spyOn(childProcess, name).mockImplementation((...args: unknown[]) => {
-      const list = [String(args[0]), ...((Array.isArray(args[1]) ? args[1] : []) as string[])];
-      argLists.push(list);
-      const result = original(...args);
-      if (name === 'spawn') children.push({ args: list, child: result });
-      return result;
-    });
-  }
+  spawned = recordChildProcesses();
   useServerEnv(server);
 });
 
@@ -266,7 +239,7 @@ describe('names', () => {
       expect(await query(name, 'SELECT name FROM marker')).toEqual([{ name }]);
     }
     // Database names never reach a tool as a bare --dbname (a=b would be read as a conninfo).
-    const dbnames = argLists.flat().filter((a) => a.startsWith('--dbname='));
+    const dbnames = spawned.argLists.flat().filter((a) => a.startsWith('--dbname='));
     expect(dbnames.length).toBeGreaterThan(0);
     for (const a of dbnames) expect(a).toMatch(/^--dbname=dbname='/);
     // --list shows each database's own backups only.
@@ -500,14 +473,10 @@ describe('signals', () => {
       'CREATE TABLE wide AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
     );
     const dir = join(ws.root, 'backups/killed');
-    const from = children.length;
+    const from = spawned.children.length;
     const pending = backup({ database: 'slow', outputDir: 'backups/killed' });
-    await waitFor(() => {
-      const partial = files(dir).find((f) => f.endsWith('.partial'));
-      const inner = partial && files(join(dir, partial))[0];
-      return !!inner && statSync(join(dir, partial, inner)).size > 1_000_000;
-    });
-    const dump = children.slice(from).find((c) => c.args[0].endsWith('pg_dump'))!;
+    await waitFor(() => partialBytes(dir) > 1_000_000);
+    const dump = spawned.children.slice(from).find((c) => c.args[0].endsWith('pg_dump'))!;
     dump.child.kill('SIGKILL');
     const r = await pending;
     expect(r.success).toBe(false);
@@ -652,7 +621,7 @@ describe('data-only backups', () => {
         append: true,
         outputDir: `backups/d-${format}`,
       });
-      expect(ok.output).toContain("Restored 'd_live'");
+      expect(ok.output).toContain("Restored 'd_live': 1 tables, 100 rows");
       expect(await query('d_live', 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 500 }]);
       await query('d_live', "INSERT INTO t (v) VALUES ('next')");
       expect(await query('d_live', "SELECT id FROM t WHERE v = 'next'")).toEqual([{ id: 501 }]);
@@ -794,9 +763,9 @@ describe('a backup that cannot connect', () => {
 
 describe('secrets and stack traces', () => {
   it('no password in any argument list or output, and never a stack trace', () => {
-    expect(argLists.filter((a) => a.some((x) => x.includes(PASSWORD)))).toEqual([]);
-    expect(printed).not.toContain(PASSWORD);
-    expect(printed).not.toMatch(/\n\s+at \S+ \(/);
-    expect(printed).not.toContain('unexpected error');
+    expect(spawned.argLists.filter((a) => a.some((x) => x.includes(PASSWORD)))).toEqual([]);
+    expect(runner.printed()).not.toContain(PASSWORD);
+    expect(runner.printed()).not.toMatch(/\n\s+at \S+ \(/);
+    expect(runner.printed()).not.toContain('unexpected error');
   });
 });

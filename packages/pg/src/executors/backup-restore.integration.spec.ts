@@ -2,11 +2,16 @@
  * db-backup and db-restore on a real PostgreSQL with the real pg_dump, pg_restore and psql: round
  * trips in every format, the version rule, and the faults that must never lose data.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
-  captureOutput,
+  executorRunner,
+  files,
+  partialBytes,
+  recordChildProcesses,
+} from '../../test-utils/executor-run';
+import {
   executorWorkspace,
   ExecutorWorkspace,
   useServerEnv,
@@ -17,54 +22,17 @@ import { inspectBackup } from '../postgres/backup-inspect';
 import dbBackup from './db-backup/db-backup';
 import dbRestore from './db-restore/db-restore';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const childProcess = require('node:child_process');
-
 const PASSWORD = 'b@ck:up/s3cret';
 let server: TestServer;
 let ws: ExecutorWorkspace;
 const saved = { ...process.env };
+const runner = executorRunner(() => ws);
 /** Every argument list of every child process started during these tests. */
-const argLists: string[][] = [];
-/** Everything the executors printed. */
-let printed = '';
+let argLists: string[][] = [];
 
 const useServer = (s: TestServer) => useServerEnv(s);
-
-type Executor<O> = (
-  o: O,
-  c: ReturnType<ExecutorWorkspace['context']>,
-) => Promise<{ success: boolean }>;
-
-async function run<O>(executor: Executor<O>, options: O) {
-  const out = captureOutput();
-  try {
-    const r = await executor(options, ws.context());
-    return { ...r, output: out.text(), stdout: out.stdout() };
-  } finally {
-    printed += `${out.text()}\n`;
-    out.restore();
-  }
-}
-
-const backup = (o: Parameters<typeof dbBackup>[0]) => run(dbBackup, o);
-const restore = (o: Parameters<typeof dbRestore>[0]) => run(dbRestore, o);
-
-function files(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).sort() : [];
-}
-
-/** Bytes written so far by a running backup into `dir` (its hidden partial folder). */
-function partialBytes(dir: string): number {
-  const partial = files(dir).find((f) => f.endsWith('.partial'));
-  if (!partial) return 0;
-  const inner = files(join(dir, partial))[0];
-  try {
-    return inner ? statSync(join(dir, partial, inner)).size : 0;
-  } catch {
-    return 0;
-  }
-}
+const backup = (o: Parameters<typeof dbBackup>[0]) => runner.run(dbBackup, o);
+const restore = (o: Parameters<typeof dbRestore>[0]) => runner.run(dbRestore, o);
 
 const customBackup = () =>
   `backups/custom/${files(join(ws.root, 'backups/custom')).find((f) => f.endsWith('.dump'))}`;
@@ -73,13 +41,7 @@ beforeAll(async () => {
   server = await startPostgres({ password: PASSWORD, database: 'source' });
   ws = executorWorkspace();
   await sql(server.url, 'source', RICH_SQL);
-  for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const) {
-    const original = childProcess[name];
-    jest.spyOn(childProcess, name).mockImplementation((...args: unknown[]) => {
-      argLists.push([String(args[0]), ...((Array.isArray(args[1]) ? args[1] : []) as string[])]);
-      return original(...args);
-    });
-  }
+  argLists = recordChildProcesses().argLists;
   useServer(server);
 });
 
@@ -418,7 +380,7 @@ describe('secrets', () => {
       a.some((x) => x.includes(PASSWORD) || x.includes(encodeURIComponent(PASSWORD))),
     );
     expect(withSecret).toEqual([]);
-    expect(printed).not.toContain(PASSWORD);
-    expect(printed).not.toContain(encodeURIComponent(PASSWORD));
+    expect(runner.printed()).not.toContain(PASSWORD);
+    expect(runner.printed()).not.toContain(encodeURIComponent(PASSWORD));
   });
 });

@@ -136,7 +136,8 @@ export async function otherConnections(
   return { count: r.rowCount ?? 0, apps: [...new Set(r.rows.map((x) => String(x.app)))] };
 }
 
-async function waitForNoConnections(c: Client, name: string): Promise<boolean> {
+/** Waits (up to 5 s) until no other session is in `name`: a tool's backend can outlive the tool a moment. */
+export async function waitForNoConnections(c: Client, name: string): Promise<boolean> {
   for (let i = 0; i < 50; i++) {
     if ((await otherConnections(c, name)).count === 0) return true;
     await new Promise((r) => setTimeout(r, 100));
@@ -281,6 +282,7 @@ export async function swapDatabases(
   flags: { isTemplate: boolean; allowConnections: boolean },
 ): Promise<void> {
   const { target, staging, old } = names;
+  await waitForNoConnections(c, staging);
   await c.query('BEGIN');
   try {
     await c.query(`ALTER DATABASE ${ident(target)} RENAME TO ${ident(old)}`);
@@ -298,7 +300,17 @@ export async function swapDatabases(
   }
 }
 
+/**
+ * Drops a database this tool made (a staging or replaced copy): a loader's backend that outlives its
+ * tool (after Ctrl-C, say) must not leave it behind, so sessions still in it are ended.
+ */
 export async function dropDatabase(c: Client, name: string): Promise<void> {
+  const v = await c.query("SELECT current_setting('server_version_num')::int >= 130000 AS force");
+  if (v.rows[0].force) {
+    await c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+    return;
+  }
+  await waitForNoConnections(c, name);
   await c.query(`DROP DATABASE IF EXISTS ${ident(name)}`);
 }
 

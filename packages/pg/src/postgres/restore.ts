@@ -69,13 +69,9 @@ export function loadArgs(r: LoadRequest): string[] {
  * A stream that ends only when `producer` succeeded: if it fails, the stream errors instead, so the
  * consumer is stopped before it can take a cut script for a whole one.
  */
-function gated(
-  producer: Promise<ToolRun>,
-  source: () => NodeJS.ReadableStream | undefined,
-): PassThrough {
+function gated(produce: (into: PassThrough) => Promise<ToolRun>): PassThrough {
   const gate = new PassThrough();
-  setImmediate(() => source()?.pipe(gate, { end: false }));
-  producer.then(
+  produce(gate).then(
     (run) =>
       run.code === 0
         ? gate.end()
@@ -94,14 +90,15 @@ function inputOf(r: LoadRequest): NodeJS.ReadableStream | undefined {
     return file.pipe(gunzip);
   }
   if (!r.guardSequences) return undefined;
-  let stdout: NodeJS.ReadableStream | undefined;
-  const converter = runTool(r.guardSequences.converter ?? r.install, {
-    args: ['--data-only', '--file=-', r.file],
-    settings: r.settings,
-    onSpawn: r.onSpawn,
-    onStdout: (s) => (stdout = s),
-  });
-  return gated(converter, () => stdout);
+  const converter = r.guardSequences.converter ?? r.install;
+  return gated((into) =>
+    runTool(converter, {
+      args: ['--data-only', '--file=-', r.file],
+      settings: r.settings,
+      onSpawn: r.onSpawn,
+      stdoutTo: into,
+    }),
+  );
 }
 
 export async function loadBackup(r: LoadRequest): Promise<LoadResult> {

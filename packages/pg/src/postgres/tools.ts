@@ -217,8 +217,8 @@ export interface RunOptions {
   captureStdout?: boolean;
   /** Called with the child once it runs, so a caller can stop it on Ctrl-C. */
   onSpawn?: (kill: () => void) => void;
-  /** Hands over the tool's stdout as a stream (to pipe into another tool) instead of reading it. */
-  onStdout?: (stdout: NodeJS.ReadableStream) => void;
+  /** Pipes the tool's stdout into this stream (left open: the caller ends it) instead of reading it. */
+  stdoutTo?: NodeJS.WritableStream;
   /** Files the tool creates are for the owner only (backups). */
   privateFiles?: boolean;
   /** In its own process group, so a Ctrl-C at the terminal does not reach it. */
@@ -245,7 +245,7 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
   proc.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 1_000_000) stderr += d.toString();
   });
-  if (o.onStdout && proc.stdout) o.onStdout(proc.stdout);
+  if (o.stdoutTo && proc.stdout) proc.stdout.pipe(o.stdoutTo, { end: false });
   else
     proc.stdout?.on('data', (d: Buffer) => {
       if (o.captureStdout && stdout.length < 10_000_000) stdout += d.toString();

@@ -26,6 +26,7 @@ import {
   tableRows,
   tablesWithRows,
   userObjects,
+  waitForNoConnections,
 } from '../../postgres/databases';
 import { dumpDatabase } from '../../postgres/dump';
 import { Interrupt, interruptible } from '../../postgres/interrupt';
@@ -346,6 +347,7 @@ async function execute(
     try {
       const rows = await load(request(staging), plan, admin, intr, unchanged);
       intr.check(`Restore interrupted; ${unchanged}`);
+      await waitForNoConnections(admin, staging);
       await admin.query(`ALTER DATABASE ${ident(staging)} RENAME TO ${ident(db)}`);
       note(o.json, `Created database '${db}'.`);
       return rows;
