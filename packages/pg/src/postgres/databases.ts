@@ -138,9 +138,9 @@ export async function otherConnections(
 
 /** Waits (up to 5 s) until no other session is in `name`: a tool's backend can outlive the tool a moment. */
 export async function waitForNoConnections(c: Client, name: string): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 500; i++) {
     if ((await otherConnections(c, name)).count === 0) return true;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 10));
   }
   return false;
 }
