@@ -467,6 +467,49 @@ describe('signals', () => {
     },
   );
 
+  it('SIGTERM while loading into a database it creates: the database never appears', async () => {
+    const file = await backupOf('source', 'backups/term', { format: 'custom' });
+    const pending = restore({ database: 'term_new', file, createDatabase: true });
+    await waitFor(async () => {
+      const staging = (await strays())[0];
+      if (!staging) return false;
+      const r = await query<{ n: string }>(
+        'postgres',
+        'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+        [staging],
+      );
+      return Number(r[0].n) > 0;
+    });
+    process.emit('SIGTERM', 'SIGTERM');
+    const r = await pending;
+    expect(r.success).toBe(false);
+    expect(r.output.trim()).toBe("Restore interrupted (SIGTERM); 'term_new' was not created.");
+    expect(await databases()).not.toContain('term_new');
+  });
+
+  it('a gzip stream that fails mid-load (--force past the check): stopped before commit, one line', async () => {
+    await createDb(
+      'gz_src',
+      'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 200000);',
+    );
+    const text = readFileSync(join(ws.root, await backupOf('gz_src', 'backups/gz')));
+    const whole = gzipSync(text);
+    writeFileSync(
+      join(ws.root, 'gz-cut.sql.gz'),
+      whole.subarray(0, Math.floor(whole.length * 0.6)),
+    );
+    const r = await restore({
+      database: 'gz_new',
+      file: 'gz-cut.sql.gz',
+      createDatabase: true,
+      force: true,
+    });
+    expect(r.success).toBe(false);
+    expect(r.output.trim().split('\n')).toHaveLength(1);
+    expect(r.output).toMatch(/could not be read to its end .*'gz_new' was not created\./);
+    expect(await databases()).not.toContain('gz_new');
+  });
+
   it('kill -9 of pg_dump mid-backup: a clear failure, no file and no partial left', async () => {
     await createDb(
       'slow',
