@@ -97,7 +97,9 @@ function cachedOutput(path: string, args: string[]): string | undefined {
   try {
     mkdirSync(join(base, 'acme-pg'), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ ...cache, [key]: r.stdout }), { mode: 0o600 });
+    // The newest 200 entries: programs come and go (test folders, upgrades).
+    const kept = Object.entries({ ...cache, [key]: r.stdout }).slice(-200);
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(kept)), { mode: 0o600 });
     renameSync(tmp, file);
   } catch {
     // a read-only home: just no cache
