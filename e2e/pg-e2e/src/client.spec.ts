@@ -112,7 +112,7 @@ describe('nx g @acme/pg:client through the real nx CLI', () => {
     const backup = nx(ws, ['run', 'api:db-backup', '--format', 'custom'], env);
     expect(backup.status).toBe(0);
     expect(backup.output).toMatch(
-      /Backup of 'shop' written: backups\/postgres\/shop-\d{8}T\d{6}Z\.dump/,
+      /Backup of 'shop' written: backups\/postgres\/shop-\d{8}T\d{6}\.\d{3}Z-full-pg15\.\d+-[0-9a-f]{8}\.dump/,
     );
     expect(readFileSync(join(ws, '.gitignore'), 'utf-8')).toContain('/backups/postgres/');
     const refused = nx(ws, ['run', 'api:db-restore'], env);

@@ -199,7 +199,9 @@ describe('the whole plugin through the real nx CLI', () => {
       ),
     );
     const backup = ok(nx(ws, ['run', 'api:db-backup', '--format', 'custom'], env));
-    expect(backup).toMatch(/Backup of 'shop' written: backups\/postgres\/shop-\d{8}T\d{6}Z\.dump/);
+    expect(backup).toMatch(
+      /Backup of 'shop' written: backups\/postgres\/shop-\d{8}T\d{6}\.\d{3}Z-full-pg15\.\d+-[0-9a-f]{8}\.dump/,
+    );
     const restore = ok(nx(ws, ['run', 'api:db-restore', '--clean'], env));
     expect(restore).toMatch(
       /Safety backup of the current 'shop': backups\/postgres\/safety\/shop-/,

@@ -2,11 +2,16 @@
  * db-backup and db-restore on a real PostgreSQL with the real pg_dump, pg_restore and psql: round
  * trips in every format, the version rule, and the faults that must never lose data.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
-  captureOutput,
+  executorRunner,
+  files,
+  partialBytes,
+  recordChildProcesses,
+} from '../../test-utils/executor-run';
+import {
   executorWorkspace,
   ExecutorWorkspace,
   useServerEnv,
@@ -17,42 +22,17 @@ import { inspectBackup } from '../postgres/backup-inspect';
 import dbBackup from './db-backup/db-backup';
 import dbRestore from './db-restore/db-restore';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const childProcess = require('node:child_process');
-
 const PASSWORD = 'b@ck:up/s3cret';
 let server: TestServer;
 let ws: ExecutorWorkspace;
 const saved = { ...process.env };
+const runner = executorRunner(() => ws);
 /** Every argument list of every child process started during these tests. */
-const argLists: string[][] = [];
-/** Everything the executors printed. */
-let printed = '';
+let argLists: string[][] = [];
 
 const useServer = (s: TestServer) => useServerEnv(s);
-
-type Executor<O> = (
-  o: O,
-  c: ReturnType<ExecutorWorkspace['context']>,
-) => Promise<{ success: boolean }>;
-
-async function run<O>(executor: Executor<O>, options: O) {
-  const out = captureOutput();
-  try {
-    const r = await executor(options, ws.context());
-    return { ...r, output: out.text(), stdout: out.stdout() };
-  } finally {
-    printed += `${out.text()}\n`;
-    out.restore();
-  }
-}
-
-const backup = (o: Parameters<typeof dbBackup>[0]) => run(dbBackup, o);
-const restore = (o: Parameters<typeof dbRestore>[0]) => run(dbRestore, o);
-
-function files(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).sort() : [];
-}
+const backup = (o: Parameters<typeof dbBackup>[0]) => runner.run(dbBackup, o);
+const restore = (o: Parameters<typeof dbRestore>[0]) => runner.run(dbRestore, o);
 
 const customBackup = () =>
   `backups/custom/${files(join(ws.root, 'backups/custom')).find((f) => f.endsWith('.dump'))}`;
@@ -61,13 +41,7 @@ beforeAll(async () => {
   server = await startPostgres({ password: PASSWORD, database: 'source' });
   ws = executorWorkspace();
   await sql(server.url, 'source', RICH_SQL);
-  for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const) {
-    const original = childProcess[name];
-    jest.spyOn(childProcess, name).mockImplementation((...args: unknown[]) => {
-      argLists.push([String(args[0]), ...((Array.isArray(args[1]) ? args[1] : []) as string[])]);
-      return original(...args);
-    });
-  }
+  argLists = recordChildProcesses().argLists;
   useServer(server);
 });
 
@@ -92,7 +66,9 @@ describe('round trip on a real server, every format', () => {
       expect(b.success).toBe(true);
       const { file, bytes } = JSON.parse(b.stdout);
       expect(file).toMatch(
-        new RegExp(`^${outputDir}/source-\\d{8}T\\d{6}Z\\.(sql|sql\\.gz|dump|dir)$`),
+        new RegExp(
+          `^${outputDir}/source-\\d{8}T\\d{6}\\.\\d{3}Z-full-pg15\\.\\d+-[0-9a-f]{8}\\.(sql|sql\\.gz|dump|dir)$`,
+        ),
       );
       expect(bytes).toBeGreaterThan(1000);
       expect(files(join(ws.root, outputDir))).toEqual([file.split('/').pop()]);
@@ -123,17 +99,19 @@ describe('backup options', () => {
   it('--keep N deletes older regular backups after a success, never safety backups', async () => {
     const dir = join(ws.root, 'backups/kept');
     mkdirSync(join(dir, 'safety'), { recursive: true });
-    writeFileSync(join(dir, 'safety', 'source-20200101T000000Z.dump'), 'old safety');
-    writeFileSync(join(dir, 'source-20200101T000000Z.sql'), 'old');
-    writeFileSync(join(dir, 'source-20200102T000000Z.sql'), 'older than new');
-    writeFileSync(join(dir, 'other-20200101T000000Z.sql'), 'another database');
+    const safety = 'source-20200101T000000.000Z-full-pg15.18-00000001.dump';
+    const older = 'source-20200101T000000.000Z-full-pg15.18-00000002.sql';
+    const old = 'source-20200102T000000.000Z-full-pg15.18-00000003.sql';
+    const other = 'other-20200101T000000.000Z-full-pg15.18-00000004.sql';
+    const legacy = 'source-20200101T000000Z.sql';
+    writeFileSync(join(dir, 'safety', safety), 'old safety');
+    for (const f of [older, old, other, legacy]) writeFileSync(join(dir, f), f);
     const r = await backup({ database: 'source', outputDir: 'backups/kept', keep: 2, json: true });
     expect(r.success).toBe(true);
     const made = JSON.parse(r.stdout).file.split('/').pop();
-    expect(files(dir)).toEqual(
-      ['other-20200101T000000Z.sql', 'safety', 'source-20200102T000000Z.sql', made].sort(),
-    );
-    expect(files(join(dir, 'safety'))).toEqual(['source-20200101T000000Z.dump']);
+    // Files not named by db-backup (like an older version's) are never deleted.
+    expect(files(dir)).toEqual([other, 'safety', legacy, old, made].sort());
+    expect(files(join(dir, 'safety'))).toEqual([safety]);
   });
 
   it('--schemaOnly restores the tables without rows; --dataOnly loads rows into them', async () => {
@@ -179,8 +157,7 @@ describe('backup options', () => {
     const dir = join(ws.root, 'backups/interrupted');
     const pending = backup({ database: 'slow', outputDir: 'backups/interrupted' });
     for (let i = 0; i < 400; i++) {
-      const partial = files(dir).find((f) => f.endsWith('.partial'));
-      if (partial && statSync(join(dir, partial)).size > 1_000_000) break;
+      if (partialBytes(dir) > 1_000_000) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     process.emit('SIGINT', 'SIGINT');
@@ -233,14 +210,25 @@ describe('faults', () => {
     );
     // Into an empty database: still empty.
     await sql(server.url, 'postgres', 'CREATE DATABASE empty_target');
-    const r1 = await restore({ database: 'empty_target', file: 'broken.sql' });
+    // Not a whole pg_dump script: refused before anything is done, unless --force.
+    const refused = await restore({ database: 'empty_target', file: 'broken.sql' });
+    expect(refused.success).toBe(false);
+    expect(refused.output).toContain(
+      "broken.sql does not end with pg_dump's '-- PostgreSQL database dump complete'",
+    );
+    const r1 = await restore({ database: 'empty_target', file: 'broken.sql', force: true });
     expect(r1.success).toBe(false);
     expect(r1.output).toMatch(
       /Restore of broken\.sql failed with psql 15\.\d+: .*syntax error.* 'empty_target' is as it was\./,
     );
     expect((await fingerprint(server.url, 'empty_target')).relations).toEqual([]);
     // Into a missing one with --createDatabase: not created.
-    const r2 = await restore({ database: 'never_made', file: 'broken.sql', createDatabase: true });
+    const r2 = await restore({
+      database: 'never_made',
+      file: 'broken.sql',
+      createDatabase: true,
+      force: true,
+    });
     expect(r2.success).toBe(false);
     const c = new Client({ connectionString: server.url, ssl: false });
     await c.connect();
@@ -250,7 +238,12 @@ describe('faults', () => {
     await c.end();
     // With --clean into a full one: unchanged, and no stray databases.
     const before = await fingerprint(server.url, 'occupied');
-    const r3 = await restore({ database: 'occupied', file: 'broken.sql', clean: true });
+    const r3 = await restore({
+      database: 'occupied',
+      file: 'broken.sql',
+      clean: true,
+      force: true,
+    });
     expect(r3.success).toBe(false);
     expect(await fingerprint(server.url, 'occupied')).toEqual(before);
     const c2 = new Client({ connectionString: server.url, ssl: false });
@@ -364,14 +357,14 @@ describe('faults', () => {
       const dir = join(ws.root, 'backups/doomed');
       const pending = backup({ database: 'doomed', outputDir: 'backups/doomed' });
       for (let i = 0; i < 400; i++) {
-        const partial = files(dir).find((f) => f.endsWith('.partial'));
-        if (partial && statSync(join(dir, partial)).size > 1_000_000) break;
+        if (partialBytes(dir) > 1_000_000) break;
         await new Promise((r) => setTimeout(r, 10));
       }
       await doomed.stop();
       const r = await pending;
       expect(r.success).toBe(false);
-      expect(r.output).toMatch(/pg_dump failed .*No backup was written\./);
+      // pg_dump's failure, or (asked after it) the server's state: either way, nothing written.
+      expect(r.output).toMatch(/(pg_dump failed .*|shutting down.*)No backup was written\.$/);
       expect(files(dir)).toEqual([]);
     } finally {
       useServer(server);
@@ -387,7 +380,7 @@ describe('secrets', () => {
       a.some((x) => x.includes(PASSWORD) || x.includes(encodeURIComponent(PASSWORD))),
     );
     expect(withSecret).toEqual([]);
-    expect(printed).not.toContain(PASSWORD);
-    expect(printed).not.toContain(encodeURIComponent(PASSWORD));
+    expect(runner.printed()).not.toContain(PASSWORD);
+    expect(runner.printed()).not.toContain(encodeURIComponent(PASSWORD));
   });
 });

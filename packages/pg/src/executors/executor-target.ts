@@ -2,7 +2,7 @@
  * What every executor starts from: the module it works on (its option, else the project's
  * acme-pg.json), the module's service id from polytope.yml, and the resolved connection settings.
  */
-import { ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readStack } from '../polytope/include-graph';
@@ -13,7 +13,8 @@ import { ConnectionError } from '../postgres/connect';
 import { readEnvFile } from '../postgres/env-file';
 import { ConnectionOptions, ConnectionSettings, resolveConnection } from '../postgres/settings';
 import { fail, PgPluginError } from '../utils/errors';
-import { MARKER_FILE } from '../workspace/markers';
+import { logger } from '../utils/logger';
+import { MARKER_FILE } from '../workspace/marker-file';
 
 /** The options every executor takes: which module, where its database is, how long to wait. */
 export interface TargetOptions extends ConnectionOptions {

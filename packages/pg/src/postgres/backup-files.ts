@@ -1,13 +1,22 @@
 /**
- * Names and places of backups: `<database>-<UTC timestamp>.<ext>` in the output folder, safety
- * backups (taken before a restore replaces a database) apart in `safety/`, never chosen as the
- * newest and never pruned. A backup being written has a hidden `.partial` name.
+ * Names and places of backups. A name says everything needed to choose a backup without opening it:
+ *
+ *   <database>-<UTC time>-<kind>-pg<server version>-<random id>.<ext>
+ *   shop-20261126T183000.123Z-full-pg15.18-3fa9c2d1.dump
+ *
+ * The database part is percent-encoded (every byte outside [A-Za-z0-9_.-], '%' itself, and a leading
+ * '.'), so distinct database names always give distinct prefixes (日本 and 中国, `app db` and
+ * `app_db`), and the name parses back to the database from the right. Safety backups (taken before a
+ * restore replaces a database) live apart in `safety/`, are never chosen as the newest and never
+ * pruned. A backup being written lives in a hidden `.<name>.partial` folder.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 export const FORMATS = ['plain', 'custom', 'directory'] as const;
 export type BackupFormat = (typeof FORMATS)[number];
+export const KINDS = ['full', 'schema', 'data'] as const;
+export type BackupKind = (typeof KINDS)[number];
 export const SAFETY_DIR = 'safety';
 
 export function extensionOf(format: BackupFormat, compress: boolean): string {
@@ -16,85 +25,149 @@ export function extensionOf(format: BackupFormat, compress: boolean): string {
   return compress ? 'sql.gz' : 'sql';
 }
 
-/** 2026-11-26T18:30:00.123Z → 20261126T183000Z: sorts as it reads, and is valid in file names. */
+/** 2026-11-26T18:30:00.123Z → 20261126T183000.123Z: sorts as it reads, and is valid in file names. */
 export function timestamp(d = new Date()): string {
-  return d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
+  return d.toISOString().replace(/[-:]/g, '');
 }
 
-/** A database name made safe for a file name (names may hold any character). */
-export function fileSafe(database: string): string {
-  return database.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\./, '_') || '_';
+function fromTimestamp(stamp: string): Date {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z$/.exec(stamp)!;
+  return new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`);
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A database name as a file-name part: injective, reversible, and readable for plain names. */
+export function encodeDatabase(database: string): string {
+  let out = '';
+  for (const byte of Buffer.from(database, 'utf-8')) {
+    const ch = String.fromCharCode(byte);
+    const keep = /[A-Za-z0-9_.-]/.test(ch) && !(ch === '.' && out === '');
+    out += keep ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
-export interface BackupEntry {
+export function decodeDatabase(encoded: string): string | undefined {
+  if (!/^(?:[A-Za-z0-9_.-]|%[0-9A-F]{2})+$/.test(encoded) || encoded.startsWith('.'))
+    return undefined;
+  try {
+    const s = decodeURIComponent(encoded);
+    return encodeDatabase(s) === encoded ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Server version for a name: 15.18 from "15.18 (Debian 15.18-1.pgdg120+1)". */
+export function versionTag(version: string): string {
+  return /^[0-9][0-9A-Za-z.]*/.exec(version)?.[0].replace(/\.+$/, '') || 'unknown';
+}
+
+export interface BackupMeta {
+  database: string;
+  kind: BackupKind;
+  format: BackupFormat;
+  /** gzip (plain only). */
+  compress: boolean;
+  serverVersion: string;
+  time: Date;
+  id: string;
+}
+
+export interface BackupEntry extends BackupMeta {
   name: string;
   path: string;
+  /** The sortable time part of the name. */
   stamp: string;
 }
 
-/** Finished backups of `database` in `dir`, newest first. */
-export function listBackups(dir: string, database: string): BackupEntry[] {
-  const pattern = new RegExp(
-    `^${escapeRegExp(fileSafe(database))}-(\\d{8}T\\d{6}Z)(?:-(\\d+))?\\.(sql|sql\\.gz|dump|dir)$`,
-  );
-  let names: string[];
+export function backupName(m: BackupMeta): string {
+  return `${encodeDatabase(m.database)}-${timestamp(m.time)}-${m.kind}-pg${versionTag(m.serverVersion)}-${m.id}.${extensionOf(m.format, m.compress)}`;
+}
+
+const NAME =
+  /^(.+)-(\d{8}T\d{6}\.\d{3}Z)-(full|schema|data)-pg([0-9][0-9A-Za-z.]*)-([0-9a-f]{8})\.(sql|sql\.gz|dump|dir)$/;
+
+/** What a backup's name says, or undefined for a file that is not one of ours. */
+export function parseBackupName(name: string): Omit<BackupEntry, 'path'> | undefined {
+  const m = NAME.exec(name);
+  if (!m) return undefined;
+  const database = decodeDatabase(m[1]);
+  if (database === undefined) return undefined;
+  const ext = m[6];
+  return {
+    name,
+    database,
+    stamp: m[2],
+    time: fromTimestamp(m[2]),
+    kind: m[3] as BackupKind,
+    serverVersion: m[4],
+    id: m[5],
+    format: ext === 'dump' ? 'custom' : ext === 'dir' ? 'directory' : 'plain',
+    compress: ext === 'sql.gz',
+  };
+}
+
+/** The backups of `database` among `names`, newest first (of the given kinds; all by default). */
+export function selectBackups(
+  names: string[],
+  database: string,
+  kinds: readonly BackupKind[] = KINDS,
+): Omit<BackupEntry, 'path'>[] {
+  return names
+    .map(parseBackupName)
+    .filter(
+      (e): e is Omit<BackupEntry, 'path'> =>
+        e !== undefined && e.database === database && kinds.includes(e.kind),
+    )
+    .sort((a, b) => b.stamp.localeCompare(a.stamp) || b.id.localeCompare(a.id));
+}
+
+function namesIn(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch {
     return [];
   }
-  return names
-    .map((name) => ({ name, m: pattern.exec(name) }))
-    .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null)
-    .map(({ name, m }) => ({
-      name,
-      path: join(dir, name),
-      stamp: `${m[1]}-${(m[2] ?? '0').padStart(4, '0')}`,
-    }))
-    .sort((a, b) => b.stamp.localeCompare(a.stamp));
 }
 
-/** A name for a new backup that no file has yet. */
-export function newBackupName(
+/** Finished backups of `database` in `dir`, newest first. */
+export function listBackups(
   dir: string,
   database: string,
-  format: BackupFormat,
-  compress: boolean,
-  now = new Date(),
-): string {
-  const base = `${fileSafe(database)}-${timestamp(now)}`;
-  const ext = extensionOf(format, compress);
-  const taken = new Set(
-    (() => {
-      try {
-        return readdirSync(dir);
-      } catch {
-        return [];
-      }
-    })(),
-  );
-  for (let i = 1; ; i++) {
-    const name = i === 1 ? `${base}.${ext}` : `${base}-${i}.${ext}`;
-    if (!taken.has(name) && !taken.has(partialName(name))) return name;
-  }
+  kinds: readonly BackupKind[] = KINDS,
+): BackupEntry[] {
+  return selectBackups(namesIn(dir), database, kinds).map((e) => ({
+    ...e,
+    path: join(dir, e.name),
+  }));
 }
 
-export function partialName(name: string): string {
-  return `.${name}.partial`;
+/** The newest full backup of `database`: what a restore without --file uses. */
+export function newestBackup(dir: string, database: string): BackupEntry | undefined {
+  return listBackups(dir, database, ['full'])[0];
 }
 
-/** Deletes all but the newest `keep` regular backups of `database`; returns what it deleted. */
-export function pruneBackups(dir: string, database: string, keep: number): string[] {
-  const old = listBackups(dir, database).slice(keep);
-  for (const b of old) rmSync(b.path, { recursive: true, force: true });
-  return old.map((b) => b.path);
+/**
+ * Which backups --keep N deletes: of the same database and kind as the one just written, all but
+ * the newest N, counting the one just written first whatever its time (a stray file dated in the
+ * future must not push it out).
+ */
+export function backupsToPrune(
+  names: string[],
+  written: string,
+  keep: number,
+): Omit<BackupEntry, 'path'>[] {
+  const mine = parseBackupName(written);
+  if (!mine) return [];
+  const others = selectBackups(names, mine.database, [mine.kind]).filter((e) => e.name !== written);
+  return others.slice(Math.max(0, keep - 1));
+}
+
+/** Deletes what backupsToPrune names; returns the deleted paths. */
+export function pruneBackups(dir: string, written: string, keep: number): string[] {
+  const old = backupsToPrune(namesIn(dir), written, keep).map((b) => join(dir, b.name));
+  for (const p of old) rmSync(p, { recursive: true, force: true });
+  return old;
 }
 
 /** Bytes in a file, or in every file of a folder. */
@@ -117,4 +190,18 @@ export function outputDirOf(
   const dir = resolve(root, o.outputDir ?? join('backups', moduleId));
   const rel = relative(root, dir);
   return { dir, shown: rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dir };
+}
+
+/**
+ * A database name derived from `base` (a staging or replaced copy) that fits PostgreSQL's 63 bytes
+ * whatever `base` holds: `base` is cut on a character boundary so that the suffix always survives.
+ */
+export function derivedDatabaseName(base: string, suffix: string): string {
+  const room = 63 - Buffer.byteLength(suffix, 'utf-8');
+  let prefix = '';
+  for (const ch of base) {
+    if (Buffer.byteLength(prefix + ch, 'utf-8') > room) break;
+    prefix += ch;
+  }
+  return prefix + suffix;
 }

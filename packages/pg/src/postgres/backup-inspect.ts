@@ -38,6 +38,12 @@ function majorOf(version: string): { major: number; version: string } | undefine
  * database name, the server's version and pg_dump's version.
  */
 export function archiveWriter(buf: Buffer): { major: number; version: string } | undefined {
+  return archiveVersions(buf)?.writer;
+}
+
+function archiveVersions(
+  buf: Buffer,
+): { writer?: { major: number; version: string }; server?: string } | undefined {
   if (buf.subarray(0, 5).toString('latin1') !== 'PGDMP') return undefined;
   const [vmaj, vmin] = [buf[5], buf[6]];
   const version = vmaj * 100 + vmin;
@@ -62,9 +68,9 @@ export function archiveWriter(buf: Buffer): { major: number; version: string } |
     else readInt();
     for (let i = 0; i < 7; i++) readInt();
     readStr();
-    readStr();
+    const server = readStr();
     const dumpVersion = readStr();
-    return dumpVersion ? majorOf(dumpVersion) : undefined;
+    return { writer: dumpVersion ? majorOf(dumpVersion) : undefined, server };
   } catch {
     return undefined;
   }
@@ -104,4 +110,21 @@ export function inspectBackup(path: string): BackupInfo {
       `${path} is neither a SQL script nor a pg_dump archive; give a backup made by db-backup or pg_dump.`,
     );
   return { kind: 'plain', gzip: false, writer: plainWriter(buf.toString('utf-8')) };
+}
+
+/** The server version a backup was dumped from, as pg_dump recorded it in its first bytes. */
+export function dumpedFrom(path: string): string | undefined {
+  const file = statSync(path).isDirectory() ? join(path, 'toc.dat') : path;
+  const buf = head(file, 8192);
+  const archive = archiveVersions(buf);
+  if (archive) return archive.server;
+  let text = buf.toString('utf-8');
+  if (buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      text = gunzipSync(buf, { finishFlush: 2 }).toString('utf-8');
+    } catch {
+      return undefined;
+    }
+  }
+  return /^-- Dumped from database version (\S+)/m.exec(text)?.[1];
 }

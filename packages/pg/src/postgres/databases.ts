@@ -33,6 +33,52 @@ export async function relationCount(c: Client): Promise<number> {
 }
 
 /**
+ * Every user object, by kind: what initdb made has OIDs below 16384 (FirstNormalObjectId), so
+ * anything at or above it in these catalogs was created since (temporary schemas excepted). This is
+ * what "empty" means before a database is replaced without a safety backup.
+ */
+const USER_OBJECTS: [string, string][] = [
+  [
+    'schemas',
+    "SELECT count(*) FROM pg_namespace WHERE oid >= 16384 AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'",
+  ],
+  [
+    'tables, views or sequences',
+    `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384 AND c.relkind NOT IN ('i', 'I', 't') AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast%'`,
+  ],
+  ['functions', 'SELECT count(*) FROM pg_proc WHERE oid >= 16384'],
+  [
+    'types',
+    `SELECT count(*) FROM pg_type t WHERE t.oid >= 16384 AND t.typrelid = 0 AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)`,
+  ],
+  ['large objects', 'SELECT count(*) FROM pg_largeobject_metadata'],
+  ['extensions', "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'"],
+  [
+    'other objects',
+    `SELECT (SELECT count(*) FROM pg_operator WHERE oid >= 16384) + (SELECT count(*) FROM pg_collation WHERE oid >= 16384)
+          + (SELECT count(*) FROM pg_ts_config WHERE oid >= 16384) + (SELECT count(*) FROM pg_ts_dict WHERE oid >= 16384)
+          + (SELECT count(*) FROM pg_foreign_data_wrapper WHERE oid >= 16384) + (SELECT count(*) FROM pg_foreign_server WHERE oid >= 16384)
+          + (SELECT count(*) FROM pg_event_trigger) + (SELECT count(*) FROM pg_publication) + (SELECT count(*) FROM pg_cast WHERE oid >= 16384)
+          + (SELECT count(*) FROM pg_language WHERE oid >= 16384) + (SELECT count(*) FROM pg_conversion WHERE oid >= 16384)`,
+  ],
+];
+
+/** The user objects of the connected database, e.g. "2 tables, views or sequences, 1 large objects"; empty when none. */
+export async function userObjects(c: Client): Promise<{ count: number; summary: string }> {
+  const r = await c.query(
+    `SELECT ${USER_OBJECTS.map(([, q], i) => `(${q})::int AS k${i}`).join(', ')}`,
+  );
+  const counts = USER_OBJECTS.map(([label], i) => [label, r.rows[0][`k${i}`] as number] as const);
+  return {
+    count: counts.reduce((n, [, k]) => n + k, 0),
+    summary: counts
+      .filter(([, k]) => k > 0)
+      .map(([label, k]) => `${k} ${label}`)
+      .join(', '),
+  };
+}
+
+/**
  * Tables (each partitioned table once) and their rows, for a restore's summary. Rows come from the
  * tool when it reported them; else, on PostgreSQL 15+, from the statistics of the sessions that
  * loaded them (flushed before a session leaves pg_stat_activity), which costs nothing where
@@ -90,22 +136,48 @@ export async function otherConnections(
   return { count: r.rowCount ?? 0, apps: [...new Set(r.rows.map((x) => String(x.app)))] };
 }
 
-/** Stops new connections to `name` and ends the open ones; waits until they are gone. */
-export async function disconnectAll(c: Client, name: string): Promise<void> {
-  await c.query(`ALTER DATABASE ${ident(name)} ALLOW_CONNECTIONS false`);
-  await c.query(
-    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-    [name],
-  );
-  for (let i = 0; i < 50; i++) {
-    if ((await otherConnections(c, name)).count === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
+/** Waits (up to 5 s) until no other session is in `name`: a tool's backend can outlive the tool a moment. */
+export async function waitForNoConnections(c: Client, name: string): Promise<boolean> {
+  for (let i = 0; i < 500; i++) {
+    if ((await otherConnections(c, name)).count === 0) return true;
+    await new Promise((r) => setTimeout(r, 10));
   }
-  fail(`Connections to '${name}' did not end within 5 s; nothing was changed.`);
+  return false;
 }
 
-export async function allowConnections(c: Client, name: string): Promise<void> {
-  await c.query(`ALTER DATABASE ${ident(name)} ALLOW_CONNECTIONS true`);
+/**
+ * Closes `name` to everyone: no new connection, and no session left (they are ended with `force`,
+ * else it is refused). Returns how to open it again exactly as it was.
+ */
+export async function lockDatabase(
+  c: Client,
+  name: string,
+  force: boolean,
+): Promise<{ unlock(): Promise<void>; allowed: boolean }> {
+  const r = await c.query('SELECT datallowconn FROM pg_database WHERE datname = $1', [name]);
+  const allowed = r.rows[0]?.datallowconn !== false;
+  await c.query(`ALTER DATABASE ${ident(name)} ALLOW_CONNECTIONS false`);
+  const unlock = async () => {
+    if (allowed) await c.query(`ALTER DATABASE ${ident(name)} ALLOW_CONNECTIONS true`);
+  };
+  try {
+    const open = await otherConnections(c, name);
+    if (open.count > 0 && !force)
+      fail(
+        `${open.count} open connection(s) to '${name}' (${open.apps.join(', ')}) stop it being replaced. Close them, or add --force to end them. Nothing was changed.`,
+      );
+    if (open.count > 0)
+      await c.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
+    if (!(await waitForNoConnections(c, name)))
+      fail(`Connections to '${name}' did not end within 5 s; nothing was changed.`);
+  } catch (e) {
+    await unlock().catch(() => undefined);
+    throw e;
+  }
+  return { unlock, allowed };
 }
 
 /** Values of list settings (search_path) are stored as `a, "b c"`: one literal per element. */
@@ -126,13 +198,20 @@ function settingValue(name: string, value: string): string {
 }
 
 /**
- * Creates `name` like `like`: owner, encoding, locale and provider, connection limit,
- * database-level grants, and its ALTER DATABASE / ALTER ROLE … IN DATABASE settings.
+ * Creates `name` like `like`: owner, encoding, locale and provider, tablespace, connection limit,
+ * comment, database-level grants, and its ALTER DATABASE / ALTER ROLE … IN DATABASE settings. The
+ * template flag and ALLOW_CONNECTIONS are returned, for whoever gives `name` the place of `like`.
  */
-export async function createDatabaseLike(c: Client, name: string, like: string): Promise<void> {
+export async function createDatabaseLike(
+  c: Client,
+  name: string,
+  like: string,
+): Promise<{ isTemplate: boolean }> {
   const d = (
     await c.query(
-      'SELECT to_jsonb(d) AS d, pg_get_userbyid(d.datdba) AS owner, pg_encoding_to_char(d.encoding) AS enc FROM pg_database d WHERE datname = $1',
+      `SELECT to_jsonb(d) AS d, pg_get_userbyid(d.datdba) AS owner, pg_encoding_to_char(d.encoding) AS enc,
+              t.spcname, shobj_description(d.oid, 'pg_database') AS comment
+         FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE datname = $1`,
       [like],
     )
   ).rows[0];
@@ -154,7 +233,10 @@ export async function createDatabaseLike(c: Client, name: string, like: string):
     clauses.push('LOCALE_PROVIDER builtin', `BUILTIN_LOCALE ${literal(String(icuLocale))}`);
   if (typeof row['datconnlimit'] === 'number' && row['datconnlimit'] >= 0)
     clauses.push(`CONNECTION LIMIT ${row['datconnlimit']}`);
+  if (d.spcname !== 'pg_default') clauses.push(`TABLESPACE ${ident(d.spcname)}`);
   await c.query(`CREATE DATABASE ${ident(name)} WITH ${clauses.join(' ')}`);
+  if (d.comment !== null)
+    await c.query(`COMMENT ON DATABASE ${ident(name)} IS ${literal(d.comment)}`);
 
   if (row['datacl'] !== null && row['datacl'] !== undefined) {
     await c.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
@@ -186,33 +268,49 @@ export async function createDatabaseLike(c: Client, name: string, like: string):
       await c.query(`ALTER ${target} SET ${ident(key)} = ${value}`);
     }
   }
+  return { isTemplate: row['datistemplate'] === true };
 }
 
-/** Puts `staging` in place of `target` in one transaction, then drops the old database. */
+/**
+ * Puts `staging` in place of `target` in one transaction, with the target's template flag and
+ * connection setting; the old database stays as `old`, closed and no longer a template (so it can
+ * be dumped and dropped).
+ */
 export async function swapDatabases(
   c: Client,
-  target: string,
-  staging: string,
-  old: string,
-): Promise<{ dropped: boolean }> {
+  names: { target: string; staging: string; old: string },
+  flags: { isTemplate: boolean; allowConnections: boolean },
+): Promise<void> {
+  const { target, staging, old } = names;
+  await waitForNoConnections(c, staging);
   await c.query('BEGIN');
   try {
     await c.query(`ALTER DATABASE ${ident(target)} RENAME TO ${ident(old)}`);
     await c.query(`ALTER DATABASE ${ident(staging)} RENAME TO ${ident(target)}`);
+    if (flags.isTemplate) {
+      await c.query(`ALTER DATABASE ${ident(old)} IS_TEMPLATE false`);
+      await c.query(`ALTER DATABASE ${ident(target)} IS_TEMPLATE true`);
+    }
+    if (!flags.allowConnections)
+      await c.query(`ALTER DATABASE ${ident(target)} ALLOW_CONNECTIONS false`);
     await c.query('COMMIT');
   } catch (e) {
     await c.query('ROLLBACK').catch(() => undefined);
     throw e;
   }
-  try {
-    await c.query(`DROP DATABASE ${ident(old)}`);
-    return { dropped: true };
-  } catch {
-    return { dropped: false };
-  }
 }
 
+/**
+ * Drops a database this tool made (a staging or replaced copy): a loader's backend that outlives its
+ * tool (after Ctrl-C, say) must not leave it behind, so sessions still in it are ended.
+ */
 export async function dropDatabase(c: Client, name: string): Promise<void> {
+  const v = await c.query("SELECT current_setting('server_version_num')::int >= 130000 AS force");
+  if (v.rows[0].force) {
+    await c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+    return;
+  }
+  await waitForNoConnections(c, name);
   await c.query(`DROP DATABASE IF EXISTS ${ident(name)}`);
 }
 
@@ -220,4 +318,17 @@ export async function dropDatabase(c: Client, name: string): Promise<void> {
 export async function roleNames(c: Client): Promise<Set<string>> {
   const r = await c.query('SELECT rolname FROM pg_roles');
   return new Set(r.rows.map((x) => String(x.rolname)));
+}
+
+/** Of these tables (qualified names as a backup writes them), those that have a row. */
+export async function tablesWithRows(c: Client, tables: string[]): Promise<string[]> {
+  const full: string[] = [];
+  for (const t of tables) {
+    const r = await c.query('SELECT to_regclass($1)::text AS name', [t]);
+    const name = r.rows[0]?.name;
+    if (!name) continue;
+    const rows = await c.query(`SELECT EXISTS (SELECT 1 FROM ONLY ${name}) AS full`);
+    if (rows.rows[0].full) full.push(name);
+  }
+  return full;
 }

@@ -1,11 +1,25 @@
 /**
- * Runs pg_dump into a hidden temporary name beside the target and renames it only when pg_dump
- * succeeded, so a failed or interrupted backup never leaves a file that looks finished.
+ * Runs pg_dump into a private folder reserved for this run alone (`.<name>.partial/`, made with an
+ * exclusive mkdir), and moves the result to its final name only when pg_dump succeeded, without ever
+ * replacing a file that is there: so parallel backups never share a file, and a failed or interrupted
+ * backup never leaves one that looks finished.
  */
-import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fail } from '../utils/errors';
-import { BackupFormat, partialName, sizeOf } from './backup-files';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fail, PgPluginError } from '../utils/errors';
+import { dumpedFrom } from './backup-inspect';
+import { BackupFormat, BackupKind, backupName, encodeDatabase, sizeOf } from './backup-files';
 import { ConnectionSettings } from './settings';
 import { runTool, ToolInstall } from './tools';
 
@@ -20,13 +34,19 @@ export interface DumpRequest {
   dataOnly?: boolean;
   noOwner?: boolean;
   dir: string;
-  name: string;
+  /** The server's version for the name; read from the dump's header when not known. */
+  serverVersion?: string;
+  /** The database the name is for (default: the one dumped). */
+  nameFor?: string;
+  /** Ctrl-C does not stop it (a safety backup that is the only way back). */
+  uninterruptible?: boolean;
   /** Called every half second while writing, with the bytes so far. */
   onProgress?: (bytes: number, seconds: number) => void;
 }
 
 export interface DumpResult {
   path: string;
+  name: string;
   bytes: number;
   seconds: number;
 }
@@ -41,10 +61,35 @@ export function dumpArgs(r: DumpRequest, target: string): string[] {
   return args;
 }
 
-/** Makes the folder (0700 when it is new) and returns it. */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+export function kindOf(r: Pick<DumpRequest, 'schemaOnly' | 'dataOnly'>): BackupKind {
+  return r.schemaOnly ? 'schema' : r.dataOnly ? 'data' : 'full';
+}
+
+/** pg_dump ran and failed (as opposed to a check of ours). */
+export class DumpFailed extends PgPluginError {}
+
+/** Makes the folder (0700 when it is new); returns the folders it made, deepest first. */
+export function ensurePrivateDir(dir: string): string[] {
+  const made: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) made.push(d);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    fail(`Cannot create the backup folder ${dir}: ${(e as NodeJS.ErrnoException).code}.`);
+  }
   if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder.`);
+  return made;
+}
+
+/** Removes folders made for a backup that was not written, if still empty (another run may use them). */
+function removeIfEmpty(dirs: string[]): void {
+  for (const d of dirs) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return;
+    }
+  }
 }
 
 function makePrivate(path: string): void {
@@ -53,10 +98,70 @@ function makePrivate(path: string): void {
   if (st.isDirectory()) for (const f of readdirSync(path)) makePrivate(join(path, f));
 }
 
+/**
+ * A fresh id and its partial folder, created exclusively: no other run can hold the same one, and
+ * the final name (which ends with the id) is free when it is reserved.
+ */
+export function reserveId(
+  dir: string,
+  prefix: string,
+  finalName: (id: string) => string | undefined,
+): { id: string; partial: string } {
+  for (let i = 0; i < 100; i++) {
+    const id = randomBytes(4).toString('hex');
+    const partial = join(dir, `.${prefix}-${id}.partial`);
+    try {
+      mkdirSync(partial, { mode: 0o700 });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      fail(`Cannot write in the backup folder ${dir}: ${code}.`);
+    }
+    const name = finalName(id);
+    if (name === undefined || !existsSync(join(dir, name))) return { id, partial };
+    rmSync(partial, { recursive: true, force: true });
+  }
+  fail(`Could not find a free backup name in ${dir}.`);
+}
+
+/** Moves `from` to `to`, failing rather than replacing anything at `to`. */
+export function moveNoReplace(from: string, to: string): void {
+  if (!statSync(from).isDirectory()) {
+    try {
+      // link(2) fails with EEXIST instead of replacing: the atomic no-replace rename for files.
+      linkSync(from, to);
+      rmSync(from);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST')
+        fail(`${to} appeared while the backup was written; it was left alone.`);
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(code ?? '')) throw e;
+      // A file system without hard links: check, then rename.
+    }
+  }
+  if (existsSync(to)) fail(`${to} appeared while the backup was written; it was left alone.`);
+  renameSync(from, to);
+}
+
 export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
-  ensurePrivateDir(r.dir);
-  const finalPath = join(r.dir, r.name);
-  const tmp = join(r.dir, partialName(r.name));
+  const made = ensurePrivateDir(r.dir);
+  const database = r.nameFor ?? r.database ?? r.settings.database;
+  const time = new Date();
+  const nameWith = (id: string, serverVersion: string) =>
+    backupName({
+      database,
+      kind: kindOf(r),
+      format: r.format,
+      compress: r.compress,
+      serverVersion,
+      time,
+      id,
+    });
+  const { id, partial } = reserveId(r.dir, encodeDatabase(database), (i) =>
+    r.serverVersion ? nameWith(i, r.serverVersion) : undefined,
+  );
+  const tmp = join(partial, `dump.${r.format === 'plain' ? 'sql' : r.format}`);
   const started = Date.now();
   let kill: (() => void) | undefined;
   let interrupted: NodeJS.Signals | undefined;
@@ -64,33 +169,46 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     interrupted = sig;
     kill?.();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  if (!r.uninterruptible) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
   const ticker = r.onProgress
     ? setInterval(() => r.onProgress!(sizeOf(tmp), (Date.now() - started) / 1000), 500)
     : undefined;
+  let written = false;
   try {
     const run = await runTool(r.install, {
       args: dumpArgs(r, tmp),
       settings: r.settings,
       database: r.database,
       privateFiles: true,
+      detached: r.uninterruptible,
       onSpawn: (k) => (kill = k),
     });
     if (interrupted) fail(`Backup interrupted (${interrupted}); no backup was written.`);
     if (run.code !== 0) {
       const detail = run.stderr.trim().split('\n').slice(0, 5).join(' | ');
-      fail(
+      throw new DumpFailed(
         `pg_dump failed (exit ${run.code ?? run.signal}): ${detail || 'no message'}. No backup was written.`,
       );
     }
     makePrivate(tmp);
-    renameSync(tmp, finalPath);
-    return { path: finalPath, bytes: sizeOf(finalPath), seconds: (Date.now() - started) / 1000 };
+    const name = nameWith(id, r.serverVersion ?? dumpedFrom(tmp) ?? 'unknown');
+    const finalPath = join(r.dir, name);
+    moveNoReplace(tmp, finalPath);
+    written = true;
+    return {
+      path: finalPath,
+      name,
+      bytes: sizeOf(finalPath),
+      seconds: (Date.now() - started) / 1000,
+    };
   } finally {
     if (ticker) clearInterval(ticker);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(partial, { recursive: true, force: true });
+    if (!written) removeIfEmpty(made);
   }
 }

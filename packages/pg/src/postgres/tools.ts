@@ -4,7 +4,17 @@
  * by a newer pg_dump, so the tool must be at least as new as both; the same major is preferred.
  */
 import { spawn, spawnSync, SpawnOptions } from 'node:child_process';
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fail } from '../utils/errors';
 import { isExecutable, pathDirs } from '../utils/executables';
@@ -61,6 +71,42 @@ export function parseToolVersion(output: string): { major: number; version: stri
   return { major, version: [m[1], m[2], m[3]].filter((x) => x !== undefined).join('.') };
 }
 
+/**
+ * What `<program> <args>` printed, remembered per user for as long as the program's file is the same
+ * (path, inode, size and time): asking pg_dump its version costs a process on every run otherwise.
+ */
+function cachedOutput(path: string, args: string[]): string | undefined {
+  let key: string;
+  try {
+    const st = statSync(path);
+    key = `${path}\0${args.join(' ')}\0${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+  const base = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
+  const file = join(base, 'acme-pg', 'tool-versions.json');
+  let cache: Record<string, string> = {};
+  try {
+    cache = JSON.parse(readFileSync(file, 'utf-8'));
+  } catch {
+    // no cache yet, or an unreadable one: start again
+  }
+  if (typeof cache[key] === 'string') return cache[key];
+  const r = spawnSync(path, args, { encoding: 'utf-8', timeout: 5000 });
+  if (r.status !== 0) return undefined;
+  try {
+    mkdirSync(join(base, 'acme-pg'), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    // The newest 200 entries: programs come and go (test folders, upgrades).
+    const kept = Object.entries({ ...cache, [key]: r.stdout }).slice(-200);
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(kept)), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // a read-only home: just no cache
+  }
+  return r.stdout;
+}
+
 /** Folders to look in, in order, without duplicates; pg_config's folder comes last (it costs a process). */
 export function searchDirs(o: SearchOptions, withPgConfig = true): string[] {
   if (o.pgBinDir) return [o.pgBinDir];
@@ -69,8 +115,8 @@ export function searchDirs(o: SearchOptions, withPgConfig = true): string[] {
   if (withPgConfig) {
     const pgConfig = dirs.map((d) => join(d, 'pg_config')).find(isExecutable);
     if (pgConfig) {
-      const r = spawnSync(pgConfig, ['--bindir'], { encoding: 'utf-8', timeout: 5000 });
-      if (r.status === 0 && r.stdout.trim()) dirs.push(r.stdout.trim());
+      const out = cachedOutput(pgConfig, ['--bindir'])?.trim();
+      if (out) dirs.push(out);
     }
   }
   return [...new Set(dirs)];
@@ -80,8 +126,8 @@ function probe(path: string): ToolInstall | undefined {
   if (!isExecutable(path)) return undefined;
   // Debian's /usr/bin wrappers pick a version per connection; the versioned folders are exact.
   if (realpathSync(path).endsWith('/pg_wrapper')) return undefined;
-  const r = spawnSync(path, ['--version'], { encoding: 'utf-8', timeout: 5000 });
-  const v = r.status === 0 ? parseToolVersion(r.stdout) : null;
+  const out = cachedOutput(path, ['--version']);
+  const v = out !== undefined ? parseToolVersion(out) : null;
   return v ? { path, ...v } : undefined;
 }
 
@@ -128,16 +174,26 @@ export function chooseTool(
   );
 }
 
+function checkBinDir(o: SearchOptions): void {
+  if (o.pgBinDir && !existsSync(o.pgBinDir))
+    fail(
+      `--pgBinDir ${o.pgBinDir} does not exist; give the bin folder of a PostgreSQL installation.`,
+    );
+}
+
 export function findTool(
   tool: ToolName,
   need: { minMajor: number; why: string },
   o: SearchOptions,
 ): ToolInstall {
-  if (o.pgBinDir && !existsSync(o.pgBinDir))
-    fail(
-      `--pgBinDir ${o.pgBinDir} does not exist; give the bin folder of a PostgreSQL installation.`,
-    );
+  checkBinDir(o);
   return chooseTool(tool, findInstalls(tool, o, need.minMajor), need, o);
+}
+
+/** Every installation of `tool` (for a choice made later). */
+export function findTools(tool: ToolName, o: SearchOptions): ToolInstall[] {
+  checkBinDir(o);
+  return findInstalls(tool, o);
 }
 
 export interface ToolRun {
@@ -146,6 +202,8 @@ export interface ToolRun {
   /** The tool's stderr, with any secret masked. */
   stderr: string;
   stdout: string;
+  /** Reading `input` failed (a cut gzip stream, say); the tool was stopped. */
+  inputError?: Error;
 }
 
 export interface RunOptions {
@@ -161,8 +219,12 @@ export interface RunOptions {
   captureStdout?: boolean;
   /** Called with the child once it runs, so a caller can stop it on Ctrl-C. */
   onSpawn?: (kill: () => void) => void;
+  /** Pipes the tool's stdout into this stream (left open: the caller ends it) instead of reading it. */
+  stdoutTo?: NodeJS.WritableStream;
   /** Files the tool creates are for the owner only (backups). */
   privateFiles?: boolean;
+  /** In its own process group, so a Ctrl-C at the terminal does not reach it. */
+  detached?: boolean;
 }
 
 export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
@@ -173,6 +235,7 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
     child = spawn(install.path, o.args, {
       env,
       stdio: o.stdio ?? [o.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: o.detached,
     });
   } finally {
     if (old !== undefined) process.umask(old);
@@ -184,10 +247,18 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
   proc.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 1_000_000) stderr += d.toString();
   });
-  proc.stdout?.on('data', (d: Buffer) => {
-    if (o.captureStdout && stdout.length < 10_000_000) stdout += d.toString();
-  });
+  if (o.stdoutTo && proc.stdout) proc.stdout.pipe(o.stdoutTo, { end: false });
+  else
+    proc.stdout?.on('data', (d: Buffer) => {
+      if (o.captureStdout && stdout.length < 10_000_000) stdout += d.toString();
+    });
+  let inputError: Error | undefined;
   if (o.input && proc.stdin) {
+    o.input.on('error', (e: Error) => {
+      // The tool must not take a cut input for a complete one: stop it before it commits.
+      inputError ??= e;
+      proc.kill('SIGKILL');
+    });
     o.input.pipe(proc.stdin);
     proc.stdin.on('error', () => undefined);
   }
@@ -199,6 +270,7 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
         signal,
         stderr: maskSecrets(stderr, o.settings),
         stdout: maskSecrets(stdout, o.settings),
+        inputError,
       }),
     );
   });

@@ -6,7 +6,9 @@ import { joinPathFragments, readJson, Tree, visitNotIgnoredFiles, writeJson } fr
 import { posix } from 'node:path';
 import { fail } from '../utils/errors';
 
-export const MARKER_FILE = 'acme-pg.json';
+import { MARKER_FILE } from './marker-file';
+
+export { MARKER_FILE };
 
 export interface DatabaseMarker {
   kind: 'database';

@@ -1,17 +1,18 @@
-import { ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { join, relative } from 'node:path';
 import {
   BackupFormat,
   FORMATS,
-  newBackupName,
   outputDirOf,
+  parseBackupName,
   pruneBackups,
 } from '../../postgres/backup-files';
-import { serverMajor, withClient } from '../../postgres/connect';
-import { dumpDatabase } from '../../postgres/dump';
+import { ConnectionError, serverMajor, withClient } from '../../postgres/connect';
+import { DumpFailed, dumpDatabase } from '../../postgres/dump';
 import { ignoreInGit } from '../../postgres/gitignore';
-import { findTool } from '../../postgres/tools';
+import { chooseTool, findTools } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
+import { logger } from '../../utils/logger';
 import { guarded, note, resolveTarget } from '../executor-target';
 import { DbBackupExecutorSchema } from './schema';
 
@@ -42,14 +43,22 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
   const format = checkOptions(o);
   const target = resolveTarget(o, context);
   const s = target.settings;
-  const server = await withClient(s, { timeoutSeconds: o.timeout ?? 5 }, serverMajor);
-  const pgDump = findTool(
-    'pg_dump',
-    { minMajor: server.major, why: `the server runs PostgreSQL ${server.version}` },
-    { pgBinDir: o.pgBinDir, env: process.env },
-  );
+  const timeoutSeconds = o.timeout ?? 5;
+  const search = { pgBinDir: o.pgBinDir, env: process.env };
+  const installs = findTools('pg_dump', search);
+  const need = (v: { major: number; version: string }) => ({
+    minMajor: v.major,
+    why: `the server runs PostgreSQL ${v.version}`,
+  });
+  // With one major of pg_dump here, the choice cannot depend on the server: run it at once, and
+  // ask the server only if pg_dump fails (so a wrong password or a newer server gets the clear
+  // message of db-check). With several, the server's version picks the same major.
+  const server =
+    new Set(installs.map((i) => i.major)).size === 1
+      ? undefined
+      : await withClient(s, { timeoutSeconds }, serverMajor);
+  const pgDump = server ? chooseTool('pg_dump', installs, need(server), search) : installs[0];
   const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
-  const name = newBackupName(dir, s.database, format, !!o.compress);
   const tty = process.stderr.isTTY && !o.json;
   const result = await dumpDatabase({
     install: pgDump,
@@ -61,17 +70,25 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
     dataOnly: o.dataOnly,
     noOwner: o.noOwner,
     dir,
-    name,
+    serverVersion: server?.version,
     onProgress: tty
       ? (bytes, secs) =>
-          process.stderr.write(`\r  writing ${name}: ${megabytes(bytes)}, ${secs.toFixed(0)} s `)
+          process.stderr.write(`\r  writing: ${megabytes(bytes)}, ${secs.toFixed(0)} s `)
       : undefined,
+  }).catch(async (e: unknown) => {
+    if (server || !(e instanceof DumpFailed)) throw e;
+    const v = await withClient(s, { timeoutSeconds }, serverMajor).catch((c: unknown) => {
+      if (c instanceof ConnectionError) fail(`${c.message} No backup was written.`);
+      throw c;
+    });
+    chooseTool('pg_dump', installs, need(v), search);
+    throw e;
   });
   if (tty) process.stderr.write('\r\x1b[K');
   if (ignoreInGit(context.root, dir))
     note(o.json, `Added /${shown}/ to .gitignore: backups hold real data.`);
-  const pruned = o.keep ? pruneBackups(dir, s.database, o.keep) : [];
-  const file = join(shown, name);
+  const pruned = o.keep ? pruneBackups(dir, result.name, o.keep) : [];
+  const file = join(shown, result.name);
   if (o.json) {
     process.stdout.write(
       `${JSON.stringify({ file, bytes: result.bytes, seconds: round(result.seconds), pruned: pruned.map((p) => relative(context.root, p)) })}\n`,
@@ -79,7 +96,7 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
   } else {
     const rate = result.seconds > 0 ? result.bytes / result.seconds : result.bytes;
     logger.info(
-      `Backup of '${s.database}' written: ${file} (${megabytes(result.bytes)}, ${result.seconds.toFixed(1)} s, ${megabytes(rate)}/s; pg_dump ${pgDump.version}, server ${server.version}).`,
+      `Backup of '${s.database}' written: ${file} (${megabytes(result.bytes)}, ${result.seconds.toFixed(1)} s, ${megabytes(rate)}/s; pg_dump ${pgDump.version}, server ${parseBackupName(result.name)?.serverVersion ?? 'unknown'}).`,
     );
     for (const p of pruned)
       logger.info(`Deleted older backup ${relative(context.root, p)} (--keep ${o.keep}).`);

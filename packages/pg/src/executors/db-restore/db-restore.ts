@@ -1,27 +1,37 @@
-import { ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Client } from 'pg';
 import { BackupInfo, inspectBackup } from '../../postgres/backup-inspect';
-import { listBackups, newBackupName, outputDirOf, SAFETY_DIR } from '../../postgres/backup-files';
+import {
+  derivedDatabaseName,
+  listBackups,
+  newestBackup,
+  outputDirOf,
+  SAFETY_DIR,
+  sizeOf,
+} from '../../postgres/backup-files';
+import { backupProblem } from '../../postgres/backup-verify';
 import { connect, ConnectionError, serverMajor, withClient } from '../../postgres/connect';
 import {
-  allowConnections,
   createDatabaseLike,
   databaseExists,
-  disconnectAll,
   dropDatabase,
   ident,
+  lockDatabase,
   otherConnections,
-  relationCount,
   roleNames,
   swapDatabases,
   tableRows,
+  tablesWithRows,
+  userObjects,
+  waitForNoConnections,
 } from '../../postgres/databases';
 import { dumpDatabase } from '../../postgres/dump';
+import { Interrupt, interruptible } from '../../postgres/interrupt';
 import {
-  isDataOnly,
+  dataOnlyTables,
   loadBackup,
   LoadRequest,
   rolesInScript,
@@ -30,6 +40,7 @@ import {
 import { ConnectionSettings } from '../../postgres/settings';
 import { findTool, ToolInstall } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
+import { logger } from '../../utils/logger';
 import { guarded, note, resolveTarget } from '../executor-target';
 import { DbRestoreExecutorSchema } from './schema';
 
@@ -45,19 +56,33 @@ interface Plan {
   shownFile: string;
   info: BackupInfo;
   tool: ToolInstall;
+  serverVersion: string;
+  /** For the safety backup, when one is needed. */
   pgDump?: ToolInstall;
   exists: boolean;
   /** Restore into a new database and swap it in: --clean, or parallel jobs, which cannot be atomic. */
   swap: boolean;
+  /** A data-only backup loaded into existing tables (sequences never move backwards). */
+  dataOnly: boolean;
+  /** psql, which loads a data-only archive as a script (pg_restore converts it). */
+  psql?: ToolInstall;
 }
 
-/** The maintenance connection: the `postgres` database, or `template1` where there is none. */
-async function maintenance(s: ConnectionSettings, timeoutSeconds: number): Promise<Client> {
+/**
+ * The maintenance connection: `postgres`, or `template1` where there is none, and never the target
+ * itself (a database cannot be renamed or dropped from a session inside it).
+ */
+async function maintenance(
+  s: ConnectionSettings,
+  timeoutSeconds: number,
+  target: string,
+): Promise<Client> {
+  const [first, second] = ['postgres', 'template1'].filter((d) => d !== target);
   try {
-    return await connect(s, { timeoutSeconds, database: 'postgres' });
+    return await connect(s, { timeoutSeconds, database: first });
   } catch (e) {
-    if (e instanceof ConnectionError && e.failure.kind === 'database-missing')
-      return connect(s, { timeoutSeconds, database: 'template1' });
+    if (second && e instanceof ConnectionError && e.failure.kind === 'database-missing')
+      return connect(s, { timeoutSeconds, database: second });
     throw e;
   }
 }
@@ -74,13 +99,44 @@ function chooseFile(
     if (!existsSync(file)) fail(`--file ${o.file} does not exist.`);
     return { file, shownFile: relative(root, file) || file };
   }
-  const newest = listBackups(dir, database)[0];
+  const newest = newestBackup(dir, database);
   if (!newest) {
     fail(
-      `No backup of '${database}' in ${shownDir}/ to restore. Give one with --file, or make one with db-backup.`,
+      `No full backup of '${database}' in ${shownDir}/ to restore. Give one with --file, or make one with db-backup (see them with db-restore --list).`,
     );
   }
   return { file: newest.path, shownFile: join(shownDir, newest.name) };
+}
+
+function megabytes(n: number): string {
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** db-restore --list: this database's backups, newest first. */
+function listAll(o: DbRestoreExecutorSchema, dir: string, shown: string, db: string): boolean {
+  const entries = listBackups(dir, db).map((e) => ({
+    file: join(shown, e.name),
+    kind: e.kind,
+    format: e.compress ? 'plain (gzip)' : e.format,
+    bytes: sizeOf(e.path),
+    time: e.time.toISOString(),
+    serverVersion: e.serverVersion,
+  }));
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(entries)}\n`);
+    return true;
+  }
+  if (entries.length === 0) {
+    logger.info(`No backups of '${db}' in ${shown}/.`);
+    return true;
+  }
+  logger.info(`Backups of '${db}' in ${shown}/, newest first:`);
+  for (const e of entries)
+    logger.info(
+      `  ${e.time}  ${e.kind.padEnd(6)}  ${e.format.padEnd(12)}  ${megabytes(e.bytes).padStart(9)}  PostgreSQL ${e.serverVersion}  ${e.file}`,
+    );
+  return true;
 }
 
 async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Promise<boolean> {
@@ -91,78 +147,18 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
   const s = target.settings;
   const db = s.database;
   const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
+  if (o.list) return listAll(o, dir, shown, db);
   const started = Date.now();
 
-  const admin = await maintenance(s, timeoutSeconds);
-  let loadedRows: number | undefined;
-  try {
-    const server = await serverMajor(admin);
-    const { file, shownFile } = chooseFile(o, context.root, dir, shown, db);
-    const info = inspectBackup(file);
-    if (info.kind === 'plain' && o.jobs && o.jobs > 1)
-      fail(
-        '--jobs needs an archive (custom or directory format); a plain script runs in one psql session.',
-      );
-    if (info.kind === 'plain' && o.noOwner) {
-      fail(
-        `${shownFile} is a plain script, whose owners were fixed when it was written. Back up with --noOwner, or use --format custom, whose owners pg_restore can leave out.`,
-      );
+  const loadedRows = await interruptible(async (intr) => {
+    const admin = await maintenance(s, timeoutSeconds, db);
+    try {
+      const plan = await planRestore(o, context.root, admin, s, dir, shown, timeoutSeconds);
+      return await execute(plan, o, admin, s, dir, shown, intr);
+    } finally {
+      await admin.end().catch(() => undefined);
     }
-    const writerMajor = info.writer?.major ?? 0;
-    const minMajor = Math.max(server.major, writerMajor);
-    const toolName = info.kind === 'plain' ? 'psql' : 'pg_restore';
-    const why = `the server runs PostgreSQL ${server.version}${info.writer ? ` and the backup was written by pg_dump ${info.writer.version}` : ''}`;
-    const search = { pgBinDir: o.pgBinDir, env: process.env };
-    const tool = findTool(toolName, { minMajor, why }, search);
-
-    const exists = await databaseExists(admin, db);
-    if (!exists && !o.createDatabase) {
-      fail(
-        `Database '${db}' does not exist on ${s.host}:${s.port}. Add --createDatabase to create it, or check the name (from ${s.sources.database}).`,
-      );
-    }
-    let dataOnly = false;
-    if (exists && !o.clean) {
-      const n = await withClient(s, { timeoutSeconds }, relationCount);
-      dataOnly = n > 0 && (await isDataOnly({ install: tool, settings: s, file, info }));
-      if (dataOnly && (o.jobs ?? 1) > 1)
-        fail(
-          '--jobs cannot load a data-only backup into existing tables all or nothing; leave it out.',
-        );
-      if (dataOnly)
-        note(
-          o.json,
-          `${shownFile} holds rows only: loading them into the existing tables of '${db}', in one transaction.`,
-        );
-      if (n > 0 && !dataOnly) {
-        fail(
-          `Database '${db}' is not empty (${n} tables, views or sequences); restoring into it would mix old and new data. Use --clean to replace it (a safety backup is taken first). Nothing was changed.`,
-        );
-      }
-    }
-    const swap = exists && !dataOnly && (!!o.clean || (o.jobs ?? 1) > 1);
-    if (swap) await checkConnections(admin, db, !!o.force);
-    const pgDump =
-      swap && o.clean
-        ? findTool(
-            'pg_dump',
-            {
-              minMajor: server.major,
-              why: `the safety backup of '${db}' (server ${server.version})`,
-            },
-            search,
-          )
-        : undefined;
-    const plan: Plan = { file, shownFile, info, tool, pgDump, exists, swap };
-    if ((o.jobs ?? 1) > 1)
-      note(
-        o.json,
-        `--jobs ${o.jobs}: pg_restore cannot run in parallel inside one transaction, so it restores into a new database that replaces '${db}' only when complete.`,
-      );
-    loadedRows = await execute(plan, o, admin, s, dir, shown);
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
+  });
   const counts = await withClient(s, { timeoutSeconds }, (c) => tableRows(c, loadedRows));
   const seconds = (Date.now() - started) / 1000;
   if (o.json) {
@@ -177,6 +173,113 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
   return true;
 }
 
+/** Everything is checked here, before anything is changed. */
+async function planRestore(
+  o: DbRestoreExecutorSchema,
+  root: string,
+  admin: Client,
+  s: ConnectionSettings,
+  dir: string,
+  shown: string,
+  timeoutSeconds: number,
+): Promise<Plan> {
+  const db = s.database;
+  const server = await serverMajor(admin);
+  const { file, shownFile } = chooseFile(o, root, dir, shown, db);
+  const info = inspectBackup(file);
+  if (info.kind === 'plain' && o.jobs && o.jobs > 1)
+    fail(
+      '--jobs needs an archive (custom or directory format); a plain script runs in one psql session.',
+    );
+  if (info.kind === 'plain' && o.noOwner) {
+    fail(
+      `${shownFile} is a plain script, whose owners were fixed when it was written. Back up with --noOwner, or use --format custom, whose owners pg_restore can leave out.`,
+    );
+  }
+  const writerMajor = info.writer?.major ?? 0;
+  const minMajor = Math.max(server.major, writerMajor);
+  const toolName = info.kind === 'plain' ? 'psql' : 'pg_restore';
+  const why = `the server runs PostgreSQL ${server.version}${info.writer ? ` and the backup was written by pg_dump ${info.writer.version}` : ''}`;
+  const search = { pgBinDir: o.pgBinDir, env: process.env };
+  const tool = findTool(toolName, { minMajor, why }, search);
+  if (!o.force) {
+    const problem = await backupProblem(file, info, { install: tool, settings: s });
+    if (problem)
+      fail(
+        `${shownFile} ${problem}. Nothing was changed. Restore another backup (db-restore --list), or add --force to load this one as it is.`,
+      );
+  }
+
+  const exists = await databaseExists(admin, db);
+  if (!exists && !o.createDatabase) {
+    fail(
+      `Database '${db}' does not exist on ${s.host}:${s.port}. Add --createDatabase to create it, or check the name (from ${s.sources.database}).`,
+    );
+  }
+  const content = exists
+    ? await withClient(s, { timeoutSeconds }, userObjects)
+    : { count: 0, summary: '' };
+  let dataOnly = false;
+  let append = false;
+  if (exists && !o.clean && content.count > 0) {
+    const tables = await dataOnlyTables({ install: tool, settings: s, file, info });
+    if (!tables) {
+      fail(
+        `Database '${db}' is not empty (${content.summary}); restoring into it would mix old and new data. Use --clean to replace it (a safety backup is taken first). Nothing was changed.`,
+      );
+    }
+    if ((o.jobs ?? 1) > 1)
+      fail(
+        '--jobs cannot load a data-only backup into existing tables all or nothing; leave it out.',
+      );
+    dataOnly = true;
+    const full = await withClient(s, { timeoutSeconds }, (c) => tablesWithRows(c, tables));
+    if (full.length > 0 && !o.append) {
+      fail(
+        `${shownFile} holds rows only, and ${full.length} of its tables already have rows in '${db}' (${full.slice(0, 3).join(', ')}${full.length > 3 ? ', …' : ''}): loading would mix them. Add --append to add the rows anyway (after a safety backup; sequences never move backwards). Nothing was changed.`,
+      );
+    }
+    append = full.length > 0;
+    note(
+      o.json,
+      `${shownFile} holds rows only: loading them into the existing tables of '${db}', in one transaction.`,
+    );
+  }
+  const swap = exists && !dataOnly && (!!o.clean || (o.jobs ?? 1) > 1);
+  if (swap) await checkConnections(admin, db, !!o.force);
+  // A database with no user object of any kind has nothing to lose; any other gets a safety backup.
+  const pgDump =
+    (swap && content.count > 0) || append
+      ? findTool(
+          'pg_dump',
+          {
+            minMajor: server.major,
+            why: `the safety backup of '${db}' (server ${server.version})`,
+          },
+          search,
+        )
+      : undefined;
+  if ((o.jobs ?? 1) > 1)
+    note(
+      o.json,
+      `--jobs ${o.jobs}: pg_restore cannot run in parallel inside one transaction, so it restores into a new database that replaces '${db}' only when complete.`,
+    );
+  const psql =
+    dataOnly && info.kind === 'archive' ? findTool('psql', { minMajor, why }, search) : undefined;
+  return {
+    file,
+    shownFile,
+    info,
+    tool,
+    psql,
+    serverVersion: server.version,
+    pgDump,
+    exists,
+    swap,
+    dataOnly,
+  };
+}
+
 async function checkConnections(admin: Client, db: string, force: boolean): Promise<void> {
   const open = await otherConnections(admin, db);
   if (open.count > 0 && !force) {
@@ -186,6 +289,33 @@ async function checkConnections(admin: Client, db: string, force: boolean): Prom
   }
 }
 
+async function safetyBackup(
+  plan: Plan,
+  o: DbRestoreExecutorSchema,
+  s: ConnectionSettings,
+  from: string,
+  dir: string,
+  shownDir: string,
+  uninterruptible: boolean,
+): Promise<void> {
+  const safetyDir = join(dir, SAFETY_DIR);
+  const safety = await dumpDatabase({
+    install: plan.pgDump!,
+    settings: s,
+    database: from,
+    nameFor: s.database,
+    format: 'custom',
+    compress: false,
+    dir: safetyDir,
+    serverVersion: plan.serverVersion,
+    uninterruptible,
+  });
+  note(
+    o.json,
+    `Safety backup of the current '${s.database}': ${join(shownDir, SAFETY_DIR, safety.name)} (to go back: db-restore --file <it> --clean).`,
+  );
+}
+
 async function execute(
   plan: Plan,
   o: DbRestoreExecutorSchema,
@@ -193,77 +323,117 @@ async function execute(
   s: ConnectionSettings,
   dir: string,
   shownDir: string,
+  intr: Interrupt,
 ): Promise<number | undefined> {
   const db = s.database;
   const request = (database: string): LoadRequest => ({
-    install: plan.tool,
+    install: plan.psql ?? plan.tool,
     settings: s,
     database,
     file: plan.file,
     info: plan.info,
     jobs: o.jobs,
     noOwner: o.noOwner,
+    guardSequences: plan.dataOnly ? { converter: plan.tool } : undefined,
+    onSpawn: (kill) => intr.track(kill),
   });
+  const suffix = randomBytes(4).toString('hex');
+  const staging = derivedDatabaseName(db, `_restore_${suffix}`);
+  const unchanged = plan.exists ? `'${db}' is as it was` : `'${db}' was not created`;
 
   if (!plan.exists) {
-    await admin.query(`CREATE DATABASE ${ident(db)}`);
-    note(o.json, `Created database '${db}'.`);
-    return loadOrUndo(request(db), admin, db, plan);
+    // Loaded under another name and renamed when complete: the target never exists half-loaded.
+    await admin.query(`CREATE DATABASE ${ident(staging)}`);
+    try {
+      const rows = await load(request(staging), plan, admin, intr, unchanged);
+      intr.check(`Restore interrupted; ${unchanged}`);
+      await waitForNoConnections(admin, staging);
+      await admin.query(`ALTER DATABASE ${ident(staging)} RENAME TO ${ident(db)}`);
+      note(o.json, `Created database '${db}'.`);
+      return rows;
+    } catch (e) {
+      await dropDatabase(admin, staging).catch(() => undefined);
+      throw e;
+    }
   }
   if (!plan.swap) {
-    // One transaction: a failure leaves the (empty) target as it was.
-    return loadOrUndo(request(db), admin, null, plan);
+    if (plan.pgDump) await safetyBackup(plan, o, s, db, dir, shownDir, false);
+    intr.check(`Restore interrupted; ${unchanged}`);
+    // One transaction: a failure leaves the target as it was.
+    return load(request(db), plan, admin, intr, unchanged);
   }
-  if (plan.pgDump) {
-    const safetyDir = join(dir, SAFETY_DIR);
-    const safety = await dumpDatabase({
-      install: plan.pgDump,
-      settings: s,
-      format: 'custom',
-      compress: false,
-      dir: safetyDir,
-      name: newBackupName(safetyDir, db, 'custom', false),
-    });
-    note(
-      o.json,
-      `Safety backup of the current '${db}': ${join(shownDir, SAFETY_DIR, relative(safetyDir, safety.path))} (to go back: db-restore --file <it> --clean).`,
-    );
-  }
-  const suffix = randomBytes(4).toString('hex');
-  const staging = `${db.slice(0, 40)}_restore_${suffix}`;
-  const old = `${db.slice(0, 40)}_replaced_${suffix}`;
-  await createDatabaseLike(admin, staging, db);
-  const rows = await loadOrUndo(request(staging), admin, staging, plan);
+
+  const old = derivedDatabaseName(db, `_replaced_${suffix}`);
+  let rows: number | undefined;
+  const { isTemplate } = await createDatabaseLike(admin, staging, db);
   try {
-    await checkConnections(admin, db, !!o.force);
-    if (o.force) await disconnectAll(admin, db);
-    const { dropped } = await swapDatabases(admin, db, staging, old);
-    if (!dropped)
-      note(
-        o.json,
-        `The replaced database is kept as '${old}'; drop it when it is no longer in use.`,
+    rows = await load(request(staging), plan, admin, intr, unchanged);
+    intr.check(`Restore interrupted; ${unchanged}`);
+    // Closed from here to the swap: no session can write a row that would miss both the result
+    // and the safety backup (which is taken of the old database, after the swap).
+    const lock = await lockDatabase(admin, db, !!o.force);
+    try {
+      intr.check(`Restore interrupted; ${unchanged}`);
+      await swapDatabases(
+        admin,
+        { target: db, staging, old },
+        { isTemplate, allowConnections: lock.allowed },
       );
+    } catch (e) {
+      await lock.unlock().catch(() => undefined);
+      throw e;
+    }
   } catch (e) {
-    await allowConnections(admin, db).catch(() => undefined);
     await dropDatabase(admin, staging).catch(() => undefined);
     throw e;
   }
+  await retire(plan, o, admin, s, old, dir, shownDir);
   return rows;
 }
 
-/** Loads the backup; on failure drops `undo` (a database made for this restore) and explains. */
-async function loadOrUndo(
-  r: LoadRequest,
-  admin: Client,
-  undo: string | null,
+/**
+ * The replaced database holds every row committed before it was closed: it is backed up (Ctrl-C
+ * does not stop this: it is the way back), then dropped; kept if either fails.
+ */
+async function retire(
   plan: Plan,
+  o: DbRestoreExecutorSchema,
+  admin: Client,
+  s: ConnectionSettings,
+  old: string,
+  dir: string,
+  shownDir: string,
+): Promise<void> {
+  if (plan.pgDump) {
+    try {
+      await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
+      await safetyBackup(plan, o, s, old, dir, shownDir, true);
+    } catch (e) {
+      note(
+        o.json,
+        `The safety backup of the replaced '${s.database}' failed (${(e as Error).message}); it is kept as database '${old}'.`,
+      );
+      return;
+    }
+  }
+  try {
+    await dropDatabase(admin, old);
+  } catch {
+    note(o.json, `The replaced database is kept as '${old}'; drop it when it is no longer in use.`);
+  }
+}
+
+/** Loads the backup, or fails saying why and that nothing changed. */
+async function load(
+  r: LoadRequest,
+  plan: Plan,
+  admin: Client,
+  intr: Interrupt,
+  unchanged: string,
 ): Promise<number | undefined> {
   const result = await loadBackup(r);
   if (result.ok) return result.rows;
-  if (undo) await dropDatabase(admin, undo).catch(() => undefined);
-  const unchanged = plan.exists
-    ? `'${r.settings.database}' is as it was`
-    : `'${r.settings.database}' was not created`;
+  if (intr.signal) fail(`Restore interrupted (${intr.signal}); ${unchanged}.`);
   if (result.missingRole) {
     const needed = await rolesInScript(await scriptLines(r));
     const have = await roleNames(admin);

@@ -1,0 +1,814 @@
+/**
+ * The faults of issue 11, each against a real PostgreSQL 15 with the real pg_dump, pg_restore and
+ * psql: writes during --clean, parallel backups through the real `nx run-many`, names that used to
+ * collide, backup kinds and --keep, truncated files of every format, signals, large objects,
+ * tablespaces and template databases, data-only backups, `postgres` itself, and `=` in a name.
+ * After every case: no staging or replaced database is left, and nothing printed a stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { Client } from 'pg';
+import {
+  executorRunner,
+  files,
+  partialBytes,
+  recordChildProcesses,
+} from '../../test-utils/executor-run';
+import {
+  executorWorkspace,
+  ExecutorWorkspace,
+  POLYTOPE_YML,
+  useServerEnv,
+} from '../../test-utils/executor-workspace';
+import { startPostgres, TestServer } from '../../test-utils/real-postgres';
+import { fingerprint, RICH_SQL, sql } from '../../test-utils/rich-database';
+import { backupName, parseBackupName } from '../postgres/backup-files';
+import dbBackup from './db-backup/db-backup';
+import dbRestore from './db-restore/db-restore';
+
+const PASSWORD = 'f4ult/s3cret';
+const LONG = '日本語'.repeat(7); // 63 bytes of UTF-8
+const REPO = join(__dirname, '..', '..', '..', '..');
+let server: TestServer;
+let ws: ExecutorWorkspace;
+const saved = { ...process.env };
+const runner = executorRunner(() => ws);
+let spawned: ReturnType<typeof recordChildProcesses>;
+const backup = (o: Parameters<typeof dbBackup>[0]) => runner.run(dbBackup, o);
+const restore = (o: Parameters<typeof dbRestore>[0]) => runner.run(dbRestore, o);
+
+async function query<T = Record<string, unknown>>(
+  database: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const c = new Client({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database,
+    ssl: false,
+  });
+  await c.connect();
+  try {
+    return (await c.query(text, values)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+const databases = async () =>
+  (await query<{ datname: string }>('template1', 'SELECT datname FROM pg_database')).map(
+    (r) => r.datname,
+  );
+const strays = async () => (await databases()).filter((d) => /_(restore|replaced)_/.test(d));
+const ident = (n: string) => `"${n.replace(/"/g, '""')}"`;
+
+async function createDb(name: string, body: string): Promise<void> {
+  await query('postgres', `DROP DATABASE IF EXISTS ${ident(name)}`);
+  await query('postgres', `CREATE DATABASE ${ident(name)}`);
+  if (body) await query(name, body);
+}
+
+async function backupOf(database: string, outputDir: string, o: object = {}): Promise<string> {
+  const r = await backup({ database, outputDir, json: true, ...o });
+  if (!r.success) throw new Error(r.output);
+  return JSON.parse(r.stdout).file;
+}
+
+async function waitFor(cond: () => Promise<boolean> | boolean, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+beforeAll(async () => {
+  server = await startPostgres({ password: PASSWORD, database: 'source' });
+  ws = executorWorkspace();
+  await sql(server.url, 'source', RICH_SQL);
+  spawned = recordChildProcesses();
+  useServerEnv(server);
+});
+
+afterEach(async () => {
+  expect(await strays()).toEqual([]);
+});
+
+afterAll(async () => {
+  jest.restoreAllMocks();
+  process.env = saved;
+  await server?.stop();
+  ws?.remove();
+});
+
+describe('writes during --clean', () => {
+  it('a writer inserting in a loop: every committed row is in the result or in the safety backup', async () => {
+    await createDb(
+      'busy',
+      `CREATE TABLE w (id serial PRIMARY KEY, token text UNIQUE);
+       CREATE TABLE big AS SELECT i, md5(i::text) AS p FROM generate_series(1, 200000) i;`,
+    );
+    const file = await backupOf('busy', 'backups/busy', { format: 'custom' });
+    const committed: string[] = [];
+    let stop = false;
+    let n = 0;
+    const writer = (async () => {
+      let c: Client | undefined;
+      while (!stop) {
+        try {
+          if (!c) {
+            c = new Client({
+              connectionString: server.url.replace(/\/source$/, '/busy'),
+              ssl: false,
+            });
+            c.on('error', () => undefined);
+            await c.connect();
+          }
+          const token = `t${n++}`;
+          await c.query('INSERT INTO w (token) VALUES ($1)', [token]);
+          committed.push(token);
+        } catch {
+          await c?.end().catch(() => undefined);
+          c = undefined;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+      await c?.end().catch(() => undefined);
+    })();
+    await waitFor(() => committed.length > 20);
+    const r = await restore({
+      database: 'busy',
+      file,
+      clean: true,
+      force: true,
+      outputDir: 'backups/busy',
+    });
+    const atRestore = committed.length;
+    await waitFor(() => committed.length > atRestore + 20);
+    stop = true;
+    await writer;
+    expect(r.output).toMatch(/Restored 'busy'/);
+    expect(r.success).toBe(true);
+    const result = new Set(
+      (await query<{ token: string }>('busy', 'SELECT token FROM w')).map((x) => x.token),
+    );
+    const [safety] = files(join(ws.root, 'backups/busy/safety'));
+    const back = await restore({
+      database: 'busy_safety',
+      file: `backups/busy/safety/${safety}`,
+      createDatabase: true,
+    });
+    expect(back.success).toBe(true);
+    const inSafety = new Set(
+      (await query<{ token: string }>('busy_safety', 'SELECT token FROM w')).map((x) => x.token),
+    );
+    const lost = committed.filter((t) => !result.has(t) && !inSafety.has(t));
+    expect(lost).toEqual([]);
+    // Rows went to both sides of the swap, and the database accepts connections again.
+    expect(inSafety.size).toBeGreaterThan(0);
+    expect(result.size).toBeGreaterThan(0);
+    expect(
+      (
+        await query<{ d: boolean }>(
+          'postgres',
+          "SELECT datallowconn AS d FROM pg_database WHERE datname = 'busy'",
+        )
+      )[0].d,
+    ).toBe(true);
+  });
+
+  it('an open session without --force: refused, and the database accepts connections as before', async () => {
+    await createDb('held', 'CREATE TABLE t (id int); INSERT INTO t VALUES (1);');
+    const file = await backupOf('source', 'backups/held', { format: 'custom' });
+    const holder = new Client({
+      connectionString: server.url.replace(/\/source$/, '/held'),
+      ssl: false,
+    });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    const r = await restore({ database: 'held', file, clean: true });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain("1 open connection(s) to 'held'");
+    expect((await holder.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(1);
+    await holder.end();
+    expect(await query('held', 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    expect(files(join(ws.root, 'backups/held/safety'))).toEqual([]);
+  });
+});
+
+describe('names', () => {
+  const NAMES = ['日本', '中国', 'app db', 'app_db', 'a=b', LONG];
+
+  it('日本/中国, app db/app_db, a=b and a 63-byte name: each restores its own backup, --keep touches only its own', async () => {
+    for (const name of NAMES) {
+      await createDb(
+        name,
+        `CREATE TABLE marker (name text); INSERT INTO marker VALUES (${`'${name}'`});`,
+      );
+      await backupOf(name, 'backups/names', { format: 'custom' });
+    }
+    // A second backup of one of them with --keep 1 deletes only that database's older backup.
+    await backupOf('中国', 'backups/names', { format: 'custom', keep: 1 });
+    const dir = join(ws.root, 'backups/names');
+    const byDb = files(dir).map((f) => parseBackupName(f)?.database);
+    expect(byDb.sort()).toEqual([...NAMES].sort());
+    for (const name of NAMES) {
+      await query(name, `INSERT INTO marker VALUES ('changed')`);
+      const r = await restore({ database: name, clean: true, outputDir: 'backups/names' });
+      expect(r.output).toContain(`Restored '${name}'`);
+      expect(r.success).toBe(true);
+      expect(await query(name, 'SELECT name FROM marker')).toEqual([{ name }]);
+    }
+    // Database names never reach a tool as a bare --dbname (a=b would be read as a conninfo).
+    const dbnames = spawned.argLists.flat().filter((a) => a.startsWith('--dbname='));
+    expect(dbnames.length).toBeGreaterThan(0);
+    for (const a of dbnames) expect(a).toMatch(/^--dbname=dbname='/);
+    // --list shows each database's own backups only.
+    const listed = await restore({
+      database: 'app db',
+      list: true,
+      outputDir: 'backups/names',
+      json: true,
+    });
+    expect(JSON.parse(listed.stdout)).toHaveLength(1);
+  });
+});
+
+describe('kinds and --keep', () => {
+  it('schema-only, data-only and full backups mixed: the newest full one is restored, --keep counts per kind', async () => {
+    const out = 'backups/kinds';
+    const dir = join(ws.root, out);
+    const full1 = await backupOf('source', out, { format: 'custom' });
+    // A stray full backup dated in the future must not push out the one just written.
+    mkdirSync(dir, { recursive: true });
+    const stray = backupName({
+      database: 'source',
+      kind: 'full',
+      format: 'custom',
+      compress: false,
+      serverVersion: '15.18',
+      time: new Date('2099-01-01T00:00:00Z'),
+      id: '00000000',
+    });
+    cpSync(join(ws.root, full1), join(dir, stray));
+    const schema = await backupOf('source', out, { schemaOnly: true, keep: 1 });
+    const data = await backupOf('source', out, { dataOnly: true, keep: 1 });
+    const full2 = await backupOf('source', out, { format: 'custom', keep: 1 });
+    expect(files(dir)).toEqual([full2, schema, data].map((f) => f.split('/').pop()).sort());
+    const list = JSON.parse(
+      (await restore({ database: 'source', list: true, outputDir: out, json: true })).stdout,
+    );
+    expect(list.map((e: { kind: string }) => e.kind)).toEqual(['full', 'data', 'schema']);
+    expect(list[0]).toMatchObject({
+      file: full2,
+      format: 'custom',
+      serverVersion: expect.stringMatching(/^15\./),
+    });
+    const text = await restore({ database: 'source', list: true, outputDir: out });
+    expect(text.output).toContain('schema');
+    // Every listed file restores cleanly: the default picks the full one.
+    await createDb('kinds_copy', '');
+    const r = await restore({ database: 'kinds_copy', outputDir: out });
+    expect(r.success).toBe(false); // no backup of kinds_copy: the default never borrows another database's
+    const full = await restore({ database: 'kinds_copy', file: full2, json: true });
+    expect(JSON.parse(full.stdout)).toMatchObject({ tables: 3, rows: 101002 });
+    const s = await restore({
+      database: 'kinds_schema',
+      file: schema,
+      createDatabase: true,
+      json: true,
+    });
+    expect(JSON.parse(s.stdout)).toMatchObject({ tables: 3, rows: 0 });
+    const d = await restore({ database: 'kinds_schema', file: data, json: true });
+    expect(d.success).toBe(true);
+    expect(await fingerprint(server.url, 'kinds_schema')).toEqual(
+      await fingerprint(server.url, 'source'),
+    );
+  });
+});
+
+describe('truncated backups', () => {
+  const cases: [string, object, string][] = [
+    ['plain', {}, 'sql'],
+    ['plain gzip', { compress: true }, 'sql.gz'],
+    ['custom', { format: 'custom' }, 'dump'],
+    ['directory', { format: 'directory' }, 'dir'],
+  ];
+  it.each(cases)(
+    '%s, cut at 5 points: refused or failed, nothing changed, nothing left',
+    async (label, opts) => {
+      await createDb(
+        'cut_src',
+        'CREATE TABLE t (id int PRIMARY KEY, p text); INSERT INTO t SELECT i, md5(i::text) FROM generate_series(1, 20000) i;',
+      );
+      await createDb(
+        'cut_target',
+        'CREATE TABLE keep_me (id int); INSERT INTO keep_me VALUES (42);',
+      );
+      const out = `backups/cut-${label.replace(/\W/g, '')}`;
+      const good = join(ws.root, await backupOf('cut_src', out, opts));
+      const before = await fingerprint(server.url, 'cut_target');
+      const isDir = statSync(good).isDirectory();
+      // In a directory backup: the table of contents, and the table's data file.
+      const dataFile = isDir ? files(good).find((f) => f.endsWith('.dat.gz'))! : '';
+      const points = isDir
+        ? ([
+            ['toc.dat', 0.5],
+            ['toc.dat', 0.95],
+            [dataFile, 0.1],
+            [dataFile, 0.5],
+            [dataFile, 0.99],
+          ] as const)
+        : ([
+            ['', 0.05],
+            ['', 0.3],
+            ['', 0.5],
+            ['', 0.9],
+            ['', -8],
+          ] as const);
+      for (const [inner, at] of points) {
+        const cut = join(
+          ws.root,
+          'cut',
+          `${label.replace(/\W/g, '')}-${inner}-${at}${isDir ? '' : `.${good.split('.').slice(1).join('.')}`}`,
+        );
+        rmSync(cut, { recursive: true, force: true });
+        mkdirSync(join(ws.root, 'cut'), { recursive: true });
+        cpSync(good, cut, { recursive: true });
+        const victim = isDir ? join(cut, inner) : cut;
+        const size = statSync(victim).size;
+        truncateSync(victim, at < 0 ? size + at : Math.floor(size * at));
+        const file = cut.slice(ws.root.length + 1);
+        const clean = await restore({
+          database: 'cut_target',
+          file,
+          clean: true,
+          outputDir: 'backups/cut-safety',
+        });
+        expect(clean.success).toBe(false);
+        expect(clean.output.trim().split('\n')).toHaveLength(1);
+        expect(await fingerprint(server.url, 'cut_target')).toEqual(before);
+        const fresh = await restore({ database: 'cut_new', file, createDatabase: true });
+        expect(fresh.success).toBe(false);
+        expect(await databases()).not.toContain('cut_new');
+        expect(await strays()).toEqual([]);
+      }
+      expect(files(join(ws.root, 'backups/cut-safety'))).toEqual([]);
+    },
+  );
+
+  it('a plain dump cut inside its COPY block is refused before anything, not loaded as 400 of 1000 rows', async () => {
+    await createDb(
+      'copy_src',
+      'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 1000);',
+    );
+    const good = join(ws.root, await backupOf('copy_src', 'backups/copy'));
+    const text = readFileSync(good, 'utf-8');
+    const cut = text.slice(0, text.indexOf('\n400\n') + 5);
+    writeFileSync(join(ws.root, 'copy-cut.sql'), cut);
+    writeFileSync(join(ws.root, 'copy-cut.sql.gz'), gzipSync(cut));
+    const whole = gzipSync(text);
+    writeFileSync(join(ws.root, 'half.sql.gz'), whole.subarray(0, whole.length / 2));
+    for (const file of ['copy-cut.sql', 'copy-cut.sql.gz', 'half.sql.gz']) {
+      const r = await restore({ database: 'copy_new', file, createDatabase: true });
+      expect(r.success).toBe(false);
+      expect(r.output).toMatch(/cut short.*Nothing was changed/);
+      expect(r.output).not.toMatch(/\n\s+at /);
+      expect(await databases()).not.toContain('copy_new');
+    }
+    // Two dumps interleaved in one file: the \restrict and \unrestrict keys differ.
+    const other = readFileSync(join(ws.root, await backupOf('copy_src', 'backups/copy2')), 'utf-8');
+    writeFileSync(
+      join(ws.root, 'mixed.sql'),
+      text.slice(0, text.length / 2) + other.slice(other.length / 2),
+    );
+    const mixed = await restore({ database: 'copy_new', file: 'mixed.sql', createDatabase: true });
+    expect(mixed.output).toContain('two dumps were written into one file');
+    // A garbage file: one clear error, no safety backup taken.
+    writeFileSync(join(ws.root, 'garbage.sql'), 'hello, this is not a dump\n');
+    const g = await restore({
+      database: 'source',
+      file: 'garbage.sql',
+      clean: true,
+      outputDir: 'backups/garbage',
+    });
+    expect(g.success).toBe(false);
+    expect(files(join(ws.root, 'backups/garbage'))).toEqual([]);
+    expect(gunzipSync(whole).toString()).toBe(text);
+  });
+});
+
+describe('signals', () => {
+  const points: [string, () => Promise<boolean>][] = [
+    ['as the staging database is made', async () => (await strays()).length > 0],
+    [
+      'while the backup loads into it',
+      async () => {
+        const staging = (await strays())[0];
+        if (!staging) return false;
+        const r = await query<{ n: string }>(
+          'postgres',
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = '@acme/pg'",
+          [staging],
+        );
+        return Number(r[0].n) > 0;
+      },
+    ],
+    [
+      'during the safety backup of the replaced database',
+      async () => files(join(ws.root, 'backups/sig/safety')).some((f) => f.endsWith('.partial')),
+    ],
+  ];
+  it.each(points)(
+    'SIGINT %s: the database is as it was or holds the backup, nothing is left',
+    async (_label, when) => {
+      await createDb(
+        'sig',
+        'CREATE TABLE old (id int); INSERT INTO old SELECT generate_series(1, 300000);',
+      );
+      const file = await backupOf('source', 'backups/sig-src', { format: 'custom' });
+      rmSync(join(ws.root, 'backups/sig'), { recursive: true, force: true });
+      const before = await fingerprint(server.url, 'sig');
+      const pending = restore({ database: 'sig', file, clean: true, outputDir: 'backups/sig' });
+      await waitFor(when);
+      process.emit('SIGINT', 'SIGINT');
+      const r = await pending;
+      const now = await fingerprint(server.url, 'sig');
+      if (r.success) {
+        expect(now).toEqual(await fingerprint(server.url, 'source'));
+        // The safety backup was finished: it is the way back.
+        const safety = files(join(ws.root, 'backups/sig/safety'));
+        expect(safety).toHaveLength(1);
+        expect(safety[0]).not.toMatch(/partial/);
+      } else {
+        expect(r.output).toMatch(/interrupted \(SIGINT\)/);
+        expect(now).toEqual(before);
+      }
+      expect(r.output).not.toMatch(/\n\s+at /);
+    },
+  );
+
+  it('SIGTERM while loading into a database it creates: the database never appears', async () => {
+    const file = await backupOf('source', 'backups/term', { format: 'custom' });
+    const pending = restore({ database: 'term_new', file, createDatabase: true });
+    await waitFor(async () => {
+      const staging = (await strays())[0];
+      if (!staging) return false;
+      const r = await query<{ n: string }>(
+        'postgres',
+        'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+        [staging],
+      );
+      return Number(r[0].n) > 0;
+    });
+    process.emit('SIGTERM', 'SIGTERM');
+    const r = await pending;
+    expect(r.success).toBe(false);
+    expect(r.output.trim()).toBe("Restore interrupted (SIGTERM); 'term_new' was not created.");
+    expect(await databases()).not.toContain('term_new');
+  });
+
+  it('a gzip stream that fails mid-load (--force past the check): stopped before commit, one line', async () => {
+    await createDb(
+      'gz_src',
+      'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 200000);',
+    );
+    const text = readFileSync(join(ws.root, await backupOf('gz_src', 'backups/gz')));
+    const whole = gzipSync(text);
+    writeFileSync(
+      join(ws.root, 'gz-cut.sql.gz'),
+      whole.subarray(0, Math.floor(whole.length * 0.6)),
+    );
+    const r = await restore({
+      database: 'gz_new',
+      file: 'gz-cut.sql.gz',
+      createDatabase: true,
+      force: true,
+    });
+    expect(r.success).toBe(false);
+    expect(r.output.trim().split('\n')).toHaveLength(1);
+    expect(r.output).toMatch(/could not be read to its end .*'gz_new' was not created\./);
+    expect(await databases()).not.toContain('gz_new');
+  });
+
+  it('kill -9 of pg_dump mid-backup: a clear failure, no file and no partial left', async () => {
+    await createDb(
+      'slow',
+      'CREATE TABLE wide AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+    );
+    const dir = join(ws.root, 'backups/killed');
+    const from = spawned.children.length;
+    const pending = backup({ database: 'slow', outputDir: 'backups/killed' });
+    await waitFor(() => partialBytes(dir) > 1_000_000);
+    const dump = spawned.children.slice(from).find((c) => c.args[0].endsWith('pg_dump'))!;
+    dump.child.kill('SIGKILL');
+    const r = await pending;
+    expect(r.success).toBe(false);
+    expect(r.output).toMatch(/pg_dump failed \(exit SIGKILL\).*No backup was written\./);
+    expect(files(dir)).toEqual([]);
+  });
+});
+
+describe('what "empty" means, and what a staging copy keeps', () => {
+  it('--jobs 2 into a database with only a large object, a schema and a function: refused, all kept', async () => {
+    await createDb(
+      'lo_only',
+      "CREATE SCHEMA app; CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1'; SELECT lo_from_bytea(0, 'precious');",
+    );
+    const file = await backupOf('source', 'backups/lo', { format: 'custom' });
+    const r = await restore({ database: 'lo_only', file, jobs: 2 });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(
+      "Database 'lo_only' is not empty (1 schemas, 1 functions, 1 large objects)",
+    );
+    expect(
+      await query(
+        'lo_only',
+        'SELECT app.f() AS v, (SELECT count(*)::int FROM pg_largeobject_metadata) AS lo',
+      ),
+    ).toEqual([{ v: 1, lo: 1 }]);
+    // With --clean it is replaced after all, and the safety backup keeps the large object.
+    const c = await restore({
+      database: 'lo_only',
+      file,
+      jobs: 2,
+      clean: true,
+      outputDir: 'backups/lo',
+    });
+    expect(c.success).toBe(true);
+    const [safety] = files(join(ws.root, 'backups/lo/safety'));
+    await restore({
+      database: 'lo_back',
+      file: `backups/lo/safety/${safety}`,
+      createDatabase: true,
+    });
+    expect(
+      await query(
+        'lo_back',
+        "SELECT convert_from(lo_get(oid), 'UTF8') AS v FROM pg_largeobject_metadata",
+      ),
+    ).toEqual([{ v: 'precious' }]);
+  });
+
+  it('--clean of a template database in a tablespace, with a comment, a limit and settings: all kept, old one dropped', async () => {
+    const location = mkdtempSync(join(tmpdir(), 'acme-pg-ts-'));
+    chmodSync(location, 0o700);
+    if (userInfo().uid === 0) {
+      const id = (f: string) => Number(spawnSync('id', [f, 'postgres']).stdout.toString().trim());
+      chownSync(location, id('-u'), id('-g'));
+    }
+    try {
+      await query('postgres', `CREATE TABLESPACE fast LOCATION '${location}'`);
+      await query('postgres', 'CREATE ROLE fancy_owner; CREATE ROLE fancy_reader');
+      await query(
+        'postgres',
+        'CREATE DATABASE fancy OWNER fancy_owner TABLESPACE fast CONNECTION LIMIT 7 IS_TEMPLATE true',
+      );
+      await query(
+        'postgres',
+        "COMMENT ON DATABASE fancy IS 'the fancy one'; ALTER DATABASE fancy SET work_mem = '7MB'; GRANT CONNECT ON DATABASE fancy TO fancy_reader",
+      );
+      await query('fancy', 'CREATE TABLE old (id int)');
+      const props = () =>
+        query(
+          'postgres',
+          `SELECT d.datistemplate, d.datconnlimit, t.spcname, pg_get_userbyid(d.datdba) AS owner,
+                  shobj_description(d.oid, 'pg_database') AS comment,
+                  (SELECT array_agg(a::text ORDER BY a::text) FROM unnest(d.datacl) a) AS acl,
+                  (SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = d.oid AND setrole = 0) AS settings
+             FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE datname = 'fancy'`,
+        );
+      const before = await props();
+      const file = await backupOf('source', 'backups/fancy', { format: 'custom' });
+      const r = await restore({ database: 'fancy', file, clean: true, outputDir: 'backups/fancy' });
+      expect(r.output).toContain("Restored 'fancy'");
+      expect(await props()).toEqual(before);
+      expect(before[0]).toMatchObject({
+        datistemplate: true,
+        spcname: 'fast',
+        comment: 'the fancy one',
+      });
+      expect(await fingerprint(server.url, 'fancy')).toEqual(
+        await fingerprint(server.url, 'source'),
+      );
+      await query('postgres', 'ALTER DATABASE fancy IS_TEMPLATE false');
+      await query('postgres', 'DROP DATABASE fancy');
+    } finally {
+      await query('postgres', 'DROP TABLESPACE IF EXISTS fast').catch(() => undefined);
+      rmSync(location, { recursive: true, force: true });
+    }
+  });
+
+  it('--clean of postgres itself works, through another maintenance database', async () => {
+    await query('postgres', 'CREATE TABLE IF NOT EXISTS in_postgres (id int)');
+    const file = await backupOf('source', 'backups/pg', { format: 'custom' });
+    const r = await restore({ database: 'postgres', file, clean: true, outputDir: 'backups/pg' });
+    expect(r.output).toContain("Restored 'postgres'");
+    expect(await fingerprint(server.url, 'postgres')).toEqual(
+      await fingerprint(server.url, 'source'),
+    );
+    expect(files(join(ws.root, 'backups/pg/safety'))).toHaveLength(1);
+  });
+});
+
+describe('data-only backups', () => {
+  it.each([['plain'], ['custom']])(
+    '%s: only into empty tables unless --append, which never moves a sequence backwards',
+    async (format) => {
+      await createDb(
+        'd_src',
+        'CREATE TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) SELECT md5(i::text) FROM generate_series(1, 100) i;',
+      );
+      const data = await backupOf('d_src', `backups/d-${format}`, { dataOnly: true, format });
+      await createDb(
+        'd_live',
+        'CREATE TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) SELECT md5(i::text) FROM generate_series(1, 500) i;',
+      );
+      const r = await restore({ database: 'd_live', file: data, outputDir: `backups/d-${format}` });
+      expect(r.success).toBe(false);
+      expect(r.output).toContain('holds rows only, and 1 of its tables already have rows');
+      expect(await query('d_live', 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 500 }]);
+      // --append: ids collide here (1..100 exist), so it fails whole, changing nothing...
+      const clash = await restore({
+        database: 'd_live',
+        file: data,
+        append: true,
+        outputDir: `backups/d-${format}`,
+      });
+      expect(clash.success).toBe(false);
+      expect(await query('d_live', 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 500 }]);
+      // ...and into rows that do not clash it adds them, and the sequence stays ahead of every id.
+      await query('d_live', 'DELETE FROM t WHERE id <= 100');
+      const ok = await restore({
+        database: 'd_live',
+        file: data,
+        append: true,
+        outputDir: `backups/d-${format}`,
+      });
+      expect(ok.output).toContain("Restored 'd_live': 1 tables, 100 rows");
+      expect(await query('d_live', 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 500 }]);
+      await query('d_live', "INSERT INTO t (v) VALUES ('next')");
+      expect(await query('d_live', "SELECT id FROM t WHERE v = 'next'")).toEqual([{ id: 501 }]);
+      expect(files(join(ws.root, `backups/d-${format}/safety`)).length).toBeGreaterThan(0);
+      // Into empty tables it loads without --append.
+      await createDb('d_empty', 'CREATE TABLE t (id serial PRIMARY KEY, v text);');
+      const e = await restore({ database: 'd_empty', file: data });
+      expect(e.output).toContain("Restored 'd_empty': 1 tables, 100 rows");
+    },
+  );
+});
+
+describe('parallel backups through nx run-many', () => {
+  it('8 db-backup targets at once give 8 complete files, each restorable', async () => {
+    await createDb(
+      'par',
+      'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 5000);',
+    );
+    const nxWs = mkdtempSync(join(tmpdir(), 'acme-pg-nx-'));
+    try {
+      const plugin = join(nxWs, 'plugin');
+      // The plugin as its package ships: compiled JavaScript, package.json, executors.json, schemas.
+      const build = spawnSync(
+        process.execPath,
+        [
+          join(REPO, 'node_modules/typescript/bin/tsc'),
+          ...[
+            '-p',
+            join(REPO, 'packages/pg/tsconfig.lib.json'),
+            '--rootDir',
+            join(REPO, 'packages/pg/src'),
+          ],
+          ...['--outDir', join(plugin, 'src'), '--declaration', 'false', '--sourceMap', 'false'],
+        ],
+        { cwd: REPO, encoding: 'utf-8' },
+      );
+      expect(build.stdout).toBe('');
+      expect(build.status).toBe(0);
+      for (const f of ['package.json', 'executors.json'])
+        cpSync(join(REPO, 'packages/pg', f), join(plugin, f));
+      cpSync(join(REPO, 'packages/pg/src'), join(plugin, 'src'), {
+        recursive: true,
+        filter: (p) => statSync(p).isDirectory() || p.endsWith('.json'),
+      });
+      mkdirSync(join(nxWs, 'node_modules/@acme'), { recursive: true });
+      symlinkSync(plugin, join(nxWs, 'node_modules/@acme/pg'));
+      for (const dep of ['nx', '@nx', 'pg', 'yaml', 'tslib'])
+        if (!existsSync(join(nxWs, 'node_modules', dep)))
+          symlinkSync(join(REPO, 'node_modules', dep), join(nxWs, 'node_modules', dep));
+      writeFileSync(join(nxWs, 'package.json'), '{"name":"par","private":true}');
+      writeFileSync(join(nxWs, 'nx.json'), '{}');
+      writeFileSync(join(nxWs, 'polytope.yml'), POLYTOPE_YML);
+      mkdirSync(join(nxWs, 'sql/postgres'), { recursive: true });
+      writeFileSync(
+        join(nxWs, 'sql/postgres/acme-pg.json'),
+        JSON.stringify({ kind: 'database', module: 'postgres', polytopeFile: 'polytope.yml' }),
+      );
+      for (let i = 1; i <= 8; i++) {
+        const root = join(nxWs, `apps/c${i}`);
+        mkdirSync(root, { recursive: true });
+        writeFileSync(
+          join(root, 'acme-pg.json'),
+          JSON.stringify({ kind: 'client', modules: ['postgres'] }),
+        );
+        writeFileSync(
+          join(root, 'project.json'),
+          JSON.stringify({
+            name: `c${i}`,
+            targets: {
+              'db-backup': {
+                executor: '@acme/pg:db-backup',
+                options: { database: 'par', outputDir: 'backups/par' },
+              },
+            },
+          }),
+        );
+      }
+      const r = spawnSync(
+        process.execPath,
+        [
+          join(REPO, 'node_modules/nx/dist/bin/nx.js'),
+          'run-many',
+          '-t',
+          'db-backup',
+          '--parallel=8',
+          '--skip-nx-cache',
+        ],
+        {
+          cwd: nxWs,
+          env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', CI: 'true' },
+          encoding: 'utf-8',
+        },
+      );
+      const output = `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+      expect(output).toContain('Successfully ran target db-backup for 8 projects');
+      expect(r.status).toBe(0);
+      expect(output).not.toMatch(/ENOENT|\n\s+at /);
+      const dir = join(nxWs, 'backups/par');
+      const made = files(dir);
+      expect(made).toHaveLength(8);
+      expect(made.every((f) => parseBackupName(f)?.database === 'par')).toBe(true);
+      // Each one is whole and restores the whole table.
+      cpSync(dir, join(ws.root, 'backups/par'), { recursive: true });
+      const list = JSON.parse(
+        (await restore({ database: 'par', list: true, outputDir: 'backups/par', json: true }))
+          .stdout,
+      );
+      expect(list).toHaveLength(8);
+      for (const [i, e] of list.entries()) {
+        const res = await restore({
+          database: `par_${i}`,
+          file: e.file,
+          createDatabase: true,
+          json: true,
+        });
+        expect(JSON.parse(res.stdout)).toMatchObject({ tables: 1, rows: 5000 });
+      }
+    } finally {
+      rmSync(nxWs, { recursive: true, force: true });
+    }
+  }, 180000);
+});
+
+describe('a backup that cannot connect', () => {
+  it("a wrong password is db-check's one line, and nothing is written", async () => {
+    useServerEnv({ ...server, password: 'not-the-password' });
+    try {
+      const r = await backup({ database: 'source', outputDir: 'backups/denied/deeper' });
+      expect(r.success).toBe(false);
+      expect(r.output.trim()).toMatch(
+        /^Wrong password for user 'postgres' \(password from .*\)\..* No backup was written\.$/,
+      );
+      expect(existsSync(join(ws.root, 'backups/denied'))).toBe(false);
+    } finally {
+      useServerEnv(server);
+    }
+  });
+});
+
+describe('secrets and stack traces', () => {
+  it('no password in any argument list or output, and never a stack trace', () => {
+    expect(spawned.argLists.filter((a) => a.some((x) => x.includes(PASSWORD)))).toEqual([]);
+    expect(runner.printed()).not.toContain(PASSWORD);
+    expect(runner.printed()).not.toMatch(/\n\s+at \S+ \(/);
+    expect(runner.printed()).not.toContain('unexpected error');
+  });
+});
