@@ -4,10 +4,10 @@
  */
 import { ExecutorContext } from '@nx/devkit';
 import { join, relative } from 'node:path';
-import { newBackupName, outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
+import { outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
 import { connect, ConnectionError, serverMajor } from '../postgres/connect';
 import { ConnectionSettings } from '../postgres/settings';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { dumpDatabase } from '../postgres/dump';
 import { findTool, ToolInstall } from '../postgres/tools';
 import { findDbmate } from '../migrations/dbmate';
@@ -101,7 +101,9 @@ export function clientTool(
 
 /**
  * A custom-format backup of the database before a change, in the safety folder (never pruned,
- * never taken for the newest backup). Returns its path as shown, or undefined with --noBackup.
+ * never taken for the newest backup). `from` is the database to dump when it is not the target
+ * itself (a replaced copy); the file is named for the target. Returns its path as shown, or
+ * undefined with --noBackup.
  */
 export async function safetyBackup(
   t: MigrationTarget,
@@ -109,21 +111,25 @@ export async function safetyBackup(
   context: ExecutorContext,
   why: string,
   server: ServerVersion,
+  from?: string,
 ): Promise<string | undefined> {
   if (o.noBackup) {
     note(o.json, `No safety backup (--noBackup) before ${why}.`);
     return undefined;
   }
   const { dir } = outputDirOf(o, t.target.moduleId, context.root);
-  const safetyDir = join(dir, SAFETY_DIR);
   const db = t.target.settings.database;
   const result = await dumpDatabase({
     install: clientTool(server, o, 'pg_dump'),
     settings: t.target.settings,
+    database: from,
+    nameFor: db,
     format: 'custom',
     compress: false,
-    dir: safetyDir,
-    name: newBackupName(safetyDir, db, 'custom', false),
+    dir: join(dir, SAFETY_DIR),
+    serverVersion: server.version,
+    // The way back: Ctrl-C does not stop it.
+    uninterruptible: true,
   });
   const shown = relative(context.root, result.path) || result.path;
   note(

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { connect } from '../postgres/connect';
 import { ConnectionSettings } from '../postgres/settings';
 import { fail } from '../utils/errors';

@@ -10,13 +10,15 @@ import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { applyPending } from '../../migrations/migrate';
 import { runSeeds } from '../../migrations/seeds';
+import type { Client } from 'pg';
+import { derivedDatabaseName } from '../../postgres/backup-files';
 import {
   createDatabaseLike,
   databaseExists,
-  disconnectAll,
   dropDatabase,
   ident,
-  otherConnections,
+  lockDatabase,
+  swapDatabases,
 } from '../../postgres/databases';
 import { runTool } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
@@ -65,6 +67,51 @@ async function confirm(o: DbResetExecutorSchema, db: string, where: string): Pro
   if (answer !== db) fail(`'${answer}' is not '${db}'; nothing was changed.`);
 }
 
+/**
+ * Puts an empty database like `db` (owner, locale, tablespace, grants, settings) in its place, as
+ * db-restore --clean does: made beside it, then swapped in while `db` is closed (open sessions are
+ * refused, or ended with --force), so no row is written that misses the safety backup, which is
+ * taken of the replaced database before it is dropped (kept if the backup fails).
+ */
+async function recreate(
+  admin: Client,
+  db: string,
+  backUp: (old: string) => Promise<string | undefined>,
+  force = false,
+): Promise<string | undefined> {
+  const suffix = randomBytes(4).toString('hex');
+  const fresh = derivedDatabaseName(db, `_reset_${suffix}`);
+  const old = derivedDatabaseName(db, `_replaced_${suffix}`);
+  const { isTemplate } = await createDatabaseLike(admin, fresh, db);
+  try {
+    const lock = await lockDatabase(admin, db, force);
+    try {
+      await swapDatabases(
+        admin,
+        { target: db, staging: fresh, old },
+        { isTemplate, allowConnections: lock.allowed },
+      );
+    } catch (e) {
+      await lock.unlock().catch(() => undefined);
+      throw e;
+    }
+  } catch (e) {
+    await dropDatabase(admin, fresh).catch(() => undefined);
+    throw e;
+  }
+  await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
+  let backup: string | undefined;
+  try {
+    backup = await backUp(old);
+  } catch (e) {
+    fail(
+      `'${db}' was reset, but the safety backup of its old content failed (${(e as Error).message}); the old content is kept as database '${old}'.`,
+    );
+  }
+  await dropDatabase(admin, old);
+  return backup;
+}
+
 async function reset(o: DbResetExecutorSchema, context: ExecutorContext): Promise<boolean> {
   // Before any connection: a remote server is refused without being touched.
   const first = resolveTarget(o, context).settings;
@@ -84,28 +131,13 @@ async function reset(o: DbResetExecutorSchema, context: ExecutorContext): Promis
   let server: ServerVersion;
   try {
     server = await serverVersion(admin);
-    const exists = await databaseExists(admin, db);
-    if (exists) {
-      const open = await otherConnections(admin, db);
-      if (open.count > 0 && !o.force)
-        fail(
-          `${open.count} open connection(s) to '${db}' (${open.apps.join(', ')}); close them, or add --force to end them. Nothing was changed.`,
-        );
-      backup = await safetyBackup(t, o, context, 'the reset', server);
-      // The new database is made like the old one while that still exists, then takes its name.
-      const fresh = `${Buffer.from(db)
-        .subarray(0, 40)
-        .toString('utf-8')
-        .replace(/\uFFFD+$/, '')}_reset_${randomBytes(4).toString('hex')}`;
-      await createDatabaseLike(admin, fresh, db);
-      try {
-        await disconnectAll(admin, db);
-        await dropDatabase(admin, db);
-      } catch (e) {
-        await dropDatabase(admin, fresh).catch(() => undefined);
-        throw e;
-      }
-      await admin.query(`ALTER DATABASE ${ident(fresh)} RENAME TO ${ident(db)}`);
+    if (await databaseExists(admin, db)) {
+      backup = await recreate(
+        admin,
+        db,
+        async (old) => safetyBackup(t, o, context, 'the reset', server, old),
+        !!o.force,
+      );
     } else {
       await admin.query(`CREATE DATABASE ${ident(db)}`);
     }
