@@ -4,14 +4,21 @@
  */
 import { ExecutorContext, logger } from '@nx/devkit';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parsePolytopeFile, PolytopeFile } from '../polytope/polytope-file';
 import { ExistingArgs } from '../polytope/postgres-module';
 import { findPostgresModule } from '../polytope/upsert-module';
 import { ConnectionError } from '../postgres/connect';
 import { readEnvFile } from '../postgres/env-file';
-import { ConnectionOptions, ConnectionSettings, resolveConnection } from '../postgres/settings';
+import { roleEnvName } from '../polytope/postgres-module';
+import {
+  AppRole,
+  ConnectionOptions,
+  ConnectionSettings,
+  resolveConnection,
+} from '../postgres/settings';
 import { fail, PgPluginError } from '../utils/errors';
+import { readLocalState, updateLocalState } from '../workspace/local-state';
 import { MARKER_FILE } from '../workspace/markers';
 
 /** The options every executor takes: which module, where its database is, how long to wait. */
@@ -32,6 +39,8 @@ export interface ExecutorTarget {
   /** The variables of the module's env file, when one is recorded. */
   envFile?: Record<string, string>;
   settings: ConnectionSettings;
+  /** The role the project's app is wired to (client --role), when it is. */
+  role?: AppRole;
   root: string;
 }
 
@@ -60,11 +69,23 @@ function moduleOf(options: TargetOptions, context: ExecutorContext): string {
   );
 }
 
-/** What the database project's marker records: polytope.yml, and the env file once written. */
+/** What the database project's marker records (polytope.yml, roles) and this machine's env file. */
 export interface DatabaseRecord {
   projectRoot: string;
   polytopeFile: string;
   envFile?: string;
+  /** Roles made by its database-user init scripts: role → the database it owns. */
+  roles: Record<string, string>;
+}
+
+function rolesOf(marker: Record<string, unknown>): Record<string, string> {
+  const roles = marker['roles'];
+  if (!roles || typeof roles !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(roles as Record<string, { database?: unknown }>)
+      .filter(([, r]) => typeof r?.database === 'string')
+      .map(([name, r]) => [name, String(r.database)]),
+  );
 }
 
 export function databaseRecordOf(
@@ -74,37 +95,75 @@ export function databaseRecordOf(
   for (const p of Object.values(context.projectsConfigurations?.projects ?? {})) {
     const marker = readMarker(context.root, p.root);
     if (marker?.['kind'] === 'database' && marker['module'] === moduleId) {
+      // Before 0.2 the env file was recorded in the committed marker; it is read from there still.
+      const legacy = typeof marker['envFile'] === 'string' ? marker['envFile'] : undefined;
       return {
         projectRoot: p.root,
         polytopeFile: String(marker['polytopeFile']),
-        envFile: typeof marker['envFile'] === 'string' ? marker['envFile'] : undefined,
+        envFile: readLocalState(context.root, p.root).envFile ?? legacy,
+        roles: rolesOf(marker),
       };
     }
   }
   return undefined;
 }
 
-/** Records the env file in the database project's marker, so every executor reads it. */
+/**
+ * Records this machine's env file in the git-ignored .acme-pg.local.json beside the database
+ * project's marker (never in the committed marker, whose every change misses Nx's cache).
+ */
 export function recordEnvFile(
   context: ExecutorContext,
   record: DatabaseRecord,
   envFile: string,
 ): void {
-  const path = join(context.root, record.projectRoot, MARKER_FILE);
-  const marker = readMarker(context.root, record.projectRoot) ?? {};
-  if (marker['envFile'] === envFile) return;
-  writeFileSync(path, `${JSON.stringify({ ...marker, envFile }, null, 2)}\n`);
+  if (readLocalState(context.root, record.projectRoot).envFile !== envFile)
+    updateLocalState(context.root, record.projectRoot, { envFile });
+  const marker = readMarker(context.root, record.projectRoot);
+  if (marker && 'envFile' in marker) {
+    // Moved out of the committed file once, so an old value can never win over the local one.
+    const rest = { ...marker };
+    delete rest['envFile'];
+    writeFileSync(
+      join(context.root, record.projectRoot, MARKER_FILE),
+      `${JSON.stringify(rest, null, 2)}\n`,
+    );
+  }
+}
+
+/** The role the project's app uses for the module (client --role), from the app's marker. */
+function appRoleOf(
+  context: ExecutorContext,
+  moduleId: string,
+  record: DatabaseRecord | undefined,
+): AppRole | undefined {
+  const project = context.projectName
+    ? context.projectsConfigurations?.projects[context.projectName]
+    : undefined;
+  const marker = project ? readMarker(context.root, project.root) : undefined;
+  const roles = marker?.['kind'] === 'client' ? marker['roles'] : undefined;
+  const name =
+    roles && typeof roles === 'object' ? (roles as Record<string, unknown>)[moduleId] : undefined;
+  if (typeof name !== 'string') return undefined;
+  return { name, database: record?.roles[name] ?? name, passwordVar: roleEnvName(name) };
 }
 
 export function resolveTarget(
   options: TargetOptions,
   context: ExecutorContext,
   env: NodeJS.ProcessEnv = process.env,
+  how: {
+    /** false for db-values, which manages the superuser's view whatever the project. */
+    asAppRole?: boolean;
+    /** This env file (relative to the root) instead of the recorded one (db-values --envFile). */
+    envFile?: string;
+  } = {},
 ): ExecutorTarget {
   const moduleId = moduleOf(options, context);
   const record = databaseRecordOf(moduleId, context);
+  const role = how.asAppRole === false ? undefined : appRoleOf(context, moduleId, record);
   const polytopeFile = record?.polytopeFile;
-  const envFilePath = record?.envFile;
+  const envFilePath = how.envFile ?? record?.envFile;
   let serviceId: string | undefined;
   let module: ExistingArgs | undefined;
   let file: PolytopeFile | undefined;
@@ -113,7 +172,7 @@ export function resolveTarget(
     module = findPostgresModule(file, moduleId)?.existing;
     serviceId = module?.serviceId ?? moduleId;
   }
-  const envFile = envFilePath ? readEnvFile(join(context.root, envFilePath)) : undefined;
+  const envFile = envFilePath ? readEnvFile(resolve(context.root, envFilePath)) : undefined;
   const settings = resolveConnection({
     moduleId,
     serviceId,
@@ -127,8 +186,9 @@ export function resolveTarget(
     env,
     envFile,
     envFilePath,
+    role,
   });
-  return { moduleId, module, envFile, serviceId, settings, root: context.root, record, file };
+  return { moduleId, module, envFile, serviceId, settings, role, root: context.root, record, file };
 }
 
 /**

@@ -141,6 +141,8 @@ describe('db-values through pt', () => {
       ['secrets', 'set', 'analytics-username', '--stdin', 'stdin=reporter'],
       ['secrets', 'set', 'analytics-password', '--stdin', 'stdin=an@lytics'],
       ['values', 'set', 'analytics-host', 'analytics'],
+      // Not referenced by any app, but the blueprint's values are always set.
+      ['values', 'set', 'analytics-port', '5432'],
     ]);
   });
 
@@ -155,7 +157,7 @@ describe('db-values through pt', () => {
     expect(r.output).not.toContain(PASSWORD);
   });
 
-  it('keeps keys that are set unless --overwrite, and warns that the database keeps its password', async () => {
+  it('keeps keys that are set unless --overwrite, and never replaces a set password', async () => {
     pt.setExisting({ values: ['postgres-host'], secrets: ['postgres-password'] });
     const kept = await run({});
     expect(sets().map((s) => s[2])).toEqual([
@@ -165,13 +167,21 @@ describe('db-values through pt', () => {
       'postgres-port',
     ]);
     expect(kept.output).toContain(
-      'secret postgres-password: already set, kept (--overwrite to replace it)',
+      'secret postgres-password: already set, kept (a set password changes only with --rotatePassword)',
+    );
+    expect(kept.output).toContain(
+      'value postgres-host: already set, kept (--overwrite to replace it)',
     );
     pt.reset();
-    pt.setExisting({ values: ['postgres-host'], secrets: ['postgres-password'] });
-    const over = await run({ overwrite: true });
-    expect(sets().map((s) => s[2])).toContain('postgres-password');
-    expect(over.output).toContain('a database that exists keeps its old password');
+    pt.setExisting({
+      values: ['postgres-host'],
+      secrets: ['postgres-password', 'postgres-app-user-password'],
+    });
+    const over = await run({ overwrite: true, generatePassword: true });
+    expect(sets().map((s) => s[2])).toContain('postgres-host');
+    expect(sets().map((s) => s[2])).not.toContain('postgres-password');
+    expect(sets().map((s) => s[2])).not.toContain('postgres-app-user-password');
+    expect(over.output).toContain('--overwrite never replaces a password: use --rotatePassword');
   });
 
   it('sets nothing without --overwrite when pt cannot list the keys, and says so', async () => {
@@ -254,9 +264,14 @@ describe('db-values with a real server', () => {
     // The role's password too, for db-up to run the init scripts on this machine.
     expect(readFileSync(path, 'utf-8')).toContain(`PGINIT_APP_USER_PASSWORD='${ROLE_PASSWORD}'`);
     expect(readFileSync(join(ws.root, '.gitignore'), 'utf-8')).toContain('/.env.postgres\n');
+    // Machine-local: recorded in the git-ignored local file, not in the committed marker.
     expect(
-      JSON.parse(readFileSync(join(ws.root, 'sql/postgres/acme-pg.json'), 'utf-8')).envFile,
+      JSON.parse(readFileSync(join(ws.root, 'sql/postgres/.acme-pg.local.json'), 'utf-8')).envFile,
     ).toBe('.env.postgres');
+    expect(readFileSync(join(ws.root, 'sql/postgres/acme-pg.json'), 'utf-8')).not.toContain(
+      'envFile',
+    );
+    expect(readFileSync(join(ws.root, '.gitignore'), 'utf-8')).toContain('.acme-pg.local.json');
     clearEnv();
     const out = captureOutput();
     try {
