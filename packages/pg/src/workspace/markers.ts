@@ -14,6 +14,8 @@ export interface DatabaseMarker {
   module: string;
   /** polytope.yml, relative to the workspace root. */
   polytopeFile: string;
+  /** Roles its database-user init scripts make: role → { database it owns }. */
+  roles?: Record<string, { database: string }>;
 }
 
 /** Written in an app's root by the client generator: the databases the app uses. */
@@ -21,6 +23,8 @@ export interface ClientMarker {
   kind: 'client';
   /** Module ids, in the order they were added; the first is the targets' default. */
   modules: string[];
+  /** The least-privilege role it connects as, per module (client --role). */
+  roles?: Record<string, string>;
 }
 
 export interface DatabaseProjectRef extends DatabaseMarker {
@@ -52,6 +56,7 @@ export function findDatabaseProjects(tree: Tree): DatabaseProjectRef[] {
         kind: 'database',
         module: marker.module,
         polytopeFile: marker.polytopeFile,
+        ...(marker.roles && typeof marker.roles === 'object' ? { roles: marker.roles } : {}),
         root: posix.dirname(path),
       });
     }
@@ -91,7 +96,16 @@ export function readClientMarker(tree: Tree, root: string): ClientMarker | undef
   }
   if (marker.kind !== 'client' || !Array.isArray(marker.modules))
     fail(`${path} is not an @acme/pg client marker; move it away and run again.`);
-  return { kind: 'client', modules: marker.modules.filter((m) => typeof m === 'string') };
+  const roles = Object.fromEntries(
+    Object.entries(marker.roles && typeof marker.roles === 'object' ? marker.roles : {}).filter(
+      ([, r]) => typeof r === 'string',
+    ),
+  );
+  return {
+    kind: 'client',
+    modules: marker.modules.filter((m) => typeof m === 'string'),
+    ...(Object.keys(roles).length ? { roles } : {}),
+  };
 }
 
 export function writeClientMarker(tree: Tree, root: string, marker: ClientMarker): void {
