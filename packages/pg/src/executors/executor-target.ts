@@ -3,8 +3,8 @@
  * acme-pg.json), the module's service id from polytope.yml, and the resolved connection settings.
  */
 import { ExecutorContext, logger } from '@nx/devkit';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parsePolytopeFile, PolytopeFile } from '../polytope/polytope-file';
 import { ExistingArgs } from '../polytope/postgres-module';
 import { findPostgresModule } from '../polytope/upsert-module';
@@ -212,4 +212,23 @@ export async function guarded(body: () => Promise<boolean>): Promise<{ success: 
 export function note(json: boolean | undefined, message: string): void {
   if (json) process.stderr.write(`${message}\n`);
   else logger.info(message);
+}
+
+/**
+ * --outputFile: the JSON result in a file (relative to the workspace root), written whole through
+ * a rename, so a reader never sees half of it; Nx prints its banner on stdout, which a file avoids.
+ */
+export function writeJsonResult(root: string, outputFile: string, result: unknown): void {
+  const path = resolve(root, outputFile);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    fail(
+      `Cannot write --outputFile ${outputFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable path.`,
+    );
+  }
 }
