@@ -7,7 +7,7 @@
 import { joinPathFragments, Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { shellQuote } from '../../polytope/pt-cli';
-import { readLocalState } from '../../workspace/local-state';
+import { LOCAL_STATE_FILE } from '../../workspace/local-state';
 import { NormalizedClientOptions } from './normalize-options';
 
 export type PythonManager = 'pip' | 'poetry' | 'uv';
@@ -35,10 +35,12 @@ export function installCommand(manager: PythonManager, root: string, file: strin
 
 /** The env file db-values --envFile recorded for the database on this machine, if any. */
 export function recordedEnvFile(tree: Tree, dbRoot: string): string | undefined {
+  const path = joinPathFragments(dbRoot, LOCAL_STATE_FILE);
   try {
-    return readLocalState(tree.root, dbRoot).envFile;
+    const envFile = tree.exists(path) ? JSON.parse(tree.read(path, 'utf-8')!).envFile : undefined;
+    return typeof envFile === 'string' ? envFile : undefined;
   } catch {
-    return undefined;
+    return undefined; // a broken local file: the command to write the env file is printed
   }
 }
 
@@ -70,7 +72,7 @@ function scriptCommand(tree: Tree, o: NormalizedClientOptions): string[] {
   const pkgDir = tree.isFile(joinPathFragments(o.root, 'package.json')) ? o.root : '';
   const out = joinPathFragments(pkgDir, 'dist', 'acme-pg-check', pkgDir ? '' : o.project);
   return [
-    `npx tsc ${q(o.path)} --outDir ${q(out)} --module nodenext --target es2022 --types node --skipLibCheck`,
+    `npx -p typescript tsc ${q(o.path)} --outDir ${q(out)} --module nodenext --target es2022 --types node --skipLibCheck`,
     `node ${q(posix.join(out, posix.basename(o.path).replace(/\.ts$/, '.js')))}`,
   ];
 }
