@@ -125,7 +125,7 @@ describe('an app connected as a least-privilege role', () => {
     const r = sh(apply);
     expect({ status: r.status, output: r.stdout + r.stderr }).toMatchObject({ status: 0 });
     expect(await settled(server)).toMatch(
-      /connection authorized: user=postgres database=shop application_name=psql/,
+      /connection authorized: user=postgres database=shop application_name=@acme\/pg/,
     );
   });
 

@@ -134,6 +134,20 @@ describe('precedence: options, the environment, the env file, PG*, defaults', ()
     expect(wrong.health.message).toContain('(password from POSTGRES_PASSWORD)');
   });
 
+  it('reads an env file recorded in an old acme-pg.json (before .acme-pg.local.json)', async () => {
+    envFileFor(envServer);
+    rmSync(join(ws.root, 'sql/postgres/.acme-pg.local.json'));
+    const marker = join(ws.root, 'sql/postgres/acme-pg.json');
+    const before = readFileSync(marker, 'utf-8');
+    writeFileSync(marker, JSON.stringify({ ...JSON.parse(before), envFile: '.env.postgres' }));
+    try {
+      clearEnv();
+      expect((await check()).health).toMatchObject({ ok: true, database: 'from_file' });
+    } finally {
+      writeFileSync(marker, before);
+    }
+  });
+
   it('--outputFile holds the JSON result, on success and on failure', async () => {
     envFileFor(envServer);
     clearEnv();

@@ -206,8 +206,11 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
         }
     : undefined;
 
+  const previousVar = names.password.replace(/PASSWORD$/, 'PREVIOUS_PASSWORD');
+  // A previous password is kept only while a rotation needs it (one that was cut short included).
+  const kept = Object.fromEntries(Object.entries(fileVals).filter(([k]) => k !== previousVar));
   const envEntries = (password: string | undefined): Record<string, string> => ({
-    ...fileVals,
+    ...kept,
     [names.host]: 'localhost',
     [names.port]: String(o.exposedPort ?? fileVals[names.port] ?? 5432),
     [names.database]:
@@ -256,13 +259,7 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
         : undefined,
       secretKey: k.secrets.password,
       writeEnvFile: o.envFile
-        ? (pw, previous) =>
-            writeFile(
-              pw,
-              previous
-                ? { [`${names.password.replace(/PASSWORD$/, 'PREVIOUS_PASSWORD')}`]: previous }
-                : {},
-            )
+        ? (pw, previous) => writeFile(pw, previous ? { [previousVar]: previous } : {})
         : undefined,
       envFileName: fileName,
       oldPassword: target.settings.password ?? currentPassword,
