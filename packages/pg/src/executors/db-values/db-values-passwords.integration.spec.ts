@@ -4,7 +4,7 @@
  * rotation can never lock anyone out.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -212,6 +212,19 @@ describe('db-values never replaces a set password', () => {
     } finally {
       out.restore();
     }
+  });
+});
+
+describe('db-values and a password only pt knows', () => {
+  it('is asked for, never generated anew, when the env file needs it', async () => {
+    pt.setExisting({ secrets: ['postgres-password', 'postgres-app-user-password'] });
+    const r = await run({ envFile: 'fresh.env', exposedPort: server.port, generatePassword: true });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(
+      'The secret postgres-password is set, but its value is not known here (pt cannot show secrets). Give it in POSTGRES_PASSWORD or PGPASSWORD',
+    );
+    expect(pt.calls().filter((c) => c.args[1] === 'set')).toEqual([]);
+    expect(existsSync(join(ws.root, 'fresh.env'))).toBe(false);
   });
 });
 
