@@ -248,6 +248,33 @@ describe('--rotatePassword', () => {
     expect(await login('postgres', old)).toBe('28P01');
   });
 
+  it("--role app_user: the role's password changes (secret and env file first), the superuser's stays", async () => {
+    const superuser = current();
+    const oldRole = envFile()['PGINIT_APP_USER_PASSWORD'];
+    expect(await login('app_user', oldRole, 'app_db')).toBe('ok');
+    const r = await run({
+      rotatePassword: true,
+      role: 'app_user',
+      generatePassword: true,
+      envFile: '.env.postgres',
+      exposedPort: server.port,
+    });
+    expect(r.success).toBe(true);
+    expect(r.output).toContain("Changed the password of 'app_user'");
+    const [secret] = secretSets('postgres-app-user-password');
+    expect(secret).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(envFile()['PGINIT_APP_USER_PASSWORD']).toBe(secret);
+    expect(envFile()['PGINIT_APP_USER_PREVIOUS_PASSWORD']).toBeUndefined();
+    expect(await login('app_user', secret, 'app_db')).toBe('ok');
+    expect(await login('app_user', oldRole, 'app_db')).toBe('28P01');
+    expect(current()).toBe(superuser);
+    expect(await login('postgres', superuser)).toBe('ok');
+    // pt lists nothing here, so it learns the superuser's password: the same one.
+    expect(secretSets('postgres-password').every((v) => v === superuser)).toBe(true);
+    const bad = await run({ rotatePassword: true, role: 'nobody', generatePassword: true });
+    expect(bad.output).toContain("No init script of module 'postgres' makes the role 'nobody'");
+  });
+
   it('when pt cannot store the new secret, nothing changes (before the ALTER ROLE)', async () => {
     const old = current();
     process.env['PT_FAIL_KEY'] = 'postgres-password';

@@ -11,7 +11,7 @@ import { ignoreInGit } from '../../postgres/gitignore';
 import { roleKeys, roleOfEnvName } from '../../postgres/role-keys';
 import { generatePassword } from '../../postgres/scram';
 import { fail } from '../../utils/errors';
-import { guarded, note, recordEnvFile, resolveTarget } from '../executor-target';
+import { ExecutorTarget, guarded, note, recordEnvFile, resolveTarget } from '../executor-target';
 import { askHidden, canPrompt } from './prompt';
 import { rotatePassword } from './rotate';
 import { DbValuesExecutorSchema } from './schema';
@@ -167,10 +167,11 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
       );
   }
   const rotating = !!o.rotatePassword;
-  if (rotating && !refs.some((r) => r.kind === 'secret' && r.key === k.secrets.password))
+  if (o.role !== undefined && !rotating)
     fail(
-      `Module '${id}' has no password secret (${k.secrets.password}): with trust authentication there is nothing to rotate.`,
+      `--role names the init-script role whose password --rotatePassword changes; add --rotatePassword, or leave --role out.`,
     );
+  const rotated = rotating ? rotationOf(o, id, items, target, names, k, record.roles) : undefined;
 
   const steps: Step[] = [];
   for (const item of items)
@@ -178,8 +179,7 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
       await decide(
         item,
         o,
-        rotating,
-        k.secrets.password,
+        rotated?.secretKey,
         existing,
         unknownState,
         !!pt,
@@ -188,27 +188,22 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
       ),
     );
 
-  if (o.dryRun) return dryRun(o, steps, target, names, rotating);
+  if (o.dryRun) return dryRun(o, steps, target, names, rotated?.user);
 
-  const newPassword = rotating
+  const newPassword = rotated
     ? o.generatePassword
       ? { value: generatePassword(), generated: true }
       : {
-          value: (
-            await secretFrom(
-              {},
-              [names.password.replace(/PASSWORD$/, 'NEW_PASSWORD')],
-              `new password of '${target.settings.user}'`,
-              true,
-            )
-          ).value,
+          value: (await secretFrom({}, [rotated.newVar], `new password of '${rotated.user}'`, true))
+            .value,
           generated: false,
         }
     : undefined;
 
-  const previousVar = names.password.replace(/PASSWORD$/, 'PREVIOUS_PASSWORD');
   // A previous password is kept only while a rotation needs it (one that was cut short included).
-  const kept = Object.fromEntries(Object.entries(fileVals).filter(([k]) => k !== previousVar));
+  const kept = Object.fromEntries(
+    Object.entries(fileVals).filter(([key]) => !key.endsWith('PREVIOUS_PASSWORD')),
+  );
   const envEntries = (password: string | undefined): Record<string, string> => ({
     ...kept,
     [names.host]: 'localhost',
@@ -246,27 +241,37 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     );
   };
   const superuserStep = steps.find((s) => s.item.ref.key === k.secrets.password);
-  const currentPassword = superuserStep?.value ?? fileVals[names.password];
+  const superuserPassword = () => superuserStep?.value ?? fileVals[names.password];
 
-  if (rotating && newPassword) {
+  if (rotated && newPassword) {
+    const rotatedStep = steps.find((s) => s.item.ref.key === rotated.secretKey);
     await rotatePassword({
       target,
+      user: rotated.user,
+      check: rotated.check,
       newPassword: newPassword.value,
       generated: newPassword.generated,
       showPassword: !!o.showPassword,
       storeSecret: pt
-        ? (value) => runPtSet(pt, { kind: 'secret', key: k.secrets.password, value }, env)
+        ? (value) => runPtSet(pt, { kind: 'secret', key: rotated.secretKey, value }, env)
         : undefined,
-      secretKey: k.secrets.password,
+      secretKey: rotated.secretKey,
       writeEnvFile: o.envFile
-        ? (pw, previous) => writeFile(pw, previous ? { [previousVar]: previous } : {})
+        ? (pw, previous) =>
+            writeFile(superuserPassword(), {
+              [rotated.fileVar]: pw,
+              ...(previous ? { [rotated.previousVar]: previous } : {}),
+            })
         : undefined,
       envFileName: fileName,
-      oldPassword: target.settings.password ?? currentPassword,
+      oldPassword:
+        rotated.user === target.settings.user && rotated.fileVar === names.password
+          ? (target.settings.password ?? superuserPassword())
+          : (rotatedStep?.value ?? fileVals[rotated.fileVar]),
     });
-    if (superuserStep) {
-      superuserStep.action = 'kept';
-      superuserStep.value = newPassword.value;
+    if (rotatedStep) {
+      rotatedStep.action = 'kept';
+      rotatedStep.value = newPassword.value;
     }
   }
 
@@ -286,10 +291,10 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     done.push(s.item.ref.key);
   }
 
-  report(o, id, steps, rotating, target, k.secrets.password);
+  report(o, id, steps, rotated, target);
   if (o.envFile) {
     const rel = relative(context.root, envFilePath!);
-    writeFile(rotating ? newPassword!.value : currentPassword);
+    writeFile(superuserPassword());
     if (ignoreInGit(context.root, envFilePath!, 'file'))
       logger.info(`Added /${rel} to .gitignore.`);
     if (!rel.startsWith('..')) recordEnvFile(context, record, rel);
@@ -305,6 +310,58 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
       );
   }
   return true;
+}
+
+/** Whose password --rotatePassword changes: the superuser's, or an init-script role's (--role). */
+interface Rotation {
+  user: string;
+  secretKey: string;
+  /** Its variable in the env file, and the ones for the new and the previous password. */
+  fileVar: string;
+  newVar: string;
+  previousVar: string;
+  /** How the new password must log in. */
+  check: ExecutorTarget['settings'];
+}
+
+function rotationOf(
+  o: DbValuesExecutorSchema,
+  id: string,
+  items: Item[],
+  target: ExecutorTarget,
+  names: ReturnType<typeof connectionEnvNames>,
+  k: ReturnType<typeof valueKeys>,
+  recordedRoles: Record<string, string>,
+): Rotation {
+  const derived = (v: string, what: string) => v.replace(/PASSWORD$/, what);
+  if (o.role === undefined) {
+    if (!items.some((i) => i.ref.kind === 'secret' && i.ref.key === k.secrets.password))
+      fail(
+        `Module '${id}' has no password secret (${k.secrets.password}): with trust authentication there is nothing to rotate.`,
+      );
+    return {
+      user: target.settings.user,
+      secretKey: k.secrets.password,
+      fileVar: names.password,
+      newVar: derived(names.password, 'NEW_PASSWORD'),
+      previousVar: derived(names.password, 'PREVIOUS_PASSWORD'),
+      check: target.settings,
+    };
+  }
+  const r = roleKeys(id, o.role);
+  if (!items.some((i) => i.password?.fileVar === r.envName))
+    fail(
+      `No init script of module '${id}' makes the role '${o.role}' (no ${r.envName} in its env); --role names a role of a database-user script.`,
+    );
+  return {
+    user: o.role,
+    secretKey: r.password,
+    fileVar: r.envName,
+    newVar: derived(r.envName, 'NEW_PASSWORD'),
+    previousVar: derived(r.envName, 'PREVIOUS_PASSWORD'),
+    // The superuser changes it; the role must then log in to its own database.
+    check: { ...target.settings, user: o.role, database: recordedRoles[o.role] ?? o.role },
+  };
 }
 
 function superuserName(
@@ -397,8 +454,7 @@ function planItems(
 async function decide(
   item: Item,
   o: DbValuesExecutorSchema,
-  rotating: boolean,
-  superuserKey: string,
+  rotatedKey: string | undefined,
   existing: Record<KeyKind, Set<string>>,
   unknownState: boolean,
   usingPt: boolean,
@@ -422,8 +478,7 @@ async function decide(
   }
   if (!item.password) return { item, action: 'unknown' };
   const p = item.password;
-  if (rotating && item.ref.key === superuserKey)
-    return { item, action: 'set', from: 'the new password' };
+  if (item.ref.key === rotatedKey) return { item, action: 'set', from: 'the new password' };
   if (o.dryRun) return { item, action: 'set', value: '****', from: 'not resolved in a dry run' };
   // A password that is set stays: the database keeps the one it was initialised with.
   const fromEnv = p.vars.find((v) => process.env[v]);
@@ -459,12 +514,12 @@ function dryRun(
   steps: Step[],
   target: ReturnType<typeof resolveTarget>,
   names: ReturnType<typeof connectionEnvNames>,
-  rotating: boolean,
+  rotatedUser: string | undefined,
 ): boolean {
   const lines = ['Dry run: nothing is run. The commands:'];
-  if (rotating)
+  if (rotatedUser)
     lines.push(
-      `  ALTER ROLE ${ident(target.settings.user)} PASSWORD '<verifier of the new password>'  (on ${target.settings.host}:${target.settings.port}, after the new secret is stored)`,
+      `  ALTER ROLE ${ident(rotatedUser)} PASSWORD '<verifier of the new password>'  (on ${target.settings.host}:${target.settings.port}, after the new secret is stored)`,
     );
   for (const s of steps) {
     if (!s.item.plain && !s.item.password)
@@ -488,14 +543,13 @@ function report(
   o: DbValuesExecutorSchema,
   id: string,
   steps: Step[],
-  rotating: boolean,
+  rotated: Rotation | undefined,
   target: ReturnType<typeof resolveTarget>,
-  superuserKey: string,
 ): void {
   const lines: string[] = [];
-  if (rotating)
+  if (rotated)
     lines.push(
-      `Changed the password of '${target.settings.user}' on ${target.settings.host}:${target.settings.port} (sent as a SCRAM verifier)${o.noPt ? '' : ` and in secret ${superuserKey}`}.`,
+      `Changed the password of '${rotated.user}' on ${target.settings.host}:${target.settings.port} (sent as a SCRAM verifier)${o.noPt ? '' : ` and in secret ${rotated.secretKey}`}.`,
     );
   for (const s of steps) {
     const what = `${s.item.ref.kind} ${s.item.ref.key}`;
@@ -503,7 +557,7 @@ function report(
       lines.push(
         `  ? ${what}: not managed by db-values (used by ${s.item.ref.usedBy.join(', ')}); set it yourself`,
       );
-    else if (o.noPt || (rotating && s.item.ref.key === superuserKey)) continue;
+    else if (o.noPt || s.item.ref.key === rotated?.secretKey) continue;
     else if (s.action === 'kept')
       lines.push(
         s.item.password

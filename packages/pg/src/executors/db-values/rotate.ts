@@ -14,10 +14,16 @@ import { connect } from '../../postgres/connect';
 import { ident, literal } from '../../postgres/databases';
 import { md5Verifier, scramVerifier } from '../../postgres/scram';
 import { fail } from '../../utils/errors';
+import { ConnectionSettings } from '../../postgres/settings';
 import { ExecutorTarget } from '../executor-target';
 
 export interface RotateInput {
+  /** Where the admin session connects (the superuser, or the user itself). */
   target: ExecutorTarget;
+  /** The role whose password changes. */
+  user: string;
+  /** How the new password must log in (the password is replaced by the new one). */
+  check: ConnectionSettings;
   newPassword: string;
   generated: boolean;
   showPassword: boolean;
@@ -44,13 +50,13 @@ export async function rotatePassword(r: RotateInput): Promise<void> {
 }
 
 async function change(r: RotateInput, admin: Client): Promise<void> {
-  const s = r.target.settings;
+  const user = r.user;
   const encryption = String(
     (await admin.query('SHOW password_encryption')).rows[0].password_encryption,
   );
-  const hash = (pw: string) => (encryption === 'md5' ? md5Verifier(pw, s.user) : scramVerifier(pw));
+  const hash = (pw: string) => (encryption === 'md5' ? md5Verifier(pw, user) : scramVerifier(pw));
   const oldVerifier =
-    (await currentVerifier(admin, s.user)) ??
+    (await currentVerifier(admin, user)) ??
     (r.oldPassword !== undefined ? hash(r.oldPassword) : undefined);
 
   const where: string[] = [];
@@ -68,14 +74,14 @@ async function change(r: RotateInput, admin: Client): Promise<void> {
   }
   if (where.length === 0 || (r.generated && r.showPassword)) {
     // Nothing else will hold it: it is shown before the server changes.
-    logger.info(`New password of '${s.user}': ${r.newPassword}  (shown once)`);
+    logger.info(`New password of '${user}': ${r.newPassword}  (shown once)`);
     where.push('the line above');
   }
 
   try {
-    await admin.query(`ALTER ROLE ${ident(s.user)} PASSWORD ${literal(hash(r.newPassword))}`);
+    await admin.query(`ALTER ROLE ${ident(user)} PASSWORD ${literal(hash(r.newPassword))}`);
     const check = await connect(
-      { ...s, password: r.newPassword, passfile: undefined },
+      { ...r.check, password: r.newPassword, passfile: undefined },
       { timeoutSeconds: 10 },
     );
     await check.end();
@@ -106,11 +112,11 @@ async function restore(
   why: string,
   where: string[],
 ): Promise<never> {
-  const s = r.target.settings;
+  const user = r.user;
   let restored = false;
   if (oldVerifier !== undefined) {
     try {
-      await admin.query(`ALTER ROLE ${ident(s.user)} PASSWORD ${literal(oldVerifier)}`);
+      await admin.query(`ALTER ROLE ${ident(user)} PASSWORD ${literal(oldVerifier)}`);
       restored = true;
     } catch {
       // the session is gone: the new password may be in force
@@ -121,10 +127,10 @@ async function restore(
     if (r.writeEnvFile) r.writeEnvFile(r.oldPassword);
     if (secretBack)
       fail(
-        `Changing the password of '${s.user}' failed (${why}); the old password is back on the server${r.storeSecret ? `, in ${r.secretKey}` : ''}${r.writeEnvFile ? ` and in ${r.envFileName}` : ''}. Nothing else changed.`,
+        `Changing the password of '${user}' failed (${why}); the old password is back on the server${r.storeSecret ? `, in ${r.secretKey}` : ''}${r.writeEnvFile ? ` and in ${r.envFileName}` : ''}. Nothing else changed.`,
       );
   }
   fail(
-    `Changing the password of '${s.user}' failed (${why})${restored ? '; the old one is back on the server' : ''}. The new password is in ${where.join(' and ')}${r.writeEnvFile ? ' (the old one beside it, as *_PREVIOUS_PASSWORD)' : ''}: check which one logs in before you run again.`,
+    `Changing the password of '${user}' failed (${why})${restored ? '; the old one is back on the server' : ''}. The new password is in ${where.join(' and ')}${r.writeEnvFile ? ' (the old one beside it, as *_PREVIOUS_PASSWORD)' : ''}: check which one logs in before you run again.`,
   );
 }
