@@ -6,7 +6,7 @@ import { findPt, KeyKind, listPtKeys, PtSet, runPtSet, showPtCommand } from '../
 import { KeyRef, referencedKeys } from '../../polytope/value-refs';
 import { ident } from '../../postgres/databases';
 import { connectionEnvNames } from '../../postgres/env-names';
-import { readEnvFile, renderEnvFile, writeEnvFile } from '../../postgres/env-file';
+import { readEnvFile, renderEnvFile, shellUnsafeKeys, writeEnvFile } from '../../postgres/env-file';
 import { ignoreInGit } from '../../postgres/gitignore';
 import { roleKeys, roleOfEnvName } from '../../postgres/role-keys';
 import { generatePassword } from '../../postgres/scram';
@@ -295,6 +295,11 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
   if (o.envFile) {
     const rel = relative(context.root, envFilePath!);
     writeFile(superuserPassword());
+    const unsafe = shellUnsafeKeys(envEntries(superuserPassword()));
+    if (unsafe.length)
+      logger.warn(
+        `${rel}: ${unsafe.join(', ')} hold a ' together with $, \`, \\ or a line break. The executors read them right, but a shell's \`set -a; . ./${rel}\` (as in the printed test commands) does not: a password without ' avoids it.`,
+      );
     if (ignoreInGit(context.root, envFilePath!, 'file'))
       logger.info(`Added /${rel} to .gitignore.`);
     if (!rel.startsWith('..')) recordEnvFile(context, record, rel);
