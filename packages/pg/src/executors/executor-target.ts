@@ -3,17 +3,24 @@
  * acme-pg.json), the module's service id from polytope.yml, and the resolved connection settings.
  */
 import type { ExecutorContext } from '@nx/devkit';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { readStack } from '../polytope/include-graph';
 import { parsePolytopeFile, PolytopeFile } from '../polytope/polytope-file';
 import { ExistingArgs } from '../polytope/postgres-module';
 import { findPostgresModule } from '../polytope/upsert-module';
 import { ConnectionError } from '../postgres/connect';
 import { readEnvFile } from '../postgres/env-file';
-import { ConnectionOptions, ConnectionSettings, resolveConnection } from '../postgres/settings';
+import { roleEnvName } from '../polytope/postgres-module';
+import {
+  AppRole,
+  ConnectionOptions,
+  ConnectionSettings,
+  resolveConnection,
+} from '../postgres/settings';
 import { fail, PgPluginError } from '../utils/errors';
 import { logger } from '../utils/logger';
+import { readLocalState, updateLocalState } from '../workspace/local-state';
 import { MARKER_FILE } from '../workspace/marker-file';
 
 /** The options every executor takes: which module, where its database is, how long to wait. */
@@ -36,6 +43,8 @@ export interface ExecutorTarget {
   /** The variables of the module's env file, when one is recorded. */
   envFile?: Record<string, string>;
   settings: ConnectionSettings;
+  /** The role the project's app is wired to (client --role), when it is. */
+  role?: AppRole;
   root: string;
 }
 
@@ -64,7 +73,7 @@ function moduleOf(options: TargetOptions, context: ExecutorContext): string {
   );
 }
 
-/** What the database project's marker records: polytope.yml, and the env file once written. */
+/** What the database project's marker records (polytope.yml, roles) and this machine's env file. */
 export interface DatabaseRecord {
   projectRoot: string;
   polytopeFile: string;
@@ -73,6 +82,18 @@ export interface DatabaseRecord {
   envFile?: string;
   /** Literal settings the module had before the generator adopted it (database, username). */
   defaults?: { database?: string; username?: string };
+  /** Roles made by its database-user init scripts: role → the database it owns. */
+  roles: Record<string, string>;
+}
+
+function rolesOf(marker: Record<string, unknown>): Record<string, string> {
+  const roles = marker['roles'];
+  if (!roles || typeof roles !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(roles as Record<string, { database?: unknown }>)
+      .filter(([, r]) => typeof r?.database === 'string')
+      .map(([name, r]) => [name, String(r.database)]),
+  );
 }
 
 export function databaseRecordOf(
@@ -82,42 +103,80 @@ export function databaseRecordOf(
   for (const p of Object.values(context.projectsConfigurations?.projects ?? {})) {
     const marker = readMarker(context.root, p.root);
     if (marker?.['kind'] === 'database' && marker['module'] === moduleId) {
+      // Before 0.2 the env file was recorded in the committed marker; it is read from there still.
+      const legacy = typeof marker['envFile'] === 'string' ? marker['envFile'] : undefined;
       return {
         projectRoot: p.root,
         polytopeFile: String(marker['polytopeFile']),
         stackFile: typeof marker['stackFile'] === 'string' ? marker['stackFile'] : undefined,
-        envFile: typeof marker['envFile'] === 'string' ? marker['envFile'] : undefined,
+        envFile: readLocalState(context.root, p.root).envFile ?? legacy,
         defaults:
           marker['defaults'] && typeof marker['defaults'] === 'object'
             ? (marker['defaults'] as DatabaseRecord['defaults'])
             : undefined,
+        roles: rolesOf(marker),
       };
     }
   }
   return undefined;
 }
 
-/** Records the env file in the database project's marker, so every executor reads it. */
+/**
+ * Records this machine's env file in the git-ignored .acme-pg.local.json beside the database
+ * project's marker (never in the committed marker, whose every change misses Nx's cache).
+ */
 export function recordEnvFile(
   context: ExecutorContext,
   record: DatabaseRecord,
   envFile: string,
 ): void {
-  const path = join(context.root, record.projectRoot, MARKER_FILE);
-  const marker = readMarker(context.root, record.projectRoot) ?? {};
-  if (marker['envFile'] === envFile) return;
-  writeFileSync(path, `${JSON.stringify({ ...marker, envFile }, null, 2)}\n`);
+  if (readLocalState(context.root, record.projectRoot).envFile !== envFile)
+    updateLocalState(context.root, record.projectRoot, { envFile });
+  const marker = readMarker(context.root, record.projectRoot);
+  if (marker && 'envFile' in marker) {
+    // Moved out of the committed file once, so an old value can never win over the local one.
+    const rest = { ...marker };
+    delete rest['envFile'];
+    writeFileSync(
+      join(context.root, record.projectRoot, MARKER_FILE),
+      `${JSON.stringify(rest, null, 2)}\n`,
+    );
+  }
+}
+
+/** The role the project's app uses for the module (client --role), from the app's marker. */
+function appRoleOf(
+  context: ExecutorContext,
+  moduleId: string,
+  record: DatabaseRecord | undefined,
+): AppRole | undefined {
+  const project = context.projectName
+    ? context.projectsConfigurations?.projects[context.projectName]
+    : undefined;
+  const marker = project ? readMarker(context.root, project.root) : undefined;
+  const roles = marker?.['kind'] === 'client' ? marker['roles'] : undefined;
+  const name =
+    roles && typeof roles === 'object' ? (roles as Record<string, unknown>)[moduleId] : undefined;
+  if (typeof name !== 'string') return undefined;
+  return { name, database: record?.roles[name] ?? name, passwordVar: roleEnvName(name) };
 }
 
 export function resolveTarget(
   options: TargetOptions,
   context: ExecutorContext,
   env: NodeJS.ProcessEnv = process.env,
+  how: {
+    /** false for db-values, which manages the superuser's view whatever the project. */
+    asAppRole?: boolean;
+    /** This env file (relative to the root) instead of the recorded one (db-values --envFile). */
+    envFile?: string;
+  } = {},
 ): ExecutorTarget {
   const moduleId = moduleOf(options, context);
   const record = databaseRecordOf(moduleId, context);
+  const role = how.asAppRole === false ? undefined : appRoleOf(context, moduleId, record);
   const polytopeFile = record?.polytopeFile;
-  const envFilePath = record?.envFile;
+  const envFilePath = how.envFile ?? record?.envFile;
   let serviceId: string | undefined;
   let module: ExistingArgs | undefined;
   let file: PolytopeFile | undefined;
@@ -137,7 +196,7 @@ export function resolveTarget(
       record.stackFile,
     ).files;
   }
-  const envFile = envFilePath ? readEnvFile(join(context.root, envFilePath)) : undefined;
+  const envFile = envFilePath ? readEnvFile(resolve(context.root, envFilePath)) : undefined;
   const settings = resolveConnection({
     moduleId,
     serviceId,
@@ -151,6 +210,7 @@ export function resolveTarget(
     env,
     envFile,
     envFilePath,
+    role,
   });
   return {
     moduleId,
@@ -158,6 +218,7 @@ export function resolveTarget(
     envFile,
     serviceId,
     settings,
+    role,
     root: context.root,
     record,
     file,
@@ -186,4 +247,23 @@ export async function guarded(body: () => Promise<boolean>): Promise<{ success: 
 export function note(json: boolean | undefined, message: string): void {
   if (json) process.stderr.write(`${message}\n`);
   else logger.info(message);
+}
+
+/**
+ * --outputFile: the JSON result in a file (relative to the workspace root), written whole through
+ * a rename, so a reader never sees half of it; Nx prints its banner on stdout, which a file avoids.
+ */
+export function writeJsonResult(root: string, outputFile: string, result: unknown): void {
+  const path = resolve(root, outputFile);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    fail(
+      `Cannot write --outputFile ${outputFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable path.`,
+    );
+  }
 }

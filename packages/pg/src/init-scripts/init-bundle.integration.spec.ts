@@ -169,7 +169,7 @@ describe('init bundle on a real PostgreSQL', () => {
       const run = runEntrypointPsql(database, env);
       expect([database, run.status]).toEqual([database, 3]);
       expect(run.stderr).toContain(
-        'PGINIT_APP_PASSWORD is empty: set the secret postgres-role-app-secret',
+        'PGINIT_APP_PASSWORD is empty or not one line: set the secret postgres-role-app-secret',
       );
     }
   });

@@ -22,7 +22,7 @@ export function ptArgs(s: PtSet): string[] {
     : ['secrets', 'set', s.key, '--stdin'];
 }
 
-function shellQuote(word: string): string {
+export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -2,6 +2,10 @@
  * Connects with node-postgres the way the generated clients do: libpq's sslmode, a hard timeout
  * that covers DNS, TCP and authentication, and errors turned into one clear line.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import type { Client, ClientConfig } from 'pg';
 import { fail } from '../utils/errors';
 import { classifyConnectionError, ConnectionFailure, TIMEOUT_CODE } from './connection-errors';
@@ -14,18 +18,53 @@ export class ConnectionError extends Error {
   }
 }
 
-function sslFor(s: ConnectionSettings): ClientConfig['ssl'] {
-  switch (s.sslmode) {
-    case 'disable':
-      return false;
-    case 'prefer':
-    case 'require':
-      return { rejectUnauthorized: false };
-    case 'verify-ca':
-      return { rejectUnauthorized: true, checkServerIdentity: () => undefined };
-    default:
-      return { rejectUnauthorized: true };
+/** A libpq certificate setting: the variable, else the file under ~/.postgresql when it exists. */
+function certFile(env: NodeJS.ProcessEnv, name: string, fallback: string): string | undefined {
+  if (env[name]) return env[name];
+  const path = join(env['HOME'] || homedir(), '.postgresql', fallback);
+  return existsSync(path) ? path : undefined;
+}
+
+function readCert(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    fail(`Cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? e}.`);
   }
+}
+
+/**
+ * TLS options with libpq's meaning: PGSSLROOTCERT (else ~/.postgresql/root.crt; `system` for the
+ * system's roots) is checked whenever it exists, and verify-* need it; PGSSLCERT and PGSSLKEY (else
+ * ~/.postgresql/postgresql.crt and .key) are the client certificate.
+ */
+export function sslFor(
+  s: ConnectionSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): ClientConfig['ssl'] {
+  if (s.sslmode === 'disable') return false;
+  const rootCert = certFile(env, 'PGSSLROOTCERT', 'root.crt');
+  const cert = certFile(env, 'PGSSLCERT', 'postgresql.crt');
+  const key = certFile(env, 'PGSSLKEY', 'postgresql.key');
+  const verifying = s.sslmode === 'verify-ca' || s.sslmode === 'verify-full';
+  if (verifying && !rootCert)
+    fail(
+      `sslmode ${s.sslmode} needs the server's root certificate: set PGSSLROOTCERT to its file (or to 'system' for this machine's trusted roots), put it in ~/.postgresql/root.crt, or use sslmode require.`,
+    );
+  const tls: ConnectionOptions = {
+    ...(cert ? { cert: readCert(cert, 'client certificate (PGSSLCERT)') } : {}),
+    ...(key ? { key: readCert(key, 'client key (PGSSLKEY)') } : {}),
+  };
+  if (!rootCert) return { ...tls, rejectUnauthorized: false };
+  const ca =
+    rootCert === 'system' ? undefined : readCert(rootCert, 'root certificate (PGSSLROOTCERT)');
+  return {
+    ...tls,
+    ...(ca ? { ca } : {}),
+    rejectUnauthorized: true,
+    // Only verify-full checks the host name; with a root certificate, the others check the chain.
+    ...(s.sslmode === 'verify-full' ? {} : { checkServerIdentity: () => undefined }),
+  };
 }
 
 async function attempt(config: ClientConfig, timeoutMs: number): Promise<Client> {

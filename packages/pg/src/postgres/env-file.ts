@@ -11,6 +11,16 @@ function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
 }
 
+/**
+ * Keys whose values a POSIX shell (`set -a; . file`) reads differently from dotenv and from us:
+ * a double-quoted value (it holds a single quote) with `$`, a backtick, a backslash or a line break.
+ */
+export function shellUnsafeKeys(entries: Record<string, string>): string[] {
+  return Object.entries(entries)
+    .filter(([, v]) => v.includes("'") && /[$`\\\r\n]/.test(v))
+    .map(([k]) => k);
+}
+
 export function renderEnvFile(entries: Record<string, string>, header: string): string {
   const lines = [`# ${header}`, ...Object.entries(entries).map(([k, v]) => `${k}=${quote(v)}`)];
   return `${lines.join('\n')}\n`;

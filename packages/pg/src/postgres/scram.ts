@@ -2,11 +2,25 @@
  * Password verifiers computed here, so `ALTER ROLE … PASSWORD` carries a hash: with statement
  * logging on, the server logs the verifier, never the password (what psql's \password does).
  */
+import saslprep from '@mongodb-js/saslprep';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+
+/**
+ * The password as SCRAM hashes it: SASLprep (RFC 4013: spaces mapped, "mapped to nothing" removed,
+ * NFKC, prohibited and bidi checks). Like PostgreSQL and libpq, a password SASLprep refuses is used
+ * as it is.
+ */
+export function preparePassword(password: string): string {
+  try {
+    return saslprep(password);
+  } catch {
+    return password;
+  }
+}
 
 /** SCRAM-SHA-256 as PostgreSQL stores it (RFC 7677; 4096 iterations, 16-byte salt). */
 export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
-  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
+  const salted = pbkdf2Sync(preparePassword(password), salt, iterations, 32, 'sha256');
   const clientKey = createHmac('sha256', salted).update('Client Key').digest();
   const storedKey = createHash('sha256').update(clientKey).digest();
   const serverKey = createHmac('sha256', salted).update('Server Key').digest();

@@ -54,16 +54,56 @@ describe('connection settings', () => {
     expect(libpq).toMatchObject({ host: 'libpq-host', password: 'libpq-pw', database: 'u' });
   });
 
-  it('the env file wins over the process environment', () => {
+  it('the process environment wins over the env file, setting by setting (as dotenv and Nx do)', () => {
+    const envFile = {
+      POSTGRES_HOST: 'localhost',
+      POSTGRES_PORT: '8000',
+      POSTGRES_USER: 'file_user',
+      POSTGRES_PASSWORD: 'file',
+    };
     const s = resolve(
-      { POSTGRES_PORT: '7000', POSTGRES_PASSWORD: 'env' },
-      {
-        envFile: { POSTGRES_PORT: '8000', POSTGRES_PASSWORD: 'file' },
-        envFilePath: '.env.postgres',
-      },
+      { POSTGRES_PORT: '7000', PGPASSWORD: 'libpq', PGUSER: 'libpq_user' },
+      { envFile, envFilePath: '.env.postgres' },
     );
-    expect(s).toMatchObject({ port: 8000, password: 'file' });
-    expect(s.sources.port).toBe('POSTGRES_PORT in .env.postgres');
+    expect(s).toMatchObject({ port: 7000, password: 'file', user: 'file_user', host: 'localhost' });
+    expect(s.sources).toMatchObject({
+      port: 'POSTGRES_PORT',
+      password: 'POSTGRES_PASSWORD in .env.postgres',
+      user: 'POSTGRES_USER in .env.postgres',
+    });
+    const url = resolve(
+      { DATABASE_URL: 'postgresql://u:p@localhost:5999/other' },
+      { envFile, envFilePath: '.env.postgres' },
+    );
+    expect(url).toMatchObject({ port: 5999, database: 'other', user: 'u', password: 'p' });
+    expect(
+      resolve({}, { envFile: { ...envFile, DATABASE_URL: 'postgres://x@h:1/d' } }),
+    ).toMatchObject({ host: 'h', port: 1, user: 'x' });
+    expect(
+      resolve({ POSTGRES_PORT: '7000' }, { envFile, options: { port: 6000 } }).sources.port,
+    ).toBe('--port');
+  });
+
+  it('an app wired to a role connects as it, with its init password from the env file', () => {
+    const role = { name: 'app_user', database: 'app_db', passwordVar: 'PGINIT_APP_USER_PASSWORD' };
+    const envFile = {
+      POSTGRES_PORT: '8000',
+      POSTGRES_USER: 'postgres',
+      POSTGRES_PASSWORD: 'superuser-pw',
+      POSTGRES_DB: 'shop',
+      PGINIT_APP_USER_PASSWORD: 'role-pw',
+    };
+    const s = resolve({}, { envFile, envFilePath: '.env.postgres', role });
+    expect(s).toMatchObject({
+      port: 8000,
+      user: 'app_user',
+      database: 'app_db',
+      password: 'role-pw',
+    });
+    expect(s.sources.password).toBe('PGINIT_APP_USER_PASSWORD in .env.postgres');
+    expect(s.sources.user).toContain('--role app_user');
+    // The app's own environment (what its code reads) still wins.
+    expect(resolve({ POSTGRES_USER: 'me' }, { envFile, role }).user).toBe('me');
   });
 
   it('prefixes the names for a module other than postgres', () => {
@@ -78,11 +118,9 @@ describe('connection settings', () => {
     expect(s).toMatchObject({ port: 2222, host: 'h', user: 'a', database: 'db' });
   });
 
-  it('SSL: off for local hosts and the service id; elsewhere libpq sslmode, allow read as prefer', () => {
-    expect(resolve({ PGSSLMODE: 'require' }).sslmode).toBe('disable');
-    expect(resolve({ PGHOST: 'db', PGSSLMODE: 'require' }, { serviceId: 'db' }).sslmode).toBe(
-      'disable',
-    );
+  it('SSL: off for local hosts and the service id unless an sslmode is given; allow read as prefer', () => {
+    expect(resolve({}).sslmode).toBe('disable');
+    expect(resolve({ PGHOST: 'db' }, { serviceId: 'db' }).sslmode).toBe('disable');
     expect(resolve({ PGHOST: '/var/run/postgresql' }).sslmode).toBe('disable');
     expect(resolve({ PGHOST: 'db.example.com' }).sslmode).toBe('prefer');
     expect(resolve({ PGHOST: 'db.example.com', PGSSLMODE: 'allow' }).sslmode).toBe('prefer');
@@ -92,6 +130,14 @@ describe('connection settings', () => {
     expect(resolve({ PGHOST: 'h.example' }, { options: { sslmode: 'disable' } }).sslmode).toBe(
       'disable',
     );
+    // An explicit mode wins over the local rule: the name may resolve anywhere.
+    expect(resolve({ PGSSLMODE: 'require' }).sslmode).toBe('require');
+    expect(
+      resolve({ PGHOST: 'db' }, { serviceId: 'db', options: { sslmode: 'verify-full' } }).sslmode,
+    ).toBe('verify-full');
+    expect(
+      resolve({ DATABASE_URL: 'postgres://localhost/d?sslmode=require' }).sources.sslmode,
+    ).toBe('DATABASE_URL');
   });
 
   it.each([

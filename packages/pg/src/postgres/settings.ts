@@ -1,10 +1,12 @@
 /**
  * The one place that decides where the executors connect. Each setting is taken from the first
- * source that has it:
- *   the target's options → the module's env file → <PREFIX>DATABASE_URL → <PREFIX>POSTGRES_* →
- *   libpq's PG* → defaults (localhost, 5432, user postgres, database = user).
- * A password is never an option: it comes from the env file, the URL, POSTGRES_PASSWORD or
- * PGPASSWORD, or libpq's password file (PGPASSFILE, ~/.pgpass).
+ * source that has it, as dotenv, Nx's own .env loading and Prisma do (the real environment wins
+ * over a file):
+ *   the target's options → the process environment (<PREFIX>DATABASE_URL, then <PREFIX>POSTGRES_*)
+ *   → the module's env file (its URL, then its POSTGRES_*) → libpq's PG* → defaults (localhost,
+ *   5432, user postgres, database = user).
+ * A password is never an option: it comes from the environment, the env file, PGPASSWORD, or
+ * libpq's password file (PGPASSFILE, ~/.pgpass).
  */
 import { fail } from '../utils/errors';
 import { connectionEnvNames, localHosts, SSL_MODES } from './env-names';
@@ -27,7 +29,7 @@ export interface ConnectionSettings {
   password?: string;
   /** libpq's password file, when the password is to come from it. */
   passfile?: string;
-  /** The sslmode in effect: always `disable` for this machine and the module's service. */
+  /** The sslmode in effect: `disable` for this machine and the module's service unless one is given. */
   sslmode: string;
   /** Where each setting came from, for messages: `--host`, `POSTGRES_HOST`, `default`, … */
   sources: Record<SettingName, string>;
@@ -39,10 +41,22 @@ export interface ResolveInput {
   serviceId?: string;
   options?: ConnectionOptions;
   env: NodeJS.ProcessEnv;
-  /** Variables from the module's env file, which win over the process environment. */
+  /** Variables from the module's env file; the process environment wins over them. */
   envFile?: Record<string, string>;
   /** Where the env file is, for messages. */
   envFilePath?: string;
+  /**
+   * The least-privilege role an app is wired to (client --role): from the env file, the app
+   * connects as this role, with its init script's password (PGINIT_<ROLE>_PASSWORD), to its database.
+   */
+  role?: AppRole;
+}
+
+export interface AppRole {
+  name: string;
+  database: string;
+  /** The env-file variable that holds the role's password: PGINIT_<ROLE>_PASSWORD. */
+  passwordVar: string;
 }
 
 interface Candidate {
@@ -99,10 +113,25 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
   const file = input.envFile ?? {};
   const env = input.env;
   const fileLabel = (n: string) => `${n} in ${input.envFilePath ?? 'the env file'}`;
-  const fromFileUrl = file[names.url]
-    ? parseDatabaseUrl(file[names.url], fileLabel(names.url))
+  const role = input.role;
+  // For a role, the env file's own user, password and database (the superuser's) do not apply.
+  const fileUrlText = file[names.url];
+  const fromFileUrl: UrlParts = fileUrlText
+    ? parseDatabaseUrl(fileUrlText, fileLabel(names.url))
     : {};
+  if (role) {
+    fromFileUrl.user = role.name;
+    fromFileUrl.database = role.database;
+    fromFileUrl.password = file[role.passwordVar] || undefined;
+  }
+  const fileUrlLabel = (k: keyof UrlParts) =>
+    role && (k === 'user' || k === 'database')
+      ? `--role ${role.name} (the app's acme-pg.json)`
+      : role && k === 'password'
+        ? fileLabel(role.passwordVar)
+        : fileLabel(names.url);
   const fromUrl = env[names.url] ? parseDatabaseUrl(env[names.url]!, names.url) : {};
+  const roleOwned = new Set([names.user, names.password, names.database]);
 
   const pick = (
     option: keyof ConnectionOptions | null,
@@ -112,10 +141,12 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
   ): Candidate | undefined =>
     first([
       ...(option ? [{ value: o[option], source: `--${option}` }] : []),
-      { value: fromFileUrl[urlKey], source: fileLabel(names.url) },
-      ...(envName ? [{ value: file[envName], source: fileLabel(envName) }] : []),
       { value: fromUrl[urlKey], source: names.url },
       ...(envName ? [{ value: env[envName], source: envName }] : []),
+      { value: fromFileUrl[urlKey], source: fileUrlLabel(urlKey) },
+      ...(envName && !(role && roleOwned.has(envName))
+        ? [{ value: file[envName], source: fileLabel(envName) }]
+        : []),
       { value: env[libpq], source: libpq },
     ]);
 
@@ -150,8 +181,11 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
   const hostName = String(host.value);
   const local =
     hostName.startsWith('/') || localHosts(input.serviceId ?? input.moduleId).includes(hostName);
+  // Only the default gives way to the local rule: an sslmode someone wrote down is meant.
+  const explicit = sslmodeC.source !== 'default';
+  const off = local && !explicit;
   // The generated clients read allow as prefer too: neither pg nor a pool can do libpq's allow.
-  const sslmode = local ? 'disable' : given === 'allow' ? 'prefer' : given;
+  const sslmode = off ? 'disable' : given === 'allow' ? 'prefer' : given;
   return {
     host: hostName,
     port,
@@ -166,7 +200,7 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
       database: database.source,
       user: user.source,
       password: password?.source ?? (env['PGPASSFILE'] ? 'PGPASSFILE' : 'none'),
-      sslmode: local ? `${sslmodeC.source}; off for ${hostName}` : sslmodeC.source,
+      sslmode: off ? `default; off for ${hostName}` : sslmodeC.source,
     },
   };
 }

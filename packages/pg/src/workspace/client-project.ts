@@ -53,6 +53,8 @@ export function addClientToProject(
   moduleId: string,
   databaseProject: string | undefined,
   explicitTargets: boolean,
+  /** The role it connects as (client --role); undefined keeps what the marker has. */
+  role?: string,
 ): ClientProjectResult {
   const config = readProjectConfiguration(tree, projectName);
   const { targets, foreignTargets } = explicitTargets
@@ -74,8 +76,11 @@ export function addClientToProject(
     });
   }
   const marker = readClientMarker(tree, config.root) ?? { kind: 'client' as const, modules: [] };
-  if (!marker.modules.includes(moduleId)) {
-    writeClientMarker(tree, config.root, { ...marker, modules: [...marker.modules, moduleId] });
-  }
+  const next = {
+    ...marker,
+    modules: marker.modules.includes(moduleId) ? marker.modules : [...marker.modules, moduleId],
+    ...(role ? { roles: { ...(marker.roles ?? {}), [moduleId]: role } } : {}),
+  };
+  if (JSON.stringify(next) !== JSON.stringify(marker)) writeClientMarker(tree, config.root, next);
   return { foreignTargets };
 }

@@ -20,6 +20,8 @@ export interface DatabaseMarker {
   stackFile?: string;
   /** Settings the module had as literals, which db-values sets as the keys' defaults. */
   defaults?: { database?: string; username?: string };
+  /** Roles its database-user init scripts make: role → { database it owns }. */
+  roles?: Record<string, { database: string }>;
 }
 
 /** Written in an app's root by the client generator: the databases the app uses. */
@@ -27,6 +29,8 @@ export interface ClientMarker {
   kind: 'client';
   /** Module ids, in the order they were added; the first is the targets' default. */
   modules: string[];
+  /** The least-privilege role it connects as, per module (client --role). */
+  roles?: Record<string, string>;
 }
 
 export interface DatabaseProjectRef extends DatabaseMarker {
@@ -81,6 +85,7 @@ export function findDatabaseProjects(tree: Tree): DatabaseProjectRef[] {
         stackFile: typeof marker.stackFile === 'string' ? marker.stackFile : undefined,
         defaults:
           marker.defaults && typeof marker.defaults === 'object' ? marker.defaults : undefined,
+        ...(marker.roles && typeof marker.roles === 'object' ? { roles: marker.roles } : {}),
         root: posix.dirname(path),
       });
     }
@@ -120,7 +125,16 @@ export function readClientMarker(tree: Tree, root: string): ClientMarker | undef
   }
   if (marker.kind !== 'client' || !Array.isArray(marker.modules))
     fail(`${path} is not an @acme/pg client marker; move it away and run again.`);
-  return { kind: 'client', modules: marker.modules.filter((m) => typeof m === 'string') };
+  const roles = Object.fromEntries(
+    Object.entries(marker.roles && typeof marker.roles === 'object' ? marker.roles : {}).filter(
+      ([, r]) => typeof r === 'string',
+    ),
+  );
+  return {
+    kind: 'client',
+    modules: marker.modules.filter((m) => typeof m === 'string'),
+    ...(Object.keys(roles).length ? { roles } : {}),
+  };
 }
 
 export function writeClientMarker(tree: Tree, root: string, marker: ClientMarker): void {

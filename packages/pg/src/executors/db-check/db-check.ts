@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { connect, ConnectionError } from '../../postgres/connect';
 import { ConnectionSettings, maskedUrl } from '../../postgres/settings';
 import { fail, PgPluginError } from '../../utils/errors';
-import { guarded, resolveTarget } from '../executor-target';
+import { guarded, resolveTarget, writeJsonResult } from '../executor-target';
 import { DbCheckExecutorSchema } from './schema';
 
 interface Health {
@@ -13,6 +13,8 @@ interface Health {
   serverVersionNum: number;
   database: string;
   user: string;
+  /** Whether this connection uses SSL (pg_stat_ssl). */
+  ssl: boolean;
   latencyMs: number;
   sizeBytes: number;
   connections: number;
@@ -24,28 +26,44 @@ export default async function dbCheckExecutor(
   options: DbCheckExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  if (!options.json) return guarded(() => check(options, context));
-  // --json: one JSON object on stdout, for success and failure alike.
+  if (!options.json && !options.outputFile) return guarded(() => check(options, context));
+  // --json: one JSON object on stdout; --outputFile: the same in a file, which Nx's own output
+  // (its banner goes to stdout) never mixes with. For success and failure alike.
+  let result: Health | { ok: false; error: string; message: string };
   try {
-    const health = await readHealth(options, context);
-    process.stdout.write(`${JSON.stringify(health)}\n`);
-    return { success: true };
+    result = await readHealth(options, context);
   } catch (e) {
     const kind = e instanceof ConnectionError ? e.failure.kind : 'error';
     const known = e instanceof ConnectionError || e instanceof PgPluginError;
     const message = known ? (e as Error).message : `unexpected error: ${(e as Error).message}`;
-    process.stdout.write(`${JSON.stringify({ ok: false, error: kind, message })}\n`);
-    return { success: false };
+    result = { ok: false, error: kind, message };
   }
+  if (options.outputFile) {
+    try {
+      writeJsonResult(context.root, options.outputFile, result);
+    } catch (e) {
+      logger.error((e as Error).message);
+      return { success: false };
+    }
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else if (result.ok) logger.info(describe(result));
+  else logger.error(result.message);
+  return { success: result.ok };
 }
 
 async function check(options: DbCheckExecutorSchema, context: ExecutorContext): Promise<boolean> {
-  const h = await readHealth(options, context);
+  logger.info(describe(await readHealth(options, context)));
+  return true;
+}
+
+function describe(h: Health): string {
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   const lines = [
     `PostgreSQL ${h.serverVersion} at ${h.url}: ok`,
     `  database     ${h.database} (${mb(h.sizeBytes)})`,
     `  user         ${h.user}`,
+    `  ssl          ${h.ssl ? 'on' : 'off'}`,
     `  latency      ${h.latencyMs.toFixed(2)} ms`,
     `  connections  ${h.connections} (${h.activeConnections} active)`,
   ];
@@ -66,8 +84,7 @@ async function check(options: DbCheckExecutorSchema, context: ExecutorContext): 
         : ['    (no user tables)']),
     );
   }
-  logger.info(lines.join('\n'));
-  return true;
+  return lines.join('\n');
 }
 
 async function readHealth(
@@ -119,6 +136,7 @@ async function measure(client: Client, s: ConnectionSettings, stats: boolean): P
     SELECT current_setting('server_version') AS version,
            current_setting('server_version_num')::int AS version_num,
            current_database() AS database, current_user AS "user",
+           coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false) AS ssl,
            pg_database_size(current_database()) AS size,
            (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database())::int AS connections,
            (SELECT count(*) FROM pg_stat_activity
@@ -131,6 +149,7 @@ async function measure(client: Client, s: ConnectionSettings, stats: boolean): P
     serverVersionNum: r.version_num,
     database: r.database,
     user: r.user,
+    ssl: r.ssl,
     latencyMs: Math.round(latencyMs * 1000) / 1000,
     sizeBytes: Number(r.size),
     connections: r.connections,

@@ -3,4 +3,5 @@ export interface DbCheckExecutorSchema extends TargetOptions {
   wait?: number;
   stats?: boolean;
   json?: boolean;
+  outputFile?: string;
 }

@@ -1,4 +1,10 @@
+import { Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { initScriptGenerator } from '../../generators/init-script/init-script';
+import { moduleGenerator } from '../../generators/module/module';
 import {
   captureOutput,
   executorWorkspace,
@@ -58,10 +64,65 @@ describe('db-psql on a real server', () => {
     expect(r.success).toBe(false);
   });
 
-  it('refuses connection flags, which would bypass the settings or expose a password', async () => {
-    const r = await run(['-h', 'elsewhere', '-c', 'SELECT 1']);
+  it.each([
+    ['-h', 'elsewhere', '-c', 'SELECT 1'],
+    ['-helsewhere', '-c', 'SELECT 1'],
+    ['-Uother', '-c', 'SELECT 1'],
+    ['-dother', '-c', 'SELECT 1'],
+    ['--host=elsewhere'],
+    ['-c', 'SELECT 1', 'postgresql://x:y@elsewhere/db'],
+    ['host=elsewhere'],
+  ])('refuses %j, which would bypass the settings, and runs nothing', async (...args) => {
+    const r = await run(args);
     expect(r.success).toBe(false);
-    expect(r.output).toContain('-h is not passed to psql: the connection comes from the target');
+    expect(r.output).toContain('is not passed to psql: it would choose the connection');
     expect(r.calls).toEqual([]);
+  });
+
+  it("applies a database-user init script to the live database with the env file's PGINIT_ password", async () => {
+    const tree: Tree = createTreeWithEmptyWorkspace();
+    await moduleGenerator(tree, { skipFormat: true });
+    await initScriptGenerator(tree, {
+      name: 'app-user',
+      kind: 'database-user',
+      role: 'app_user',
+      skipFormat: true,
+    });
+    mkdirSync(join(ws.root, 'sql/postgres'), { recursive: true });
+    writeFileSync(
+      join(ws.root, 'sql/postgres/001-app-user.sql'),
+      tree.read('sql/postgres/001-app-user.sql')!,
+    );
+    writeFileSync(
+      join(ws.root, '.env.postgres'),
+      `POSTGRES_PORT='${server.port}'\nPGINIT_APP_USER_PASSWORD='r0le pw'\n`,
+    );
+    writeFileSync(
+      join(ws.root, 'sql/postgres/.acme-pg.local.json'),
+      '{"envFile": ".env.postgres"}',
+    );
+    delete process.env['PGINIT_APP_USER_PASSWORD'];
+    const cwd = process.cwd();
+    process.chdir(ws.root); // where nx runs executors
+    try {
+      const r = await dbPsql(
+        { args: ['-q', '-f', 'sql/postgres/001-app-user.sql'] },
+        ws.context('postgres'),
+      );
+      expect(r.success).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
+    const c = new Client({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'app_user',
+      password: 'r0le pw',
+      database: 'app_user',
+      ssl: false,
+    });
+    await c.connect();
+    expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe('app_user');
+    await c.end();
   });
 });

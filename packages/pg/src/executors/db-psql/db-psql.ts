@@ -3,10 +3,8 @@ import { serverMajor, withClient } from '../../postgres/connect';
 import { findTool, runTool } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
 import { guarded, resolveTarget } from '../executor-target';
+import { connectionOverride } from './psql-args';
 import { DbPsqlExecutorSchema } from './schema';
-
-/** Options of psql that would bypass the resolved connection or put a secret on the command line. */
-const CONNECTION_FLAGS = /^(-h|--host|-p|--port|-U|--username|-d|--dbname|-W|--password)(=|$)/;
 
 export default async function dbPsqlExecutor(
   options: DbPsqlExecutorSchema,
@@ -14,13 +12,13 @@ export default async function dbPsqlExecutor(
 ): Promise<{ success: boolean }> {
   return guarded(async () => {
     const args = (options.args ?? []).map(String);
-    const bad = args.find((a) => CONNECTION_FLAGS.test(a));
-    if (bad) {
+    const bad = connectionOverride(args);
+    if (bad !== undefined) {
       fail(
-        `${bad} is not passed to psql: the connection comes from the target's options and the environment (--host, --port, --database, --user; see docs/executors/connection.md).`,
+        `'${bad}' is not passed to psql: it would choose the connection, which comes from the target's options, the environment and the env file (--host, --port, --database, --user; see docs/executors/connection.md). Nothing was run.`,
       );
     }
-    const { settings } = resolveTarget(options, context);
+    const { settings, envFile } = resolveTarget(options, context);
     const server = await withClient(
       settings,
       { timeoutSeconds: options.timeout ?? 5 },
@@ -35,8 +33,17 @@ export default async function dbPsqlExecutor(
     const run = await runTool(psql, {
       args: ['-v', 'ON_ERROR_STOP=1', ...args],
       settings,
+      env: { ...initScriptEnv(envFile), ...process.env },
       stdio: 'inherit',
     });
     return run.code === 0;
   });
+}
+
+/**
+ * The init scripts' variables (PGINIT_<ROLE>_PASSWORD) from the env file, so a database-user script
+ * runs against the live database as it does at init; the process environment wins, as everywhere.
+ */
+function initScriptEnv(envFile: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(envFile ?? {}).filter(([k]) => k.startsWith('PGINIT_')));
 }

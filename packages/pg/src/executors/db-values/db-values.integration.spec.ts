@@ -28,7 +28,7 @@ modules:
         - { name: POSTGRES_USER, value: pt.secret postgres-username }
         - { name: POSTGRES_PASSWORD, value: pt.secret postgres-password }
         - { name: POSTGRES_HOST_AUTH_METHOD, value: scram-sha-256 }
-        - { name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-app-user-password }
+        - { name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-role-app_user-secret }
       service-id: db
   - id: analytics
     module: polytope/postgres
@@ -116,7 +116,7 @@ describe('db-values through pt', () => {
       ['values', 'set', 'postgres-database', 'shop'],
       ['secrets', 'set', 'postgres-username', '--stdin', 'stdin=app'],
       ['secrets', 'set', 'postgres-password', '--stdin', `stdin=${PASSWORD}`],
-      ['secrets', 'set', 'postgres-app-user-password', '--stdin', `stdin=${ROLE_PASSWORD}`],
+      ['secrets', 'set', 'postgres-role-app_user-secret', '--stdin', `stdin=${ROLE_PASSWORD}`],
       ['values', 'set', 'postgres-host', 'db'],
       ['values', 'set', 'postgres-port', '5432'],
     ]);
@@ -141,6 +141,8 @@ describe('db-values through pt', () => {
       ['secrets', 'set', 'analytics-username', '--stdin', 'stdin=reporter'],
       ['secrets', 'set', 'analytics-password', '--stdin', 'stdin=an@lytics'],
       ['values', 'set', 'analytics-host', 'analytics'],
+      // Not referenced by any app, but the blueprint's values are always set.
+      ['values', 'set', 'analytics-port', '5432'],
     ]);
   });
 
@@ -155,23 +157,31 @@ describe('db-values through pt', () => {
     expect(r.output).not.toContain(PASSWORD);
   });
 
-  it('keeps keys that are set unless --overwrite, and warns that the database keeps its password', async () => {
+  it('keeps keys that are set unless --overwrite, and never replaces a set password', async () => {
     pt.setExisting({ values: ['postgres-host'], secrets: ['postgres-password'] });
     const kept = await run({});
     expect(sets().map((s) => s[2])).toEqual([
       'postgres-database',
       'postgres-username',
-      'postgres-app-user-password',
+      'postgres-role-app_user-secret',
       'postgres-port',
     ]);
     expect(kept.output).toContain(
-      'secret postgres-password: already set, kept (--overwrite to replace it)',
+      'secret postgres-password: already set, kept (a set password changes only with --rotatePassword)',
+    );
+    expect(kept.output).toContain(
+      'value postgres-host: already set, kept (--overwrite to replace it)',
     );
     pt.reset();
-    pt.setExisting({ values: ['postgres-host'], secrets: ['postgres-password'] });
-    const over = await run({ overwrite: true });
-    expect(sets().map((s) => s[2])).toContain('postgres-password');
-    expect(over.output).toContain('a database that exists keeps its old password');
+    pt.setExisting({
+      values: ['postgres-host'],
+      secrets: ['postgres-password', 'postgres-role-app_user-secret'],
+    });
+    const over = await run({ overwrite: true, generatePassword: true });
+    expect(sets().map((s) => s[2])).toContain('postgres-host');
+    expect(sets().map((s) => s[2])).not.toContain('postgres-password');
+    expect(sets().map((s) => s[2])).not.toContain('postgres-role-app_user-secret');
+    expect(over.output).toContain('--overwrite never replaces a password: use --rotatePassword');
   });
 
   it('sets nothing without --overwrite when pt cannot list the keys, and says so', async () => {
@@ -187,7 +197,7 @@ describe('db-values through pt', () => {
     const r = await run({});
     expect(r.success).toBe(false);
     expect(r.output).toContain(
-      "printf '%s' '****' | pt secrets set postgres-password --stdin failed (exit 3): error: could not store postgres-password: permission denied. Set before it: postgres-database, postgres-username. Not set: postgres-password, postgres-app-user-password, postgres-host, postgres-port.",
+      "printf '%s' '****' | pt secrets set postgres-password --stdin failed (exit 3): error: could not store postgres-password: permission denied. Set before it: postgres-database, postgres-username. Not set: postgres-password, postgres-role-app_user-secret, postgres-host, postgres-port.",
     );
   });
 
@@ -254,9 +264,14 @@ describe('db-values with a real server', () => {
     // The role's password too, for db-up to run the init scripts on this machine.
     expect(readFileSync(path, 'utf-8')).toContain(`PGINIT_APP_USER_PASSWORD='${ROLE_PASSWORD}'`);
     expect(readFileSync(join(ws.root, '.gitignore'), 'utf-8')).toContain('/.env.postgres\n');
+    // Machine-local: recorded in the git-ignored local file, not in the committed marker.
     expect(
-      JSON.parse(readFileSync(join(ws.root, 'sql/postgres/acme-pg.json'), 'utf-8')).envFile,
+      JSON.parse(readFileSync(join(ws.root, 'sql/postgres/.acme-pg.local.json'), 'utf-8')).envFile,
     ).toBe('.env.postgres');
+    expect(readFileSync(join(ws.root, 'sql/postgres/acme-pg.json'), 'utf-8')).not.toContain(
+      'envFile',
+    );
+    expect(readFileSync(join(ws.root, '.gitignore'), 'utf-8')).toContain('.acme-pg.local.json');
     clearEnv();
     const out = captureOutput();
     try {

@@ -4,16 +4,17 @@ import { basename, join, relative, resolve } from 'node:path';
 import { valueKeys } from '../../polytope/postgres-module';
 import { findPt, KeyKind, listPtKeys, PtSet, runPtSet, showPtCommand } from '../../polytope/pt-cli';
 import { KeyRef, referencedKeys } from '../../polytope/value-refs';
-import { connect, withClient } from '../../postgres/connect';
-import { ident, literal } from '../../postgres/databases';
+import { ident } from '../../postgres/databases';
 import { connectionEnvNames } from '../../postgres/env-names';
-import { renderEnvFile, writeEnvFile } from '../../postgres/env-file';
+import { readEnvFile, renderEnvFile, shellUnsafeKeys, writeEnvFile } from '../../postgres/env-file';
 import { ignoreInGit } from '../../postgres/gitignore';
-import { generatePassword, md5Verifier, scramVerifier } from '../../postgres/scram';
+import { roleKeys, roleOfEnvName } from '../../postgres/role-keys';
+import { generatePassword } from '../../postgres/scram';
 import { fail } from '../../utils/errors';
 import { readLocalState } from '../../workspace/local-state';
-import { guarded, note, recordEnvFile, resolveTarget } from '../executor-target';
+import { ExecutorTarget, guarded, note, recordEnvFile, resolveTarget } from '../executor-target';
 import { askHidden, canPrompt } from './prompt';
+import { rotatePassword } from './rotate';
 import { DbValuesExecutorSchema } from './schema';
 
 export default async function dbValuesExecutor(
@@ -43,14 +44,45 @@ export function workspaceDatabaseName(root: string): string {
   return (/^[0-9]/.test(id) ? `db_${id}` : id).slice(0, 63);
 }
 
-interface Item {
-  ref: KeyRef;
-  /** How its value is found; undefined for a key db-values does not manage. */
-  source?: () => Promise<{ value: string; from: string; generated?: boolean }>;
-  password?: boolean;
+interface Resolved {
+  value: string;
+  from: string;
+  generated?: boolean;
 }
 
-async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise<boolean> {
+/** A key db-values manages: a plain value, or a password (never replaced once set). */
+interface Item {
+  ref: KeyRef;
+  plain?: () => Resolved;
+  password?: {
+    /** Environment variables that give it, first wins. */
+    vars: string[];
+    /** Its name in the env file. */
+    fileVar: string;
+    what: string;
+    /** The plaintext password an adopted module had in polytope.yml (its data was made with it). */
+    old?: string;
+  };
+}
+
+/** Literal settings of a module the generator adopted, and its old plaintext password. */
+interface Adopted {
+  database?: string;
+  username?: string;
+  oldPassword?: string;
+}
+
+type Action = 'set' | 'kept' | 'unknown';
+
+interface Step {
+  item: Item;
+  action: Action;
+  value?: string;
+  from?: string;
+  generated?: boolean;
+}
+
+function validate(o: DbValuesExecutorSchema): void {
   if (o.database !== undefined && !IDENTIFIER.test(o.database))
     fail(
       `Invalid --database '${o.database}': use a lower-case identifier (a-z, 0-9, '_'; at most 63 characters).`,
@@ -64,13 +96,26 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     fail(`Invalid --exposedPort ${o.exposedPort}: use a number from 1 to 65535.`);
   if (o.noPt && !o.envFile && !o.rotatePassword)
     fail('--noPt skips pt, so there is nothing to do without --envFile <path>.');
+}
 
-  // The connection (for --rotatePassword) comes from the environment; --database and --user are values here.
-  const target = resolveTarget({ ...o, database: undefined, user: undefined }, context);
+async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise<boolean> {
+  validate(o);
+  // The connection (for --rotatePassword) is the superuser's, from the environment and the env
+  // file; --database and --user are values here, not connection settings.
+  const target = resolveTarget(
+    { ...o, database: undefined, user: undefined },
+    context,
+    process.env,
+    {
+      asAppRole: false,
+      envFile: o.envFile,
+    },
+  );
   const id = target.moduleId;
   if (!target.file || !target.record) {
     fail(`No polytope.yml records module '${id}'; run nx g @acme/pg:module --id ${id} first.`);
   }
+  const record = target.record;
   const refs = referencedKeys(target.file, id, target.stackFiles);
   if (refs.length === 0)
     fail(
@@ -79,85 +124,50 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
   const env = process.env;
   const names = connectionEnvNames(id);
   const k = valueKeys(id);
-  const once = <T>(f: () => Promise<T>) => {
-    let p: Promise<T> | undefined;
-    return () => (p ??= f());
+  // What an adopted module's data was created with (recorded by the module generator).
+  const adopted: Adopted = {
+    ...(record.defaults ?? {}),
+    oldPassword: readLocalState(context.root, record.projectRoot).oldPassword,
   };
-  // What an adopted module's data was created with comes first (recorded by the module generator).
-  const kept = target.record.defaults ?? {};
-  const database = o.database ?? kept.database ?? workspaceDatabaseName(context.root);
-  const user = o.user ?? env[names.user] ?? env['PGUSER'] ?? kept.username ?? 'postgres';
-  const oldPassword = readLocalState(context.root, target.record.projectRoot).oldPassword;
-  const password = once(async () => {
-    if (oldPassword !== undefined && !env[names.password] && !env['PGPASSWORD']) {
-      logger.warn(
-        `Using the password module '${id}' had in polytope.yml (the data was created with it). It is in git history: change it with --rotatePassword.`,
-      );
-      return { value: oldPassword, from: 'the old polytope.yml' };
-    }
-    return secretFrom(o, [names.password, 'PGPASSWORD'], `password of '${user}'`);
-  });
-  // Init scripts' role secrets: the PGINIT_<ROLE>_PASSWORD entry of the module that uses each.
-  const roleEnv = new Map(
-    refs
-      .filter((r) => r.kind === 'secret')
-      .flatMap((r) =>
-        r.usedBy
-          .filter((u) => u.startsWith(`${id}: PGINIT_`))
-          .map((u) => [r.key, u.slice(id.length + 2)] as const),
-      ),
-  );
-  const items: Item[] = refs.map((ref) => {
-    const fixed = (value: string, from: string) => async () => ({ value, from });
-    if (ref.kind === 'value' && ref.key === k.values.host)
-      return { ref, source: fixed(target.serviceId ?? id, "the module's service id") };
-    if (ref.kind === 'value' && ref.key === k.values.port)
-      return { ref, source: fixed('5432', 'the port inside the stack') };
-    if (ref.kind === 'value' && ref.key === k.values.database)
-      return {
-        ref,
-        source: fixed(
-          database,
-          o.database ? '--database' : kept.database ? 'the module' : "the workspace's name",
-        ),
-      };
-    if (ref.kind === 'secret' && ref.key === k.secrets.username)
-      return {
-        ref,
-        source: fixed(
-          user,
-          o.user ? '--user' : env[names.user] ? names.user : env['PGUSER'] ? 'PGUSER' : 'default',
-        ),
-      };
-    if (ref.kind === 'secret' && ref.key === k.secrets.password)
-      return { ref, source: password, password: true };
-    const roleVar = roleEnv.get(ref.key);
-    if (ref.kind === 'secret' && roleVar)
-      return {
-        ref,
-        source: once(() => secretFrom(o, [roleVar], `password for ${roleVar}`)),
-        password: true,
-      };
-    return { ref };
-  });
 
+  // The env file's current values count as set: the one being written, else the recorded one.
+  const envFilePath = o.envFile
+    ? resolve(context.root, o.envFile)
+    : record.envFile
+      ? join(context.root, record.envFile)
+      : undefined;
+  const fileVals = (envFilePath && readEnvFile(envFilePath)) || {};
+  const fileName = envFilePath ? relative(context.root, envFilePath) : '';
+
+  const items = planItems(
+    o,
+    refs,
+    id,
+    names,
+    k,
+    env,
+    fileVals,
+    fileName,
+    record.roles,
+    context,
+    target.serviceId,
+    adopted,
+  );
   const pt = o.noPt ? undefined : findPt(env);
-  const managed = items.filter((i) => i.source);
-  const sets = (i: Item, value: string): PtSet => ({ kind: i.ref.kind, key: i.ref.key, value });
   if (!o.noPt && !pt && !o.dryRun) {
     // Values are shown; secrets stay masked and are not even asked for.
-    const shown = await Promise.all(
-      managed.map(async (i) => {
-        const value = i.ref.kind === 'secret' ? '****' : (await i.source!()).value;
-        return `  ${showPtCommand(sets(i, value))}`;
-      }),
-    );
+    const shown = items
+      .filter((i) => i.plain || i.password)
+      .map(
+        (i) =>
+          `  ${showPtCommand({ kind: i.ref.kind, key: i.ref.key, value: i.ref.kind === 'secret' ? '****' : i.plain!().value })}`,
+      );
     fail(
       `pt is not on PATH, so nothing was set. Install Polytope's CLI, or run these yourself (each secret on stdin):\n${shown.join('\n')}`,
     );
   }
 
-  // Which keys exist: kept unless --overwrite; when pt cannot say, none is touched without it.
+  // Which keys pt has: kept unless --overwrite (a password: always kept); when pt cannot say, none is touched.
   const existing = { value: new Set<string>(), secret: new Set<string>() };
   let unknownState = false;
   if (pt && !o.dryRun) {
@@ -169,200 +179,437 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     if (unknownState && !o.overwrite)
       note(
         false,
-        'pt could not list the keys that are set, so none is overwritten: only --overwrite sets them.',
+        'pt could not list the keys that are set, so none is overwritten: only --overwrite sets them (never a password).',
       );
   }
   const rotating = !!o.rotatePassword;
-  const decide = (i: Item): 'set' | 'kept' | 'unknown' => {
-    if (rotating && i.ref.key === k.secrets.password) return 'set';
-    if (o.overwrite) return 'set';
-    if (unknownState) return 'unknown';
-    return existing[i.ref.kind].has(i.ref.key) ? 'kept' : 'set';
-  };
+  if (o.role !== undefined && !rotating)
+    fail(
+      `--role names the init-script role whose password --rotatePassword changes; add --rotatePassword, or leave --role out.`,
+    );
+  const rotated = rotating ? rotationOf(o, id, items, target, names, k, record.roles) : undefined;
 
-  let newPassword: { value: string; generated: boolean } | undefined;
-  if (rotating) {
-    if (!refs.some((r) => r.kind === 'secret' && r.key === k.secrets.password))
-      fail(
-        `Module '${id}' has no password secret (${k.secrets.password}): with trust authentication there is nothing to rotate.`,
-      );
-    newPassword = o.generatePassword
+  const steps: Step[] = [];
+  for (const item of items)
+    steps.push(
+      await decide(
+        item,
+        o,
+        rotated?.secretKey,
+        existing,
+        unknownState,
+        !!pt,
+        fileVals,
+        !!o.envFile,
+      ),
+    );
+
+  if (o.dryRun) return dryRun(o, steps, target, names, rotated?.user);
+
+  const newPassword = rotated
+    ? o.generatePassword
       ? { value: generatePassword(), generated: true }
       : {
-          value: (
-            await secretFrom(
-              {},
-              [`${names.password.replace(/PASSWORD$/, 'NEW_PASSWORD')}`],
-              `new password of '${target.settings.user}'`,
-              true,
-            )
-          ).value,
+          value: (await secretFrom({}, [rotated.newVar], `new password of '${rotated.user}'`, true))
+            .value,
           generated: false,
-        };
-  }
+        }
+    : undefined;
 
-  const plan: {
-    item: Item;
-    action: 'set' | 'kept' | 'unknown';
-    value?: string;
-    from?: string;
-    generated?: boolean;
-  }[] = [];
-  for (const item of items) {
-    if (!item.source) {
-      plan.push({ item, action: 'unknown' });
-      continue;
-    }
-    const action = decide(item);
-    if (action !== 'set' || (o.noPt && !item.password)) {
-      plan.push({ item, action });
-      continue;
-    }
-    if (rotating && item.ref.key === k.secrets.password) {
-      plan.push({
-        item,
-        action,
-        value: newPassword!.value,
-        from: newPassword!.generated ? 'generated' : 'the new password',
-        generated: newPassword!.generated,
-      });
-      continue;
-    }
-    if (o.dryRun && item.ref.kind === 'secret') {
-      // A dry run shows secrets masked, so it neither asks for them nor generates them.
-      plan.push({ item, action, value: '****', from: 'not resolved in a dry run' });
-      continue;
-    }
-    const v = await item.source();
-    plan.push({ item, action, value: v.value, from: v.from, generated: v.generated });
-  }
-
-  if (o.dryRun) {
-    const lines = ['Dry run: nothing is run. The commands:'];
-    if (rotating)
-      lines.push(
-        `  ALTER ROLE ${ident(target.settings.user)} PASSWORD '<verifier of the new password>'  (on ${target.settings.host}:${target.settings.port})`,
-      );
-    for (const p of plan) {
-      if (!p.item.source)
-        lines.push(
-          `  # ${p.item.ref.kind} ${p.item.ref.key}: not managed by db-values (used by ${p.item.ref.usedBy.join(', ')}); set it yourself`,
-        );
-      else if (!o.noPt)
-        lines.push(
-          `  ${showPtCommand(sets(p.item, p.item.ref.kind === 'secret' ? '****' : (p.value ?? (await p.item.source()).value)))}   # kept if it exists, unless --overwrite`,
-        );
-    }
-    if (o.envFile)
-      lines.push(
-        `  write ${o.envFile} (0600, git-ignored): ${Object.keys(envFileEntries(names, '', 0, '', '', undefined)).join(', ')}`,
-      );
-    logger.info(lines.join('\n'));
-    return true;
-  }
-
-  if (rotating && newPassword) await rotate(target, newPassword.value);
-
-  const done: string[] = [];
-  for (const p of plan) {
-    if (p.action !== 'set' || p.value === undefined || !pt) continue;
-    const s = sets(p.item, p.value);
-    const r = await runPtSet(pt, s, env);
-    if (r.code !== 0) {
-      const rest = plan
-        .filter((x) => x.action === 'set' && !done.includes(x.item.ref.key) && x !== p)
-        .map((x) => x.item.ref.key);
-      fail(
-        `${showPtCommand(s)} failed (exit ${r.code}): ${r.stderr.trim().split('\n')[0] || 'no message'}. Set before it: ${done.join(', ') || 'none'}. Not set: ${[p.item.ref.key, ...rest].join(', ')}.`,
-      );
-    }
-    done.push(p.item.ref.key);
-  }
-
-  const lines: string[] = [];
-  if (rotating)
-    lines.push(
-      `Changed the password of '${target.settings.user}' on ${target.settings.host}:${target.settings.port} (sent as a SCRAM verifier) and in secret ${k.secrets.password}.`,
-    );
-  for (const p of plan) {
-    const what = `${p.item.ref.kind} ${p.item.ref.key}`;
-    if (!p.item.source)
-      lines.push(
-        `  ? ${what}: not managed by db-values (used by ${p.item.ref.usedBy.join(', ')}); set it yourself`,
-      );
-    else if (o.noPt) continue;
-    else if (p.action === 'kept')
-      lines.push(`  = ${what}: already set, kept (--overwrite to replace it)`);
-    else if (p.action === 'unknown')
-      lines.push(`  ? ${what}: not set (pt could not list keys; --overwrite sets it)`);
-    else
-      lines.push(
-        `  + ${what} = ${p.item.ref.kind === 'secret' ? '****' : p.value} (from ${p.from})`,
-      );
-  }
-  if (lines.length) logger.info([`Values and secrets of module '${id}':`, ...lines].join('\n'));
-  const overwrotePassword = plan.some(
-    (p) =>
-      p.action === 'set' &&
-      p.item.ref.key === k.secrets.password &&
-      existing.secret.has(p.item.ref.key),
+  // A previous password is kept only while a rotation needs it (one that was cut short included).
+  const kept = Object.fromEntries(
+    Object.entries(fileVals).filter(([key]) => !key.endsWith('PREVIOUS_PASSWORD')),
   );
-  if (overwrotePassword && !rotating) {
-    logger.warn(
-      `The secret ${k.secrets.password} was replaced, but a database that exists keeps its old password (PostgreSQL reads POSTGRES_PASSWORD only on first start). Use --rotatePassword to change both.`,
-    );
-  }
-
-  if (o.envFile) {
-    const pw =
-      plan.find((p) => p.item.ref.key === k.secrets.password)?.value ??
-      (refs.some((r) => r.key === k.secrets.password) ? (await password()).value : undefined);
-    const path = resolve(context.root, o.envFile);
-    const rel = relative(context.root, path);
+  const envEntries = (password: string | undefined): Record<string, string> => ({
+    ...kept,
+    [names.host]: 'localhost',
+    [names.port]: String(o.exposedPort ?? fileVals[names.port] ?? 5432),
+    [names.database]:
+      steps.find((s) => s.item.ref.key === k.values.database)?.value ??
+      fileVals[names.database] ??
+      o.database ??
+      adopted.database ??
+      workspaceDatabaseName(context.root),
+    [names.user]:
+      steps.find((s) => s.item.ref.key === k.secrets.username)?.value ??
+      fileVals[names.user] ??
+      superuserName(o, names, env, fileVals, adopted).value,
+    ...(password !== undefined ? { [names.password]: password } : {}),
+    // The init scripts' role passwords, so db-up and db-psql on this machine can run them.
+    ...Object.fromEntries(
+      steps
+        .filter(
+          (s) =>
+            s.item.password &&
+            s.item.password.fileVar.startsWith('PGINIT_') &&
+            s.value !== undefined,
+        )
+        .map((s) => [s.item.password!.fileVar, s.value!]),
+    ),
+  });
+  const writeFile = (password: string | undefined, extra: Record<string, string> = {}) => {
+    if (!envFilePath) return;
     writeEnvFile(
-      path,
+      envFilePath,
       renderEnvFile(
-        {
-          ...envFileEntries(names, 'localhost', o.exposedPort ?? 5432, database, user, pw),
-          // The init scripts' role passwords, so db-up on this machine can run them.
-          ...Object.fromEntries(
-            plan
-              .filter((p) => roleEnv.has(p.item.ref.key) && p.value !== undefined)
-              .map((p) => [roleEnv.get(p.item.ref.key)!, p.value!]),
-          ),
-        },
+        { ...envEntries(password), ...extra },
         `Module '${id}' seen from this machine, written by @acme/pg:db-values. Secret: never commit it.`,
       ),
     );
-    if (ignoreInGit(context.root, path, 'file')) logger.info(`Added /${rel} to .gitignore.`);
-    if (!rel.startsWith('..')) recordEnvFile(context, target.record, rel);
+  };
+  const superuserStep = steps.find((s) => s.item.ref.key === k.secrets.password);
+  const superuserPassword = () => superuserStep?.value ?? fileVals[names.password];
+
+  if (rotated && newPassword) {
+    const rotatedStep = steps.find((s) => s.item.ref.key === rotated.secretKey);
+    await rotatePassword({
+      target,
+      user: rotated.user,
+      check: rotated.check,
+      newPassword: newPassword.value,
+      generated: newPassword.generated,
+      showPassword: !!o.showPassword,
+      storeSecret: pt
+        ? (value) => runPtSet(pt, { kind: 'secret', key: rotated.secretKey, value }, env)
+        : undefined,
+      secretKey: rotated.secretKey,
+      writeEnvFile: o.envFile
+        ? (pw, previous) =>
+            writeFile(superuserPassword(), {
+              [rotated.fileVar]: pw,
+              ...(previous ? { [rotated.previousVar]: previous } : {}),
+            })
+        : undefined,
+      envFileName: fileName,
+      oldPassword:
+        rotated.user === target.settings.user && rotated.fileVar === names.password
+          ? (target.settings.password ?? superuserPassword())
+          : (rotatedStep?.value ?? fileVals[rotated.fileVar]),
+    });
+    if (rotatedStep) {
+      rotatedStep.action = 'kept';
+      rotatedStep.value = newPassword.value;
+    }
+  }
+
+  const done: string[] = [];
+  for (const s of steps) {
+    if (s.action !== 'set' || s.value === undefined || !pt) continue;
+    const set: PtSet = { kind: s.item.ref.kind, key: s.item.ref.key, value: s.value };
+    const r = await runPtSet(pt, set, env);
+    if (r.code !== 0) {
+      const rest = steps
+        .filter((x) => x.action === 'set' && !done.includes(x.item.ref.key) && x !== s)
+        .map((x) => x.item.ref.key);
+      fail(
+        `${showPtCommand(set)} failed (exit ${r.code}): ${r.stderr.trim().split('\n')[0] || 'no message'}. Set before it: ${done.join(', ') || 'none'}. Not set: ${[s.item.ref.key, ...rest].join(', ')}.`,
+      );
+    }
+    done.push(s.item.ref.key);
+  }
+
+  report(o, id, steps, rotated, target);
+  if (o.envFile) {
+    const rel = relative(context.root, envFilePath!);
+    writeFile(superuserPassword());
+    const unsafe = shellUnsafeKeys(envEntries(superuserPassword()));
+    if (unsafe.length)
+      logger.warn(
+        `${rel}: ${unsafe.join(', ')} hold a ' together with $, \`, \\ or a line break. The executors read them right, but a shell's \`set -a; . ./${rel}\` (as in the printed test commands) does not: a password without ' avoids it.`,
+      );
+    if (ignoreInGit(context.root, envFilePath!, 'file'))
+      logger.info(`Added /${rel} to .gitignore.`);
+    if (!rel.startsWith('..')) recordEnvFile(context, record, rel);
     logger.info(
-      `Wrote ${rel.startsWith('..') ? path : rel} (0600): the settings of '${id}' from this machine; the executors read it.`,
+      `Wrote ${rel.startsWith('..') ? envFilePath : rel} (0600): the settings of '${id}' from this machine; the executors read it.`,
     );
   }
-  for (const p of plan.filter((x) => x.generated)) {
-    if (o.showPassword) logger.info(`Generated ${p.item.ref.key}: ${p.value}  (shown once)`);
-    else logger.info(`Generated ${p.item.ref.key} (32 characters); --showPassword shows it.`);
+  for (const s of steps.filter((x) => x.generated)) {
+    if (o.showPassword) logger.info(`Generated ${s.item.ref.key}: ${s.value}  (shown once)`);
+    else
+      logger.info(
+        `Generated ${s.item.ref.key} (32 characters); --showPassword shows it${o.envFile ? `, and ${relative(context.root, envFilePath!)} holds it` : ''}.`,
+      );
   }
   return true;
 }
 
-function envFileEntries(
+/** Whose password --rotatePassword changes: the superuser's, or an init-script role's (--role). */
+interface Rotation {
+  user: string;
+  secretKey: string;
+  /** Its variable in the env file, and the ones for the new and the previous password. */
+  fileVar: string;
+  newVar: string;
+  previousVar: string;
+  /** How the new password must log in. */
+  check: ExecutorTarget['settings'];
+}
+
+function rotationOf(
+  o: DbValuesExecutorSchema,
+  id: string,
+  items: Item[],
+  target: ExecutorTarget,
   names: ReturnType<typeof connectionEnvNames>,
-  host: string,
-  port: number,
-  database: string,
-  user: string,
-  password: string | undefined,
-): Record<string, string> {
-  const entries: Record<string, string> = {
-    [names.host]: host,
-    [names.port]: String(port),
-    [names.database]: database,
-    [names.user]: user,
+  k: ReturnType<typeof valueKeys>,
+  recordedRoles: Record<string, string>,
+): Rotation {
+  const derived = (v: string, what: string) => v.replace(/PASSWORD$/, what);
+  if (o.role === undefined) {
+    if (!items.some((i) => i.ref.kind === 'secret' && i.ref.key === k.secrets.password))
+      fail(
+        `Module '${id}' has no password secret (${k.secrets.password}): with trust authentication there is nothing to rotate.`,
+      );
+    return {
+      user: target.settings.user,
+      secretKey: k.secrets.password,
+      fileVar: names.password,
+      newVar: derived(names.password, 'NEW_PASSWORD'),
+      previousVar: derived(names.password, 'PREVIOUS_PASSWORD'),
+      check: target.settings,
+    };
+  }
+  const r = roleKeys(id, o.role);
+  if (!items.some((i) => i.password?.fileVar === r.envName))
+    fail(
+      `No init script of module '${id}' makes the role '${o.role}' (no ${r.envName} in its env); --role names a role of a database-user script.`,
+    );
+  return {
+    user: o.role,
+    secretKey: r.password,
+    fileVar: r.envName,
+    newVar: derived(r.envName, 'NEW_PASSWORD'),
+    previousVar: derived(r.envName, 'PREVIOUS_PASSWORD'),
+    // The superuser changes it; the role must then log in to its own database.
+    check: { ...target.settings, user: o.role, database: recordedRoles[o.role] ?? o.role },
   };
-  if (password !== undefined) entries[names.password] = password;
-  return entries;
+}
+
+function superuserName(
+  o: DbValuesExecutorSchema,
+  names: ReturnType<typeof connectionEnvNames>,
+  env: NodeJS.ProcessEnv,
+  fileVals: Record<string, string>,
+  adopted: Adopted,
+): Resolved {
+  if (o.user) return { value: o.user, from: '--user' };
+  if (env[names.user]) return { value: env[names.user]!, from: names.user };
+  if (fileVals[names.user]) return { value: fileVals[names.user], from: 'the env file' };
+  if (env['PGUSER']) return { value: env['PGUSER'], from: 'PGUSER' };
+  if (adopted.username) return { value: adopted.username, from: 'the module' };
+  return { value: 'postgres', from: 'default' };
+}
+
+/** Every key db-values handles: those referenced, plus host, port and database (the blueprint's). */
+function planItems(
+  o: DbValuesExecutorSchema,
+  refs: KeyRef[],
+  id: string,
+  names: ReturnType<typeof connectionEnvNames>,
+  k: ReturnType<typeof valueKeys>,
+  env: NodeJS.ProcessEnv,
+  fileVals: Record<string, string>,
+  fileName: string,
+  recordedRoles: Record<string, string>,
+  context: ExecutorContext,
+  serviceId: string | undefined,
+  adopted: Adopted,
+): Item[] {
+  const all = [...refs];
+  for (const key of [k.values.host, k.values.port, k.values.database])
+    if (!all.some((r) => r.kind === 'value' && r.key === key))
+      all.push({ kind: 'value', key, usedBy: ['the blueprint'] });
+  const fixed = (value: string, from: string) => () => ({ value, from });
+  // Roles of init scripts: PGINIT_<ROLE>_PASSWORD entries of the module itself.
+  const roles = refs
+    .filter((r) => r.kind === 'secret')
+    .flatMap((r) =>
+      r.usedBy
+        .filter((u) => u.startsWith(`${id}: PGINIT_`))
+        .map((u) => roleOfEnvName(u.slice(id.length + 2)))
+        .filter((role): role is string => !!role)
+        .map((role) => roleKeys(id, role)),
+    );
+  const database = (): Resolved =>
+    o.database
+      ? { value: o.database, from: '--database' }
+      : fileVals[names.database]
+        ? { value: fileVals[names.database], from: fileName }
+        : adopted.database
+          ? { value: adopted.database, from: 'the module' }
+          : { value: workspaceDatabaseName(context.root), from: "the workspace's name" };
+  return all.map((ref): Item => {
+    if (ref.kind === 'value' && ref.key === k.values.host)
+      return { ref, plain: fixed(serviceId ?? id, "the module's service id") };
+    if (ref.kind === 'value' && ref.key === k.values.port)
+      return { ref, plain: fixed('5432', 'the port inside the stack') };
+    if (ref.kind === 'value' && ref.key === k.values.database) return { ref, plain: database };
+    if (ref.kind === 'secret' && ref.key === k.secrets.username)
+      return { ref, plain: () => superuserName(o, names, env, fileVals, adopted) };
+    if (ref.kind === 'secret' && ref.key === k.secrets.password)
+      return {
+        ref,
+        password: {
+          vars: [names.password, 'PGPASSWORD'],
+          fileVar: names.password,
+          what: `password of '${superuserName(o, names, env, fileVals, adopted).value}'`,
+          old: adopted.oldPassword,
+        },
+      };
+    for (const r of roles) {
+      if (ref.kind === 'secret' && ref.key === r.password)
+        return {
+          ref,
+          password: {
+            vars: [r.envName],
+            fileVar: r.envName,
+            what: `password of role '${r.role}' (${r.envName})`,
+          },
+        };
+      if (ref.kind === 'secret' && ref.key === r.username)
+        return { ref, plain: fixed(r.role, `the role of ${r.envName}`) };
+      if (ref.kind === 'value' && ref.key === r.database)
+        return {
+          ref,
+          plain: fixed(recordedRoles[r.role] ?? r.role, `the database of role '${r.role}'`),
+        };
+    }
+    return { ref };
+  });
+}
+
+async function decide(
+  item: Item,
+  o: DbValuesExecutorSchema,
+  rotatedKey: string | undefined,
+  existing: Record<KeyKind, Set<string>>,
+  unknownState: boolean,
+  usingPt: boolean,
+  fileVals: Record<string, string>,
+  writingFile: boolean,
+): Promise<Step> {
+  const inPt = existing[item.ref.kind].has(item.ref.key);
+  if (item.plain) {
+    const action: Action =
+      !usingPt && !o.dryRun
+        ? 'kept'
+        : o.overwrite
+          ? 'set'
+          : unknownState
+            ? 'unknown'
+            : inPt
+              ? 'kept'
+              : 'set';
+    const v = item.plain();
+    return { item, action, value: v.value, from: v.from };
+  }
+  if (!item.password) return { item, action: 'unknown' };
+  const p = item.password;
+  if (item.ref.key === rotatedKey) return { item, action: 'set', from: 'the new password' };
+  if (o.dryRun) return { item, action: 'set', value: '****', from: 'not resolved in a dry run' };
+  // A password that is set stays: the database keeps the one it was initialised with.
+  const fromEnv = p.vars.find((v) => process.env[v]);
+  const inFile = fileVals[p.fileVar];
+  if (fromEnv && inFile !== undefined && process.env[fromEnv] !== inFile)
+    fail(
+      `${fromEnv} differs from ${p.fileVar} in the env file, which is set already: db-values never replaces a set password (the database keeps the one it was initialised with). Unset ${fromEnv}, or change it on the server too with --rotatePassword. Nothing was set.`,
+    );
+  if (!inFile && !fromEnv && p.old !== undefined)
+    logger.warn(
+      `Using the password the module had in polytope.yml (its data was created with it). It is in git history: change it with --rotatePassword.`,
+    );
+  const known: Resolved | undefined = inFile
+    ? { value: inFile, from: 'the env file' }
+    : fromEnv
+      ? { value: process.env[fromEnv]!, from: fromEnv }
+      : p.old !== undefined
+        ? { value: p.old, from: 'the old polytope.yml' }
+        : undefined;
+  const action: Action = !usingPt ? 'kept' : unknownState ? 'unknown' : inPt ? 'kept' : 'set';
+  if (known) return { item, action, ...known };
+  if (inPt || unknownState) {
+    if (!writingFile) return { item, action };
+    // pt has it, the env file needs it, and it cannot be read back: only the user knows it.
+    const v = await secretFrom(
+      {},
+      p.vars,
+      p.what,
+      false,
+      `The secret ${item.ref.key} is set, but its value is not known here (pt cannot show secrets). Give it in ${p.vars.join(' or ')} so the env file holds the same, or run this on a terminal to be asked.`,
+    );
+    return { item, action, ...v };
+  }
+  return { item, action: usingPt ? 'set' : 'kept', ...(await secretFrom(o, p.vars, p.what)) };
+}
+
+function dryRun(
+  o: DbValuesExecutorSchema,
+  steps: Step[],
+  target: ReturnType<typeof resolveTarget>,
+  names: ReturnType<typeof connectionEnvNames>,
+  rotatedUser: string | undefined,
+): boolean {
+  const lines = ['Dry run: nothing is run. The commands:'];
+  if (rotatedUser)
+    lines.push(
+      `  ALTER ROLE ${ident(rotatedUser)} PASSWORD '<verifier of the new password>'  (on ${target.settings.host}:${target.settings.port}, after the new secret is stored)`,
+    );
+  for (const s of steps) {
+    if (!s.item.plain && !s.item.password)
+      lines.push(
+        `  # ${s.item.ref.kind} ${s.item.ref.key}: not managed by db-values (used by ${s.item.ref.usedBy.join(', ')}); set it yourself`,
+      );
+    else if (!o.noPt)
+      lines.push(
+        `  ${showPtCommand({ kind: s.item.ref.kind, key: s.item.ref.key, value: s.item.ref.kind === 'secret' ? '****' : s.value! })}   # ${s.item.password ? 'only if it is not set' : 'kept if it exists, unless --overwrite'}`,
+      );
+  }
+  if (o.envFile)
+    lines.push(
+      `  write ${o.envFile} (0600, git-ignored): ${[names.host, names.port, names.database, names.user, names.password].join(', ')}`,
+    );
+  logger.info(lines.join('\n'));
+  return true;
+}
+
+function report(
+  o: DbValuesExecutorSchema,
+  id: string,
+  steps: Step[],
+  rotated: Rotation | undefined,
+  target: ReturnType<typeof resolveTarget>,
+): void {
+  const lines: string[] = [];
+  if (rotated)
+    lines.push(
+      `Changed the password of '${rotated.user}' on ${target.settings.host}:${target.settings.port} (sent as a SCRAM verifier)${o.noPt ? '' : ` and in secret ${rotated.secretKey}`}.`,
+    );
+  for (const s of steps) {
+    const what = `${s.item.ref.kind} ${s.item.ref.key}`;
+    if (!s.item.plain && !s.item.password)
+      lines.push(
+        `  ? ${what}: not managed by db-values (used by ${s.item.ref.usedBy.join(', ')}); set it yourself`,
+      );
+    else if (o.noPt || s.item.ref.key === rotated?.secretKey) continue;
+    else if (s.action === 'kept')
+      lines.push(
+        s.item.password
+          ? `  = ${what}: already set, kept (a set password changes only with --rotatePassword)`
+          : `  = ${what}: already set, kept (--overwrite to replace it)`,
+      );
+    else if (s.action === 'unknown')
+      lines.push(
+        `  ? ${what}: not set (pt could not list keys; ${s.item.password ? 'set it yourself if it is missing' : '--overwrite sets it'})`,
+      );
+    else
+      lines.push(
+        `  + ${what} = ${s.item.ref.kind === 'secret' ? '****' : s.value} (from ${s.from})`,
+      );
+  }
+  if (o.overwrite && steps.some((s) => s.item.password && s.action === 'kept'))
+    lines.push('  (--overwrite never replaces a password: use --rotatePassword)');
+  if (lines.length) logger.info([`Values and secrets of module '${id}':`, ...lines].join('\n'));
 }
 
 /** A secret from the first environment variable set, else generated (--generatePassword), else asked for. */
@@ -371,7 +618,8 @@ async function secretFrom(
   vars: string[],
   what: string,
   confirm = false,
-): Promise<{ value: string; from: string; generated?: boolean }> {
+  missing?: string,
+): Promise<Resolved> {
   for (const v of vars) if (process.env[v]) return { value: process.env[v]!, from: v };
   if (o.generatePassword) return { value: generatePassword(), from: 'generated', generated: true };
   if (canPrompt()) {
@@ -382,25 +630,8 @@ async function secretFrom(
     return { value, from: 'the prompt' };
   }
   fail(
-    `No ${what} given: set ${vars.join(' or ')}, or pass --generatePassword, or run this on a terminal to be asked. Nothing was set.`,
+    missing
+      ? `${missing} Nothing was set.`
+      : `No ${what} given: set ${vars.join(' or ')}, or pass --generatePassword, or run this on a terminal to be asked. Nothing was set.`,
   );
-}
-
-/** Changes the role's password on the running server, sending a verifier rather than the password. */
-async function rotate(
-  target: ReturnType<typeof resolveTarget>,
-  newPassword: string,
-): Promise<void> {
-  const s = target.settings;
-  await withClient(s, { timeoutSeconds: 10 }, async (c) => {
-    const enc = (await c.query('SHOW password_encryption')).rows[0].password_encryption;
-    const verifier = enc === 'md5' ? md5Verifier(newPassword, s.user) : scramVerifier(newPassword);
-    await c.query(`ALTER ROLE ${ident(s.user)} PASSWORD ${literal(verifier)}`);
-  });
-  // The new password must work before the secret changes.
-  const check = await connect(
-    { ...s, password: newPassword, passfile: undefined },
-    { timeoutSeconds: 10 },
-  );
-  await check.end();
 }

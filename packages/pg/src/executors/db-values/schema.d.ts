@@ -8,6 +8,8 @@ export interface DbValuesExecutorSchema extends TargetOptions {
   showPassword?: boolean;
   overwrite?: boolean;
   rotatePassword?: boolean;
+  /** With rotatePassword: the init-script role whose password changes. */
+  role?: string;
   dryRun?: boolean;
   envFile?: string;
   noPt?: boolean;

@@ -284,8 +284,13 @@ describe.each(LANGS)('generated %s client against a real PostgreSQL', (lang) => 
         `error: the server at 127.0.0.2:${server.port} does not support SSL, but sslmode is '${mode}'; use sslmode=disable (PGSSLMODE) for it.`,
       );
     }
-    // Local hosts never use SSL, whatever PGSSLMODE says.
-    expect(run(lang, [], settingsEnv({ PGSSLMODE: 'require' })).stdout).toMatch(/^ok 15\./);
+    // Local hosts use no SSL unless an sslmode is given: a given one is meant.
+    expect(run(lang, [], settingsEnv()).stdout).toMatch(/^ok 15\./);
+    const local = run(lang, [], settingsEnv({ PGSSLMODE: 'require' }));
+    expect(local.code).not.toBe(0);
+    expect(local.stderr).toBe(
+      `error: the server at 127.0.0.1:${server.port} does not support SSL, but sslmode is 'require'; use sslmode=disable (PGSSLMODE) for it.`,
+    );
   });
 
   it('refuses an unknown sslmode and a malformed URL without echoing the password', () => {

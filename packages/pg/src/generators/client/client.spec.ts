@@ -4,6 +4,7 @@ import { addProjectConfiguration, readJson, readProjectConfiguration, Tree } fro
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { polytopeFileErrors } from '../../../test-utils/polytope-validation';
 import { snapshot } from '../../../test-utils/tree-snapshot';
+import { initScriptGenerator } from '../init-script/init-script';
 import { moduleGenerator } from '../module/module';
 import { clientGenerator } from './client';
 import { ClientGeneratorSchema } from './schema';
@@ -341,5 +342,74 @@ describe('docs/generators/client.md', () => {
     app(tree, 'api', files);
     await run(tree, { project: 'api' });
     expect(block(heading)).toBe(tree.read(`apps/api/${path}`, 'utf-8'));
+  });
+});
+
+describe('client --role', () => {
+  let tree: Tree;
+  beforeEach(async () => {
+    tree = createTreeWithEmptyWorkspace();
+    tree.delete('.oxfmtrc.json');
+    tree.write('polytope.yml', WITH_APPS);
+    await moduleGenerator(tree, { skipFormat: true });
+    await initScriptGenerator(tree, {
+      name: 'app-user',
+      kind: 'database-user',
+      role: 'app_user',
+      database: 'app_db',
+      skipFormat: true,
+    });
+    app(tree, 'api', { 'requirements.txt': '' });
+  });
+
+  it("wires the app's env to the role's secrets and database, and records the role", async () => {
+    await run(tree, { project: 'api', role: 'app_user' });
+    const env = readJson(tree, 'apps/api/acme-pg.json');
+    expect(env).toEqual({ kind: 'client', modules: ['postgres'], roles: { postgres: 'app_user' } });
+    const yml = tree.read('polytope.yml', 'utf-8')!;
+    const api = yml.slice(yml.indexOf('- id: api'), yml.indexOf('- id: postgres'));
+    expect(api).toContain('{ name: POSTGRES_DB, value: pt.value postgres-role-app_user-database }');
+    expect(api).toContain(
+      '{ name: POSTGRES_USER, value: pt.secret postgres-role-app_user-username }',
+    );
+    expect(api).toContain(
+      '{ name: POSTGRES_PASSWORD, value: pt.secret postgres-role-app_user-secret }',
+    );
+    expect(api).not.toContain('pt.secret postgres-username');
+    expect(api).not.toContain('pt.secret postgres-password');
+    expect(polytopeFileErrors(yml)).toEqual([]);
+  });
+
+  it('refuses a role no init script makes, with the command that makes it, and writes nothing', async () => {
+    const before = snapshot(tree);
+    await expect(run(tree, { project: 'api', role: 'reporter' })).rejects.toThrow(
+      "No init script of module 'postgres' makes the role 'reporter' (its roles: app_user). Create it first: nx g @acme/pg:init-script reporter --kind database-user --role reporter",
+    );
+    await expect(run(tree, { project: 'api', role: 'Bad-Role' })).rejects.toThrow(
+      "Invalid --role 'Bad-Role'",
+    );
+    expect(snapshot(tree)).toBe(before);
+  });
+
+  it("after a Python dependency, says the manager's lock and install command", async () => {
+    const out: string[] = [];
+    const spy = jest.spyOn(console, 'info').mockImplementation((m: string) => void out.push(m));
+    try {
+      app(tree, 'poet', { 'pyproject.toml': '[tool.poetry]\nname = "poet"\n' });
+      await run(tree, { project: 'poet' });
+      app(tree, 'uvapp', { 'pyproject.toml': '[project]\nname = "u"\n', 'uv.lock': '' });
+      await run(tree, { project: 'uvapp' });
+      await run(tree, { project: 'api' });
+    } finally {
+      spy.mockRestore();
+    }
+    const text = out.join('\n');
+    expect(text).toContain(
+      'lock and install it with: (cd apps/poet && poetry lock && poetry install)',
+    );
+    expect(text).toContain('lock and install it with: (cd apps/uvapp && uv lock && uv sync)');
+    expect(text).toContain('lock and install it with: pip install -r apps/api/requirements.txt');
+    expect(text).toContain('cd apps/poet && poetry run python db.py');
+    expect(text).toContain('cd apps/uvapp && uv run python db.py');
   });
 });

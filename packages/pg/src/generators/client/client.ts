@@ -16,7 +16,9 @@ import { addClientToProject } from '../../workspace/client-project';
 import { readClientMarker } from '../../workspace/markers';
 import { registerPlugin, shouldAddPlugin } from '../../workspace/registration';
 import { planPythonDependency } from '../../workspace/python-dependencies';
+import { roleKeys } from '../../postgres/role-keys';
 import { normalizeOptions, NormalizedClientOptions } from './normalize-options';
+import { installCommand, pythonManager, recordedEnvFile, runCommand } from './test-command';
 import { ClientGeneratorSchema } from './schema';
 
 export async function clientGenerator(
@@ -45,9 +47,10 @@ export async function clientGenerator(
     o.db.module,
     o.databaseProject,
     explicit,
+    o.role?.name,
   );
   if (!o.skipFormat) await formatFiles(tree);
-  report(o, kept, foreignTargets);
+  report(tree, o, kept, foreignTargets, pythonEdit);
   return install;
 }
 
@@ -73,9 +76,22 @@ function addPg(tree: Tree, o: NormalizedClientOptions): GeneratorCallback {
 /** The env entries that give the app the database's values and secrets inside the stack. */
 function appEnv(o: NormalizedClientOptions): EnvEntry[] {
   const k = valueKeys(o.db.module);
-  const entries: EnvEntry[] = [
+  const base: EnvEntry[] = [
     { name: o.env.host, value: `pt.value ${k.values.host}` },
     { name: o.env.port, value: `pt.value ${k.values.port}` },
+  ];
+  if (o.role) {
+    // Least privilege: the role's own secrets and database, never the superuser's.
+    const r = roleKeys(o.db.module, o.role.name);
+    return [
+      ...base,
+      { name: o.env.database, value: `pt.value ${r.database}` },
+      { name: o.env.user, value: `pt.secret ${r.username}` },
+      { name: o.env.password, value: `pt.secret ${r.password}` },
+    ];
+  }
+  const entries: EnvEntry[] = [
+    ...base,
     { name: o.env.database, value: `pt.value ${k.values.database}` },
     { name: o.env.user, value: `pt.secret ${k.secrets.username}` },
   ];
@@ -84,20 +100,33 @@ function appEnv(o: NormalizedClientOptions): EnvEntry[] {
   return entries;
 }
 
-function report(o: NormalizedClientOptions, kept: boolean, foreignTargets: string[]): void {
+function report(
+  tree: Tree,
+  o: NormalizedClientOptions,
+  kept: boolean,
+  foreignTargets: string[],
+  pythonEdit: { path: string; text: string | null } | null,
+): void {
   if (kept) {
     logger.info(`${o.path} exists; it was kept. Use --force to write it afresh.`);
   }
   for (const t of foreignTargets) {
     logger.warn(`Target '${t}' of '${o.project}' runs another executor; it was left as it is.`);
   }
-  const run =
-    o.language === 'node'
-      ? o.template === 'node-ts'
-        ? `compile it, then node ${o.path.replace(/\.ts$/, '.js')}`
-        : `node ${o.path}`
-      : `python3 ${o.path}`;
-  logger.info(`Connection code for '${o.db.module}' in ${o.path}; test it with: ${run}`);
+  if (pythonEdit?.text) {
+    const manager = pythonManager(tree, o.root);
+    logger.info(
+      `Added ${o.language === 'asyncpg' ? 'asyncpg' : 'psycopg2-binary'} to ${pythonEdit.path}; lock and install it with: ${installCommand(manager, o.root, pythonEdit.path)}`,
+    );
+  }
+  const envFile = recordedEnvFile(tree, o.db.root);
+  const dbProject = o.databaseProject ?? o.db.module;
+  const first = envFile
+    ? ''
+    : `first write this machine's env file: nx run ${dbProject}:db-values --envFile .env.${o.db.module} --exposedPort <port>; then `;
+  logger.info(
+    `Connection code for '${o.db.module}' in ${o.path}${o.role ? `, as role '${o.role.name}'` : ''}; to test it, ${first}run (it prints "ok <version>"):\n  ${runCommand(tree, o, envFile ?? `.env.${o.db.module}`)}`,
+  );
   if (o.appModule) {
     logger.info(`The env of module '${o.appModule}' in ${o.file.path} references the database.`);
   } else {
@@ -109,6 +138,10 @@ function report(o: NormalizedClientOptions, kept: boolean, foreignTargets: strin
       ].join('\n'),
     );
   }
+  if (o.role)
+    logger.info(
+      `Set the role's keys with: nx run ${dbProject}:db-values (its username, database and password secret).`,
+    );
 }
 
 export default clientGenerator;

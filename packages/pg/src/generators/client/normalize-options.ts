@@ -3,9 +3,10 @@ import { posix } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { hasAppModule } from '../../polytope/app-module';
 import { ID_PATTERN, PolytopeFile } from '../../polytope/polytope-file';
-import { envValue } from '../../polytope/postgres-module';
+import { envValue, ExistingArgs, roleEnvName } from '../../polytope/postgres-module';
 import { findPostgresModule } from '../../polytope/upsert-module';
 import { connectionEnvNames, ConnectionEnvNames, localHosts } from '../../postgres/env-names';
+import { AppRole } from '../../postgres/settings';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
 import { chooseDatabase, DatabaseProjectRef } from '../../workspace/markers';
@@ -32,6 +33,8 @@ export interface NormalizedClientOptions {
   appModule: string | undefined;
   trust: boolean;
   env: ConnectionEnvNames;
+  /** The least-privilege role it connects as (--role), made by a database-user init script. */
+  role?: AppRole;
   substitutions: Record<string, unknown>;
   force: boolean;
   skipDependency: boolean;
@@ -83,6 +86,7 @@ export async function normalizeOptions(
     );
   }
   const appModule = chooseAppModule(file, schema.polytopeModule, project);
+  const role = schema.role === undefined ? undefined : chooseRole(db, found.existing, schema.role);
   const language = schema.language ?? detectLanguage(tree, root) ?? (await askLanguage(project));
 
   const typescript =
@@ -116,6 +120,7 @@ export async function normalizeOptions(
     appModule,
     trust: envValue(found.existing, 'POSTGRES_HOST_AUTH_METHOD') === 'trust',
     env,
+    role,
     substitutions: {
       moduleId: db.module,
       serviceId,
@@ -131,6 +136,26 @@ export async function normalizeOptions(
     skipFormat: schema.skipFormat ?? false,
     addPlugin: schema.addPlugin,
   };
+}
+
+const ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The role an app connects as: one that a database-user init script of the module makes. */
+function chooseRole(db: DatabaseProjectRef, module: ExistingArgs, role: string): AppRole {
+  if (!ROLE.test(role))
+    fail(
+      `Invalid --role '${role}': use the lower-case role name of a database-user init script (a-z, 0-9, '_').`,
+    );
+  const passwordVar = roleEnvName(role);
+  const made: { database?: string } | undefined =
+    db.roles?.[role] ?? (envValue(module, passwordVar) !== undefined ? {} : undefined);
+  if (!made) {
+    const known = Object.keys(db.roles ?? {});
+    fail(
+      `No init script of module '${db.module}' makes the role '${role}'${known.length ? ` (its roles: ${known.join(', ')})` : ''}. Create it first: nx g @acme/pg:init-script ${role.replace(/_/g, '-')} --kind database-user --role ${role}${db.module === 'postgres' ? '' : ` --module ${db.module}`}`,
+    );
+  }
+  return { name: role, database: made.database ?? role, passwordVar };
 }
 
 /** db.py / src/db.ts for the module `postgres`; db_<id>.py / db-<id>.ts for any other. */

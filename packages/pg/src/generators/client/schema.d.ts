@@ -5,6 +5,7 @@ export interface ClientGeneratorSchema {
   language?: ClientLanguage;
   module?: string;
   polytopeModule?: string;
+  role?: string;
   directory?: string;
   force?: boolean;
   skipDependency?: boolean;

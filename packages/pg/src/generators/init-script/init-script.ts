@@ -1,11 +1,19 @@
-import { formatFiles, generateFiles, getProjects, logger, Tree } from '@nx/devkit';
+import {
+  formatFiles,
+  generateFiles,
+  getProjects,
+  joinPathFragments,
+  logger,
+  readJson,
+  Tree,
+  writeJson,
+} from '@nx/devkit';
 import { join, posix } from 'node:path';
 import { listScripts, nextScriptName, updateBundle } from '../../init-scripts/folder';
-import { imageMajor } from '../../polytope/image';
-import { DEFAULT_IMAGE, roleEnvName, roleSecretKey } from '../../polytope/postgres-module';
+import { roleEnvName, roleSecretKey } from '../../polytope/postgres-module';
 import { findPostgresModule, setModuleEnv } from '../../polytope/upsert-module';
 import { fail } from '../../utils/errors';
-import { chooseDatabase } from '../../workspace/markers';
+import { chooseDatabase, MARKER_FILE } from '../../workspace/markers';
 import { readPolytopeFile } from '../module/normalize-options';
 import { InitScriptGeneratorSchema } from './schema';
 
@@ -24,6 +32,7 @@ export async function initScriptGenerator(
     template: '',
   });
   if (o.kind === 'database-user') {
+    recordRole(tree, o.db.root, o.substitutions.role, o.substitutions.database);
     const file = readPolytopeFile(tree, o.db.polytopeFile);
     const text = setModuleEnv(file, o.db.module, [
       { name: o.substitutions.envName, value: `pt.secret ${o.substitutions.secretKey}` },
@@ -34,13 +43,25 @@ export async function initScriptGenerator(
   if (!schema.skipFormat) await formatFiles(tree);
   logger.info(`Added ${o.path}; the init bundle of ${o.db.root} is rebuilt.`);
   logger.info(
-    `Init scripts run only when the data volume is empty (the first start). To apply this one to an existing database: nx run ${o.project}:db-psql -- -f ${o.path} (or psql -v ON_ERROR_STOP=1 -f ${o.path} against the running server)`,
+    `Init scripts run only when the data volume is empty (the first start). To apply this one to a running database: nx run ${o.project}:db-psql -- -f ${o.path}`,
   );
   if (o.kind === 'database-user') {
     logger.info(
-      `Set the role's password before the first start: pt secrets set ${o.substitutions.secretKey} --stdin`,
+      [
+        `The role's password is the secret ${o.substitutions.secretKey}: nx run ${o.project}:db-values sets it (--generatePassword makes one), or pt secrets set ${o.substitutions.secretKey} --stdin.`,
+        `db-psql passes it to the script as ${o.substitutions.envName} from the env file (db-values --envFile) or your environment.`,
+        `Connect an app as the role: nx g @acme/pg:client <app> --role ${o.substitutions.role}`,
+      ].join('\n'),
     );
   }
+}
+
+/** The database marker lists the roles its scripts make, for client --role and db-values. */
+function recordRole(tree: Tree, root: string, role: string, database: string): void {
+  const path = joinPathFragments(root, MARKER_FILE);
+  const marker = readJson(tree, path);
+  const roles = marker.roles && typeof marker.roles === 'object' ? marker.roles : {};
+  writeJson(tree, path, { ...marker, roles: { ...roles, [role]: { database } } });
 }
 
 function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
@@ -83,13 +104,6 @@ function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
       fail(
         `Module '${db.module}' is ${found.ref}, which takes no env for the role's password. Turn it into the full module first: nx g @acme/pg:module --id ${db.module} --convert.`,
       );
-    const image = found.existing.image ?? DEFAULT_IMAGE;
-    const major = imageMajor(image);
-    if (major !== null && major < 15) {
-      fail(
-        `The database-user script reads its password with psql's \\getenv, which needs PostgreSQL 15 or newer; module '${db.module}' runs ${image}. Use --image postgres:15 or newer (nx g @acme/pg:module --id ${db.module} --image postgres:16.2).`,
-      );
-    }
     if (role === 'postgres')
       fail(
         "Invalid --role 'postgres': that is the superuser's name; choose a role for the application.",
