@@ -12,6 +12,8 @@ import { ConnectionError } from '../postgres/connect';
 import { readEnvFile } from '../postgres/env-file';
 import { ConnectionOptions, ConnectionSettings, resolveConnection } from '../postgres/settings';
 import { fail, PgPluginError } from '../utils/errors';
+import { isLive } from '../postgres/local-server';
+import { readLocalState } from '../workspace/local-state';
 import { MARKER_FILE } from '../workspace/markers';
 
 /** The options every executor takes: which module, where its database is, how long to wait. */
@@ -114,6 +116,7 @@ export function resolveTarget(
     serviceId = module?.serviceId ?? moduleId;
   }
   const envFile = envFilePath ? readEnvFile(join(context.root, envFilePath)) : undefined;
+  const server = record ? readLocalState(context.root, record.projectRoot).server : undefined;
   const settings = resolveConnection({
     moduleId,
     serviceId,
@@ -127,6 +130,7 @@ export function resolveTarget(
     env,
     envFile,
     envFilePath,
+    localServer: server && isLive(server) ? server : undefined,
   });
   return { moduleId, module, envFile, serviceId, settings, root: context.root, record, file };
 }

@@ -1,8 +1,8 @@
 /**
  * The one place that decides where the executors connect. Each setting is taken from the first
  * source that has it:
- *   the target's options → the module's env file → <PREFIX>DATABASE_URL → <PREFIX>POSTGRES_* →
- *   libpq's PG* → defaults (localhost, 5432, user postgres, database = user).
+ *   the target's options → (host and port only) the running local server db-up started → the
+ *   module's env file → <PREFIX>DATABASE_URL → <PREFIX>POSTGRES_* → libpq's PG* → defaults (localhost, 5432, user postgres, database = user).
  * A password is never an option: it comes from the env file, the URL, POSTGRES_PASSWORD or
  * PGPASSWORD, or libpq's password file (PGPASSFILE, ~/.pgpass).
  */
@@ -43,6 +43,8 @@ export interface ResolveInput {
   envFile?: Record<string, string>;
   /** Where the env file is, for messages. */
   envFilePath?: string;
+  /** The module's local server that db-up started and that still runs: where it really listens. */
+  localServer?: { host: string; port: number };
 }
 
 interface Candidate {
@@ -103,6 +105,7 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
     ? parseDatabaseUrl(file[names.url], fileLabel(names.url))
     : {};
   const fromUrl = env[names.url] ? parseDatabaseUrl(env[names.url]!, names.url) : {};
+  const running = input.localServer;
 
   const pick = (
     option: keyof ConnectionOptions | null,
@@ -112,6 +115,9 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
   ): Candidate | undefined =>
     first([
       ...(option ? [{ value: o[option], source: `--${option}` }] : []),
+      ...(running && (option === 'host' || option === 'port')
+        ? [{ value: running[option], source: 'the local server db-up started' }]
+        : []),
       { value: fromFileUrl[urlKey], source: fileLabel(names.url) },
       ...(envName ? [{ value: file[envName], source: fileLabel(envName) }] : []),
       { value: fromUrl[urlKey], source: names.url },
