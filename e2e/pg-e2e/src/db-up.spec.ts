@@ -4,9 +4,18 @@
  * stops only what that run started.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, Server } from 'node:net';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import { freePort } from '../../../packages/pg/test-utils/real-postgres';
 import { env as baseEnv, fileHashes, freshWorkspace, nx, repoRoot, Run } from './workspace';
 
@@ -30,11 +39,23 @@ function pgdataPid(dir: string): number | undefined {
   }
 }
 
+/**
+ * Where db-up keeps the data of 'postgres': tmp/pg/postgres, or, as root in a checkout the server's
+ * user cannot enter (a private clone), its folder in /var/lib/acme-pg.
+ */
+function dataRoot(ws: string): string {
+  const reachable =
+    !asRoot || spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', ws]).status === 0;
+  if (reachable) return join(ws, 'tmp/pg/postgres');
+  const key = createHash('sha256').update(ws).digest('hex').slice(0, 10);
+  return join('/var/lib/acme-pg', `${basename(ws)}-${key}`, 'postgres');
+}
+
 describe('db-up through the real nx CLI', () => {
   let ws: string;
   let port: number;
   let env: Record<string, string>;
-  const pgdata = () => join(ws, 'tmp/pg/postgres/data');
+  const pgdata = () => join(dataRoot(ws), 'data');
   const up = (args: string[] = [], extra: Record<string, string> = {}) =>
     nx(ws, ['run', 'postgres:db-up', ...args], { ...env, ...extra });
 
@@ -73,6 +94,9 @@ describe('db-up through the real nx CLI', () => {
   });
   afterAll(() => {
     nx(ws, ['run', 'postgres:db-down'], env);
+    // The data db-up kept outside the checkout (root in a private clone) goes with the workspace.
+    if (dataRoot(ws).startsWith('/var/lib/acme-pg/'))
+      rmSync(join(dataRoot(ws), '..'), { recursive: true, force: true });
   });
 
   it('db-up is an ordinary task and db-serve the continuous one that runs after it', () => {
@@ -112,9 +136,8 @@ describe('db-up through the real nx CLI', () => {
   it('starts in the background, exits 0, and exits 0 again when already up', () => {
     const first = up();
     expect(first.status).toBe(0);
-    expect(first.output).toContain(
-      "Initialised 'postgres' in tmp/pg/postgres and ran its init scripts.",
-    );
+    const shown = dataRoot(ws) === join(ws, 'tmp/pg/postgres') ? 'tmp/pg/postgres' : dataRoot(ws);
+    expect(first.output).toContain(`Initialised 'postgres' in ${shown} and ran its init scripts.`);
     expect(pgdataPid(pgdata())).toBeGreaterThan(0);
     const again = up();
     expect(again.status).toBe(0);
@@ -127,10 +150,7 @@ describe('db-up through the real nx CLI', () => {
   });
 
   it('--reset without --yes: a non-zero exit, nothing deleted', () => {
-    failsWith(
-      up(['--reset']),
-      '--reset deletes every database in tmp/pg/postgres; add --yes to confirm.',
-    );
+    failsWith(up(['--reset']), '; add --yes to confirm. Nothing was deleted.');
     expect(pgdataPid(pgdata())).toBeGreaterThan(0);
   });
 
@@ -166,7 +186,10 @@ describe('db-up through the real nx CLI', () => {
       chmodSync(join(ws, 'locked'), 0o700);
       failsWith(
         up(['--dataDir', 'locked/db', '--port', String(await freePort())]),
-        `The server runs as 'postgres', which cannot enter ${join(ws, 'locked')} (mode 700).`,
+        `The server runs as 'postgres', which cannot enter `,
+      );
+      expect(up(['--dataDir', 'locked/db']).output).toMatch(
+        /which cannot enter \/\S+ \(mode 700\)\. Give it o\+x \(chmod o\+x \/\S+\), or choose a --dataDir it can reach\./,
       );
     },
   );

@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { reachableBinaries } from '../src/postgres/local-server';
+import { findServerBinaries, reachableBinaries } from '../src/postgres/local-server';
 
 export interface TestServer {
   host: string;
@@ -83,8 +83,8 @@ function runAs(): { uid: number; gid: number } | undefined {
 /** Binaries the server's user can run: these, or db-up's shared copy of them. */
 function reachable(binDir: string, owner: { uid: number; gid: number } | undefined): string {
   if (!owner) return binDir;
-  const bin = { dir: binDir, major: 0, version: 'test', from: binDir };
-  return reachableBinaries(bin, { ...owner, name: 'postgres' }).dir;
+  return reachableBinaries(findServerBinaries('/', null, binDir), { ...owner, name: 'postgres' })
+    .dir;
 }
 
 export async function startPostgres(opts: StartOptions = {}): Promise<TestServer> {

@@ -16,6 +16,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -25,6 +26,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { sourceOfLine } from '../init-scripts/bundle';
+import { LOCK_FILE } from './data-lock';
 import { fail } from '../utils/errors';
 import { parseToolVersion, ToolInstall } from './tools';
 
@@ -154,8 +156,15 @@ export function blockingFolder(
   dir: string,
   user: RunAs,
 ): { dir: string; mode: number } | undefined {
+  // Through symlinks, as the kernel goes: the real path of the part that exists.
+  let real = resolve(dir);
+  let rest = '';
+  while (!existsSync(real) && dirname(real) !== real) {
+    rest = join(basename(real), rest);
+    real = dirname(real);
+  }
   const chain: string[] = [];
-  for (let d = resolve(dir); ; d = dirname(d)) {
+  for (let d = join(realpathSync(real), rest); ; d = dirname(d)) {
     chain.unshift(d);
     if (dirname(d) === d) break;
   }
@@ -211,7 +220,12 @@ export function reachableBinaries(
 ): ServerBinaries & { copiedFrom?: string } {
   if (!user || !blockingFolder(join(bin.dir, 'postgres'), user)) return bin;
   const install = dirname(bin.dir);
-  const key = createHash('sha256').update(install).digest('hex').slice(0, 10);
+  // An npm package is the same binaries wherever it is installed (one copy for every clone).
+  const pkg = join(install, '..', 'package.json');
+  const key = createHash('sha256')
+    .update(existsSync(pkg) ? readFileSync(pkg) : install)
+    .digest('hex')
+    .slice(0, 10);
   const cache = sharedRootFolder('cache');
   const target = join(cache, `postgres-${bin.version}-${key}`);
   if (!existsSync(join(target, 'bin', 'postgres'))) {
@@ -421,7 +435,9 @@ export function runInitScripts(r: InitScriptsRequest): void {
 
 /** The file db-up leaves in a data folder it made, so it knows the folder again. */
 export const DATA_MARKER = '.acme-pg-db-up';
-const OWN_FILES = new Set(['data', 'server.log', '.pwfile', DATA_MARKER]);
+/** Present while a first start runs: a cluster beside it was cut short, and is db-up's to redo. */
+export const INIT_MARKER = '.acme-pg-initialising';
+const OWN_FILES = new Set(['data', 'server.log', '.pwfile', DATA_MARKER, INIT_MARKER, LOCK_FILE]);
 
 /** The major of the cluster in `pgdata` (from PG_VERSION), if there is one. */
 export function clusterMajor(pgdata: string): number | undefined {
@@ -469,21 +485,18 @@ export function checkDataDir(base: string, pgdata: string, shown: string): void 
  * and owned by the server's user; an existing one keeps its owner and mode.
  */
 export function prepareDataDir(base: string, pgdata: string, runAs: RunAs | undefined): void {
-  if (!existsSync(base)) {
-    mkdirSync(dirname(base), { recursive: true });
-    mkdirSync(base, { mode: 0o700 });
-    if (runAs) chownSync(base, runAs.uid, runAs.gid);
-  }
+  mkdirSync(dirname(base), { recursive: true });
+  // recursive: no error when a db-up beside this one made it first; it says whether this one did.
+  if (mkdirSync(base, { recursive: true, mode: 0o700 }) && runAs)
+    chownSync(base, runAs.uid, runAs.gid);
   if (!existsSync(join(base, DATA_MARKER))) {
     writeFileSync(
       join(base, DATA_MARKER),
       'Made by @acme/pg db-up: the local PostgreSQL cluster is in data/, its log in server.log.\n',
     );
   }
-  if (!existsSync(pgdata)) {
-    mkdirSync(pgdata, { mode: 0o700 });
-    if (runAs) chownSync(pgdata, runAs.uid, runAs.gid);
-  }
+  if (mkdirSync(pgdata, { recursive: true, mode: 0o700 }) && runAs)
+    chownSync(pgdata, runAs.uid, runAs.gid);
 }
 
 /**
@@ -511,7 +524,7 @@ export function isLive(server: { pid: number; dataDir: string } | undefined): bo
 
 /** Whether the folder holds an initialised cluster (the entrypoint tests PG_VERSION). */
 export function isInitialised(pgdata: string): boolean {
-  return existsSync(join(pgdata, 'PG_VERSION'));
+  return existsSync(join(pgdata, 'PG_VERSION')) && !existsSync(join(dirname(pgdata), INIT_MARKER));
 }
 
 /** Empties data/ (the cluster db-up made or --reset deletes); the folder itself stays. */

@@ -371,6 +371,46 @@ describe('what db-up records, and who can get in', () => {
   });
 });
 
+describe('two at once, and a first start cut short', () => {
+  afterAll(async () => {
+    await run(dbDown, {});
+  });
+
+  it('two db-up at once on an empty folder: one initialises, the other finds it up; the scripts ran once', async () => {
+    await run(dbDown, {});
+    rmSync(join(ws.root, 'tmp/pg/postgres'), { recursive: true, force: true });
+    scripts(GOOD);
+    const out = captureOutput();
+    let results: { success: boolean }[];
+    try {
+      results = await Promise.all([
+        dbUp({}, ws.context('postgres')),
+        dbUp({}, ws.context('postgres')),
+      ]);
+    } finally {
+      out.restore();
+    }
+    expect(results.map((r) => r.success)).toEqual([true, true]);
+    expect(out.text().match(/Initialised 'postgres'/g)).toHaveLength(1);
+    expect(out.text()).toContain("The local server of 'postgres' is already running");
+    expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
+  });
+
+  it('a first start cut short (Ctrl-C during the init scripts) starts over on the next db-up', async () => {
+    await run(dbDown, {});
+    // What an interrupted first start leaves: a cluster, and the marker of the init in progress.
+    writeFileSync(join(ws.root, 'tmp/pg/postgres/.acme-pg-initialising'), '1\n');
+    const r = await run(dbUp, {});
+    expect(r.success).toBe(true);
+    expect(r.output).toContain(
+      "The first start of 'postgres' in tmp/pg/postgres was cut short; starting over.",
+    );
+    expect(r.output).toContain("Initialised 'postgres'");
+    expect(existsSync(join(ws.root, 'tmp/pg/postgres/.acme-pg-initialising'))).toBe(false);
+    expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
+  });
+});
+
 describe('db-up touches only what it made', () => {
   const tree = (dir: string): Record<string, string> => {
     const out: Record<string, string> = {};

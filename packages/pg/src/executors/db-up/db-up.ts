@@ -1,5 +1,5 @@
 import { ExecutorContext, logger } from '@nx/devkit';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { refreshBundle } from '../../init-scripts/bundle-on-disk';
 import { ignoreInGit } from '../../postgres/gitignore';
@@ -8,6 +8,7 @@ import {
   checkPortFree,
   checkTraversable,
   clusterMajor,
+  INIT_MARKER,
   findServerBinaries,
   initdb,
   isInitialised,
@@ -25,6 +26,7 @@ import {
   startServer,
   stopServer,
 } from '../../postgres/local-server';
+import { withDataLock } from '../../postgres/data-lock';
 import { maskedUrl } from '../../postgres/settings';
 import { findTool, ToolInstall } from '../../postgres/tools';
 import { fail, PgPluginError } from '../../utils/errors';
@@ -72,8 +74,6 @@ function invocation(): string | undefined {
 async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<boolean> {
   const runAs = serverUser(!!o.createSystemUser || !!process.env['CI']);
   const db = localDatabase(o, context, runAs);
-  const s = db.target.settings;
-  const id = db.target.moduleId;
   const project = context.projectName ?? '<database>';
   const found = findServerBinaries(context.root, db.major, o.pgBinDir);
   checkDataDir(db.dataDir, db.pgdata, db.shownDataDir);
@@ -93,12 +93,38 @@ async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<bool
       `The server runs as '${runAs?.name}', which cannot reach ${bin.copiedFrom}; it runs a copy in ${bin.dir}.`,
     );
 
+  const own = await withDataLock(db.dataDir, db.shownDataDir, () =>
+    startOnce(o, db, bin, runAs, context.root, project),
+  );
+  if (!o.foreground) return true;
+  return serveUntilStopped(db, bin, runAs, own, project);
+}
+
+/**
+ * Under the data folder's lock: --reset, a server that runs already, or a start. Returns whether
+ * this run owns the server (started it, or its Nx invocation's db-up did).
+ */
+async function startOnce(
+  o: DbUpExecutorSchema,
+  db: LocalDatabase,
+  bin: ServerBinaries,
+  runAs: RunAs | undefined,
+  root: string,
+  project: string,
+): Promise<boolean> {
+  const s = db.target.settings;
+  const id = db.target.moduleId;
   if (o.reset) {
     await confirmReset(o, db);
     stopServer(bin, db.pgdata, runAs);
     forgetServer(db);
     removeDataDir(db.pgdata);
     logger.info(`Deleted the data of '${id}' in ${db.shownDataDir}.`);
+  } else if (existsSync(join(db.dataDir, INIT_MARKER)) && clusterMajor(db.pgdata)) {
+    // Its first start was cut short (Ctrl-C, a crash): the scripts did not all run.
+    stopServer(bin, db.pgdata, runAs);
+    removeDataDir(db.pgdata);
+    logger.warn(`The first start of '${id}' in ${db.shownDataDir} was cut short; starting over.`);
   }
   const running = runningServer(db);
   if (running) {
@@ -109,10 +135,8 @@ async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<bool
     logger.info(
       `The local server of '${id}' is already running at localhost:${running.port} (pid ${running.pid}).`,
     );
-    report(db, found.version, running.port, project);
-    if (!o.foreground) return true;
-    const own = !!running.startedBy && running.startedBy === invocation();
-    return serveUntilStopped(db, bin, runAs, own, project);
+    report(db, bin.version, running.port, project);
+    return !!running.startedBy && running.startedBy === invocation();
   }
   await checkPortFree(s.port);
   forgetServer(db); // a server that crashed: its record and socket folder
@@ -127,13 +151,13 @@ async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<bool
     runAs,
   };
   try {
-    if (!isInitialised(db.pgdata)) await firstStart(db, context.root, bin, start);
+    if (!isInitialised(db.pgdata)) await firstStart(db, root, bin, start);
     else startServer(start);
   } catch (e) {
     removeSocketDir(socketDir);
     throw e;
   }
-  updateLocalState(context.root, db.projectRoot, {
+  updateLocalState(root, db.projectRoot, {
     server: {
       host: 'localhost',
       port: s.port,
@@ -146,8 +170,7 @@ async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<bool
     },
   });
   report(db, bin.version, s.port, project);
-  if (!o.foreground) return true;
-  return serveUntilStopped(db, bin, runAs, true, project);
+  return true;
 }
 
 /**
@@ -238,6 +261,8 @@ async function firstStart(
       `The init bundle did not match the scripts beside it; rebuilt it as nx sync does (commit ${db.bundle.slice(root.length + 1)}).`,
     );
   removeDataDir(db.pgdata);
+  const marker = join(db.dataDir, INIT_MARKER);
+  writeFileSync(marker, `${process.pid}\n`);
   try {
     initdb({
       bin,
@@ -264,6 +289,7 @@ async function firstStart(
     writeFileSync(hba, full);
     const reload = pgCtl(bin, ['-D', db.pgdata, 'reload'], start.runAs, db.dataDir);
     if (reload.status !== 0) fail(`pg_ctl reload failed: ${reload.stderr.trim()}`);
+    rmSync(marker);
     logger.info(
       `Initialised '${db.target.moduleId}' in ${db.shownDataDir}${db.bundle ? ' and ran its init scripts' : ''}.`,
     );
@@ -272,6 +298,7 @@ async function firstStart(
       stopServer(bin, db.pgdata, start.runAs);
     } finally {
       removeDataDir(db.pgdata);
+      rmSync(marker, { force: true });
     }
     throw e;
   }
