@@ -474,7 +474,9 @@ export function checkDataDir(base: string, pgdata: string, shown: string): void 
       `${shown} already holds files that db-up did not make (${(sample.length ? sample : listed).join(', ')}); db-up keeps its data only in an empty or new folder. Choose another --dataDir; nothing was changed.`,
     );
   }
-  if (entries(pgdata)?.length && !clusterMajor(pgdata))
+  // A first start cut short leaves a half-made data/: db-up's own, to redo.
+  const interrupted = existsSync(join(base, INIT_MARKER));
+  if (entries(pgdata)?.length && !clusterMajor(pgdata) && !interrupted)
     fail(
       `${join(shown, 'data')} is not empty but holds no PostgreSQL cluster (no PG_VERSION); db-up will not touch it. Move its files away or choose another --dataDir; nothing was changed.`,
     );

@@ -409,6 +409,18 @@ describe('two at once, and a first start cut short', () => {
     expect(existsSync(join(ws.root, 'tmp/pg/postgres/.acme-pg-initialising'))).toBe(false);
     expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
   });
+
+  it('an initdb cut short (data/ half made, no PG_VERSION yet) is redone, not refused', async () => {
+    await run(dbDown, {});
+    const data = join(ws.root, 'tmp/pg/postgres/data');
+    // initdb writes PG_VERSION early on: cut before it, data/ has files and no PG_VERSION.
+    rmSync(join(data, 'PG_VERSION'));
+    writeFileSync(join(ws.root, 'tmp/pg/postgres/.acme-pg-initialising'), '1\n');
+    const r = await run(dbUp, {});
+    expect(r.success).toBe(true);
+    expect(r.output).toContain("Initialised 'postgres'");
+    expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
+  });
 });
 
 describe('db-up touches only what it made', () => {
