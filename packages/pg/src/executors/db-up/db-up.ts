@@ -61,7 +61,9 @@ async function confirmReset(o: DbUpExecutorSchema, db: LocalDatabase): Promise<v
  * `nx serve` then knows the server is its own to stop.
  */
 function invocation(): string | undefined {
-  const pid = process.env['NX_INVOCATION_ROOT_PID'];
+  // Nx 23 names its root process; Nx 22 does not, but forks every task from it.
+  const underNx = !!process.env['NX_TASK_TARGET_PROJECT'];
+  const pid = process.env['NX_INVOCATION_ROOT_PID'] || (underNx ? String(process.ppid) : undefined);
   if (!pid || !/^\d+$/.test(pid)) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8');
