@@ -83,6 +83,11 @@ describe('db-up through the real nx CLI', () => {
       "CREATE TABLE items (name text);\nINSERT INTO items VALUES ('first');\n",
     );
     if (nx(ws, ['sync']).status !== 0) throw new Error('nx sync failed');
+    // A fresh workspace starts with no data, also where db-up keeps it outside a private checkout.
+    if (dataRoot(ws).startsWith('/var/lib/acme-pg/')) {
+      nx(ws, ['run', 'postgres:db-down']);
+      rmSync(dataRoot(ws), { recursive: true, force: true });
+    }
     port = await freePort();
     env = {
       POSTGRES_PORT: String(port),
