@@ -43,12 +43,12 @@ function pgdataPid(dir: string): number | undefined {
  * Where db-up keeps the data of 'postgres': tmp/pg/postgres, or, as root in a checkout the server's
  * user cannot enter (a private clone), its folder in /var/lib/acme-pg.
  */
-function dataRoot(ws: string): string {
+function dataRoot(ws: string, id = 'postgres'): string {
   const reachable =
     !asRoot || spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', ws]).status === 0;
-  if (reachable) return join(ws, 'tmp/pg/postgres');
+  if (reachable) return join(ws, 'tmp/pg', id);
   const key = createHash('sha256').update(ws).digest('hex').slice(0, 10);
-  return join('/var/lib/acme-pg', `${basename(ws)}-${key}`, 'postgres');
+  return join('/var/lib/acme-pg', `${basename(ws)}-${key}`, id);
 }
 
 describe('db-up through the real nx CLI', () => {
@@ -86,7 +86,7 @@ describe('db-up through the real nx CLI', () => {
     // A fresh workspace starts with no data, also where db-up keeps it outside a private checkout.
     if (dataRoot(ws).startsWith('/var/lib/acme-pg/')) {
       nx(ws, ['run', 'postgres:db-down']);
-      rmSync(dataRoot(ws), { recursive: true, force: true });
+      rmSync(join(dataRoot(ws), '..'), { recursive: true, force: true });
     }
     port = await freePort();
     env = {
@@ -99,6 +99,7 @@ describe('db-up through the real nx CLI', () => {
   });
   afterAll(() => {
     nx(ws, ['run', 'postgres:db-down'], env);
+    nx(ws, ['run', 'analytics:db-down'], env);
     // The data db-up kept outside the checkout (root in a private clone) goes with the workspace.
     if (dataRoot(ws).startsWith('/var/lib/acme-pg/'))
       rmSync(join(dataRoot(ws), '..'), { recursive: true, force: true });
@@ -312,6 +313,44 @@ c.connect()
       const r = await serveThenCtrlC();
       expect(r.output).toContain('is already running');
       await new Promise((res) => setTimeout(res, 1000));
+      expect(pgdataPid(pgdata())).toBe(pid);
+    });
+
+    it('two databases, one up and one down: the app starts, and Ctrl-C stops only the one it started', async () => {
+      const gen = nx(ws, [
+        'g',
+        '@acme/pg:module',
+        '--id',
+        'analytics',
+        '--image',
+        'postgres:15',
+        '--skipPackageJson',
+        '--no-interactive',
+      ]);
+      expect(gen.status).toBe(0);
+      Object.assign(env, {
+        ANALYTICS_POSTGRES_PORT: String(await freePort()),
+        ANALYTICS_POSTGRES_USER: 'app',
+        ANALYTICS_POSTGRES_PASSWORD: 'analytics-pass',
+      });
+      const project = JSON.parse(readFileSync(join(ws, 'apps/api/project.json'), 'utf-8'));
+      project.targets.serve.dependsOn = [
+        { projects: ['postgres', 'analytics'], target: 'db-serve' },
+      ];
+      writeFileSync(join(ws, 'apps/api/project.json'), JSON.stringify(project));
+      const analytics = join(dataRoot(ws, 'analytics'), 'data');
+      const pid = pgdataPid(pgdata());
+      expect(pid).toBeGreaterThan(0);
+      expect(pgdataPid(analytics)).toBeUndefined();
+      const r = await serveThenCtrlC();
+      expect(r.output).toContain("Initialised 'analytics'");
+      // What each db-serve says last may come after Nx has stopped printing: the servers tell.
+      expect(r.output).not.toContain("Stopped the local server of 'postgres'.");
+      await waitFor(
+        () => pgdataPid(analytics) === undefined,
+        20_000,
+        () => r.output,
+      );
       expect(pgdataPid(pgdata())).toBe(pid);
     });
   });

@@ -241,6 +241,16 @@ describe('db-up / db-down on a real server', () => {
     }
   });
 
+  it('Ctrl-C while the foreground server is still starting: it is stopped right after, not left behind', async () => {
+    await run(dbDown, {});
+    const pending = run(dbUp, { foreground: true });
+    process.emit('SIGINT', 'SIGINT');
+    const r = await pending;
+    expect(r.success).toBe(true);
+    expect(r.output).toContain("Stopped the local server of 'postgres'.");
+    expect(runningPid(join(ws.root, 'tmp/pg/postgres/data'))).toBeUndefined();
+  });
+
   it('a foreground db-up on a server already up watches it, and Ctrl-C leaves it running', async () => {
     await run(dbUp, {});
     const pgdata = join(ws.root, 'tmp/pg/postgres/data');

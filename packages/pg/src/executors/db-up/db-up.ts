@@ -40,7 +40,39 @@ export default async function dbUpExecutor(
   options: DbUpExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => up(options, context));
+  const stop = options.foreground ? catchStopSignals() : undefined;
+  try {
+    return await guarded(() => up(options, context, stop));
+  } finally {
+    stop?.release();
+  }
+}
+
+interface StopSignals {
+  wait(): Promise<void>;
+  release(): void;
+}
+
+/**
+ * Ctrl-C, SIGTERM (Nx stopping a continuous task) and SIGHUP, caught from the first moment in the
+ * foreground: one that comes while the server is still starting is kept, so the server this run
+ * starts is stopped right after, not left behind by a process killed half-way.
+ */
+function catchStopSignals(): StopSignals {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let received = false;
+  let wake: (() => void) | undefined;
+  const on = () => {
+    received = true;
+    wake?.();
+  };
+  for (const sig of signals) process.on(sig, on);
+  return {
+    wait: () => (received ? Promise.resolve() : new Promise<void>((r) => (wake = r))),
+    release: () => {
+      for (const sig of signals) process.off(sig, on);
+    },
+  };
 }
 
 async function confirmReset(o: DbUpExecutorSchema, db: LocalDatabase): Promise<void> {
@@ -73,7 +105,11 @@ function invocation(): string | undefined {
   }
 }
 
-async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<boolean> {
+async function up(
+  o: DbUpExecutorSchema,
+  context: ExecutorContext,
+  stop: StopSignals | undefined,
+): Promise<boolean> {
   const runAs = serverUser(!!o.createSystemUser || !!process.env['CI']);
   const db = localDatabase(o, context, runAs);
   const project = context.projectName ?? '<database>';
@@ -98,8 +134,8 @@ async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<bool
   const own = await withDataLock(db.dataDir, db.shownDataDir, () =>
     startOnce(o, db, bin, runAs, context.root, project),
   );
-  if (!o.foreground) return true;
-  return serveUntilStopped(db, bin, runAs, own, project);
+  if (!stop) return true;
+  return serveUntilStopped(db, bin, runAs, own, project, stop);
 }
 
 /**
@@ -176,9 +212,8 @@ async function startOnce(
 }
 
 /**
- * The foreground: until Ctrl-C, SIGTERM (Nx stopping a continuous task) or SIGHUP. A timer keeps
- * the process alive in any runner and notices a server that went away. Only a server this run
- * started is stopped at the end.
+ * The foreground: until a stop signal. A timer keeps the process alive in any runner and notices a
+ * server that went away. Only a server this run started is stopped at the end.
  */
 async function serveUntilStopped(
   db: LocalDatabase,
@@ -186,6 +221,7 @@ async function serveUntilStopped(
   runAs: RunAs | undefined,
   own: boolean,
   project: string,
+  stop: StopSignals,
 ): Promise<boolean> {
   const id = db.target.moduleId;
   logger.info(
@@ -193,19 +229,16 @@ async function serveUntilStopped(
       ? 'Running in the foreground; Ctrl-C stops the server.'
       : `This run did not start it: watching it until Ctrl-C, which leaves it running.`,
   );
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  const outcome = await new Promise<'signal' | 'gone'>((resolve) => {
-    const finish = (how: 'signal' | 'gone') => {
-      clearInterval(timer);
-      for (const sig of signals) process.off(sig, onSignal);
-      resolve(how);
-    };
-    const onSignal = () => finish('signal');
-    const timer = setInterval(() => {
-      if (!runningPid(db.pgdata)) finish('gone');
-    }, 500);
-    for (const sig of signals) process.on(sig, onSignal);
-  });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    stop.wait().then(() => 'signal' as const),
+    new Promise<'gone'>((resolve) => {
+      timer = setInterval(() => {
+        if (!runningPid(db.pgdata)) resolve('gone');
+      }, 500);
+    }),
+  ]);
+  clearInterval(timer);
   if (outcome === 'gone') {
     forgetServer(db);
     fail(
