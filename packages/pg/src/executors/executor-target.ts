@@ -19,6 +19,7 @@ import {
   resolveConnection,
 } from '../postgres/settings';
 import { fail, PgPluginError } from '../utils/errors';
+import { isLive } from '../postgres/local-server';
 import { logger } from '../utils/logger';
 import { readLocalState, updateLocalState } from '../workspace/local-state';
 import { MARKER_FILE } from '../workspace/marker-file';
@@ -197,6 +198,7 @@ export function resolveTarget(
     ).files;
   }
   const envFile = envFilePath ? readEnvFile(resolve(context.root, envFilePath)) : undefined;
+  const server = record ? readLocalState(context.root, record.projectRoot).server : undefined;
   const settings = resolveConnection({
     moduleId,
     serviceId,
@@ -211,6 +213,7 @@ export function resolveTarget(
     envFile,
     envFilePath,
     role,
+    localServer: server && isLive(server) ? server : undefined,
   });
   return {
     moduleId,

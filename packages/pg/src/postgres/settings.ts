@@ -3,8 +3,8 @@
  * source that has it, as dotenv, Nx's own .env loading and Prisma do (the real environment wins
  * over a file):
  *   the target's options → the process environment (<PREFIX>DATABASE_URL, then <PREFIX>POSTGRES_*)
- *   → the module's env file (its URL, then its POSTGRES_*) → libpq's PG* → defaults (localhost,
- *   5432, user postgres, database = user).
+ *   → (host and port only) the running local server db-up started → the module's env file (its URL,
+ *   then its POSTGRES_*) → libpq's PG* → defaults (localhost, 5432, user postgres, database = user).
  * A password is never an option: it comes from the environment, the env file, PGPASSWORD, or
  * libpq's password file (PGPASSFILE, ~/.pgpass).
  */
@@ -50,6 +50,8 @@ export interface ResolveInput {
    * connects as this role, with its init script's password (PGINIT_<ROLE>_PASSWORD), to its database.
    */
   role?: AppRole;
+  /** The module's local server that db-up started and that still runs: where it really listens. */
+  localServer?: { host: string; port: number };
 }
 
 export interface AppRole {
@@ -132,6 +134,7 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
         : fileLabel(names.url);
   const fromUrl = env[names.url] ? parseDatabaseUrl(env[names.url]!, names.url) : {};
   const roleOwned = new Set([names.user, names.password, names.database]);
+  const running = input.localServer;
 
   const pick = (
     option: keyof ConnectionOptions | null,
@@ -143,6 +146,9 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
       ...(option ? [{ value: o[option], source: `--${option}` }] : []),
       { value: fromUrl[urlKey], source: names.url },
       ...(envName ? [{ value: env[envName], source: envName }] : []),
+      ...(running && (option === 'host' || option === 'port')
+        ? [{ value: running[option], source: 'the local server db-up started' }]
+        : []),
       { value: fromFileUrl[urlKey], source: fileUrlLabel(urlKey) },
       ...(envName && !(role && roleOwned.has(envName))
         ? [{ value: file[envName], source: fileLabel(envName) }]

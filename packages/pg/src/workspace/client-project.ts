@@ -9,7 +9,7 @@ import {
   Tree,
   updateProjectConfiguration,
 } from '@nx/devkit';
-import { CLIENT_TARGETS, dbTarget, DbTarget } from '../plugin/targets';
+import { CLIENT_TARGETS, dbTarget, DbTarget, executorOf } from '../plugin/targets';
 import { readClientMarker, writeClientMarker } from './markers';
 
 export { CLIENT_TARGETS, DATABASE_TARGETS } from '../plugin/targets';
@@ -35,7 +35,7 @@ export function withDbTargets(
     const existing = targets[name];
     if (!existing) {
       targets[name] = dbTarget(name, [moduleId]);
-    } else if (existing.executor !== `@acme/pg:${name}`) {
+    } else if (existing.executor !== executorOf(name)) {
       foreignTargets.push(name);
     } else if (!existing.configurations?.[moduleId]) {
       targets[name] = {

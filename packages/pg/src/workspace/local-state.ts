@@ -25,6 +25,8 @@ export interface LocalServerState {
   socketDir?: string;
   /** When it started, ISO 8601. */
   startedAt: string;
+  /** The Nx invocation whose db-up started it (its root pid and start time), if one did. */
+  startedBy?: string;
 }
 
 export interface LocalState {

