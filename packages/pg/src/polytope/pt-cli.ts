@@ -26,10 +26,14 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command for a person to read or type: secrets go on stdin, shown masked. */
-export function showPtCommand(s: PtSet): string {
+/**
+ * The command as a user would type it. A hidden secret (a password) is left for pt to read from
+ * the terminal, never written into the command: a mask there would be stored if pasted.
+ */
+export function showPtCommand(s: PtSet, hide = s.kind === 'secret'): string {
   const cmd = ['pt', ...ptArgs(s)].map(shellQuote).join(' ');
-  return s.kind === 'secret' ? `printf '%s' '****' | ${cmd}` : cmd;
+  if (s.kind !== 'secret') return cmd;
+  return hide ? cmd : `printf '%s' ${shellQuote(s.value)} | ${cmd}`;
 }
 
 export function findPt(env: NodeJS.ProcessEnv): string | undefined {

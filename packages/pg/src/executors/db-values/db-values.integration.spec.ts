@@ -153,7 +153,7 @@ describe('db-values through pt', () => {
     expect(r.success).toBe(true);
     expect(pt.calls()).toEqual([]);
     expect(r.output).toContain('pt values set postgres-database shop');
-    expect(r.output).toContain("printf '%s' '****' | pt secrets set postgres-password --stdin");
+    expect(r.output).toContain('pt secrets set postgres-password --stdin');
     expect(r.output).not.toContain(PASSWORD);
   });
 
@@ -197,7 +197,7 @@ describe('db-values through pt', () => {
     const r = await run({});
     expect(r.success).toBe(false);
     expect(r.output).toContain(
-      "printf '%s' '****' | pt secrets set postgres-password --stdin failed (exit 3): error: could not store postgres-password: permission denied. Set before it: postgres-database, postgres-username. Not set: postgres-password, postgres-role-app_user-secret, postgres-host, postgres-port.",
+      'pt secrets set postgres-password --stdin failed (exit 3): error: could not store postgres-password: permission denied. Set before it: postgres-database, postgres-username. Not set: postgres-password, postgres-role-app_user-secret, postgres-host, postgres-port.',
     );
   });
 
@@ -209,7 +209,10 @@ describe('db-values through pt', () => {
       expect(r.success).toBe(false);
       expect(r.output).toContain('pt is not on PATH, so nothing was set.');
       expect(r.output).toContain('  pt values set postgres-host db');
-      expect(r.output).toContain("  printf '%s' '****' | pt secrets set postgres-password --stdin");
+      expect(r.output).toContain('  pt secrets set postgres-password --stdin');
+      // Pasted as printed, no line may store a mask as the secret; a user name is shown as it is.
+      expect(r.output).not.toContain('****');
+      expect(r.output).toMatch(/printf '%s' \S+ \| pt secrets set postgres-username --stdin/);
       expect(r.output).not.toContain(PASSWORD);
     } finally {
       process.env['PATH'] = path;

@@ -155,15 +155,15 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
   );
   const pt = o.noPt ? undefined : findPt(env);
   if (!o.noPt && !pt && !o.dryRun) {
-    // Values are shown; secrets stay masked and are not even asked for.
+    // Values and user names are shown; passwords are never asked for or shown: pt reads them from the terminal.
     const shown = items
       .filter((i) => i.plain || i.password)
       .map(
         (i) =>
-          `  ${showPtCommand({ kind: i.ref.kind, key: i.ref.key, value: i.ref.kind === 'secret' ? '****' : i.plain!().value })}`,
+          `  ${i.password ? showPtCommand({ kind: i.ref.kind, key: i.ref.key, value: '' }) : showPtCommand({ kind: i.ref.kind, key: i.ref.key, value: i.plain!().value }, false)}`,
       );
     fail(
-      `pt is not on PATH, so nothing was set. Install Polytope's CLI, or run these yourself (each secret on stdin):\n${shown.join('\n')}`,
+      `pt is not on PATH, so nothing was set. Install Polytope's CLI, or run these yourself (pt reads each password from the terminal: type or paste it, then Ctrl-D):\n${shown.join('\n')}`,
     );
   }
 
@@ -562,7 +562,7 @@ function dryRun(
       );
     else if (!o.noPt)
       lines.push(
-        `  ${showPtCommand({ kind: s.item.ref.kind, key: s.item.ref.key, value: s.item.ref.kind === 'secret' ? '****' : s.value! })}   # ${s.item.password ? 'only if it is not set' : 'kept if it exists, unless --overwrite'}`,
+        `  ${s.item.password ? showPtCommand({ kind: s.item.ref.kind, key: s.item.ref.key, value: '' }) : showPtCommand({ kind: s.item.ref.kind, key: s.item.ref.key, value: s.value! }, false)}   # ${s.item.password ? 'only if it is not set; type or paste the secret, then Ctrl-D' : 'kept if it exists, unless --overwrite'}`,
       );
   }
   if (o.envFile)
