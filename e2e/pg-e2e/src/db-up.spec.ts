@@ -166,9 +166,16 @@ describe('db-up through the real nx CLI', () => {
       up(['--port', String(other)]),
       `The local server of 'postgres' already runs at localhost:${port} (pid ${pgdataPid(pgdata())}), not on ${other}.`,
     );
-    // db-check goes where it really is, whatever the environment says.
-    const check = nx(ws, ['run', 'postgres:db-check'], { ...env, POSTGRES_PORT: String(other) });
+    // db-check goes where it really is, unless the environment names a port: that still wins.
+    const noPort: Record<string, string> = { ...env };
+    delete noPort['POSTGRES_PORT'];
+    const check = nx(ws, ['run', 'postgres:db-check'], noPort);
     expect(check.status).toBe(0);
+    expect(check.output).toContain(`localhost:${port}`);
+    const told = nx(ws, ['run', 'postgres:db-check'], { ...env, POSTGRES_PORT: String(other) });
+    expect(told.status).not.toBe(0);
+    expect(told.output).toContain(`localhost:${other}`);
+    expect(told.output).toContain('port from POSTGRES_PORT');
   });
 
   it('--dataDir on a folder with user files: refused, every file unchanged', () => {
