@@ -5,6 +5,17 @@ import { snapshot } from '../../../test-utils/tree-snapshot';
 import { initScriptGenerator } from '../init-script/init-script';
 import defaultExport, { moduleGenerator } from './module';
 import { ModuleGeneratorSchema } from './schema';
+import schemaJson from './schema.json';
+
+/** The options as Nx passes them: every `default` of schema.json filled in. */
+function withSchemaDefaults(options: ModuleGeneratorSchema): ModuleGeneratorSchema {
+  const defaults = Object.fromEntries(
+    Object.entries(schemaJson.properties as Record<string, { default?: unknown }>)
+      .filter(([, p]) => p.default !== undefined)
+      .map(([k, p]) => [k, p.default]),
+  );
+  return { ...defaults, ...options } as ModuleGeneratorSchema;
+}
 
 const SIMPLE = `templates:
 - id: stack
@@ -74,6 +85,30 @@ describe('module generator: adopting existing modules', () => {
     expect(out).toContain('changed: restart, scripts');
     expect(out).toContain('kept as it was: image, data-volume');
     expect(out).toContain('user postgres, database postgres');
+  });
+
+  it.each<[string, ModuleGeneratorSchema]>([
+    ['no options', {}],
+    ['--image', { image: 'postgres:17.2' }],
+    ['--restart', { restart: 'always' }],
+    ['--allowTrust=false', { allowTrust: false }],
+  ])(
+    'updates !simple with %s and the schema defaults Nx fills in, refusing nothing',
+    async (_, options) => {
+      tree.write('polytope.yml', SIMPLE);
+      const out = await run(tree, { ...withSchemaDefaults(options), skipFormat: true });
+      expect(argsOf(tree).module).toBe('polytope/postgres!simple');
+      expect(out).toContain("Updated module 'postgres'");
+    },
+  );
+
+  it('still refuses --allowTrust on !simple when it is really given', async () => {
+    tree.write('polytope.yml', SIMPLE);
+    const before = snapshot(tree);
+    await expect(
+      run(tree, { ...withSchemaDefaults({ allowTrust: true }), skipFormat: true }),
+    ).rejects.toThrow(/so --allowTrust cannot apply/);
+    expect(snapshot(tree)).toBe(before);
   });
 
   it('refuses a role secret on !simple, which takes no env, pointing to --convert', async () => {

@@ -174,7 +174,8 @@ export function normalizeOptions(
     variant = 'full';
     ref = fullRef(found.ref);
   } else if (variant === 'simple') {
-    const given = SIMPLE_OPTIONS.filter((o) => schema[o] !== undefined);
+    // Only what the user gave counts: a flag left at false (or a default Nx filled in) asks for nothing.
+    const given = SIMPLE_OPTIONS.filter((o) => schema[o] !== undefined && schema[o] !== false);
     if (given.length)
       fail(
         `Module '${id}' is ${found!.ref}, which takes only image, scripts, data-volume and restart, so ${given.map((o) => `--${o}`).join(', ')} cannot apply. Add --convert to turn it into the full polytope/postgres (its data volume stays), or leave ${given.length > 1 ? 'them' : 'it'} out.`,
