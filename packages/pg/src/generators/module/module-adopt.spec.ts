@@ -157,6 +157,78 @@ describe('module generator: adopting existing modules', () => {
     expect(out).not.toContain('<database>');
   });
 
+  it('prints the adopted database and user again on a re-run, from the marker', async () => {
+    tree.write(
+      'polytope.yml',
+      CURITY.replace(
+        '        - { name: POSTGRES_DB, value: idsvr }\n',
+        '        - { name: POSTGRES_DB, value: idsvr }\n        - { name: POSTGRES_USER, value: curity }\n',
+      ),
+    );
+    const first = await run(tree, { id: 'curity-db', template: 'none' });
+    const again = await run(tree, { id: 'curity-db', template: 'none' });
+    for (const out of [first, again]) {
+      expect(out).toContain('pt values set curity-db-database idsvr');
+      expect(out).toContain("# the existing data's user: curity");
+      expect(out).not.toContain('<database>');
+    }
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toEqual({
+      database: 'idsvr',
+      username: 'curity',
+    });
+  });
+
+  it('records no default for a user read from a *_FILE, and says to set the key to its content', async () => {
+    tree.write(
+      'polytope.yml',
+      CURITY.replace(
+        '{ name: POSTGRES_HOST_AUTH_METHOD, value: trust }',
+        '{ name: POSTGRES_USER_FILE, value: /run/secrets/user }',
+      ).replace('value: idsvr', 'value: shop'),
+    );
+    const out = await run(tree, { id: 'curity-db', template: 'none' });
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toEqual({ database: 'shop' });
+    expect(out).not.toContain("the existing data's user");
+    expect(out).toMatch(
+      /pt secrets set curity-db-username --stdin {3}# the content of \/run\/secrets\/user, which the existing data was created with/,
+    );
+    expect(out).toContain('pt values set curity-db-database shop');
+  });
+
+  it('takes the database from POSTGRES_USER_FILE too when POSTGRES_DB is not set, as the image does', async () => {
+    tree.write(
+      'polytope.yml',
+      CURITY.replace(
+        '{ name: POSTGRES_DB, value: idsvr }',
+        '{ name: POSTGRES_USER_FILE, value: /run/secrets/user }',
+      ),
+    );
+    const out = await run(tree, { id: 'curity-db', template: 'none', auth: 'scram-sha-256' });
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toBeUndefined();
+    expect(out).toContain(
+      'pt values set curity-db-database <database>   # the content of /run/secrets/user',
+    );
+  });
+
+  it.each([
+    [
+      'POSTGRES_PASSWORD_FILE',
+      '        - { name: POSTGRES_PASSWORD_FILE, value: /run/secrets/pw }\n',
+      '# the content of /run/secrets/pw',
+    ],
+    ['no password at all', '', '# the password the existing data was created with'],
+  ])(
+    'never hints --generatePassword for an adopted module (%s): its data has a password already',
+    async (_, extra, comment) => {
+      tree.write('polytope.yml', `${CURITY.replace('value: trust', 'value: md5')}${extra}`);
+      const out = await run(tree, { id: 'curity-db', template: 'none' });
+      expect(out).not.toContain('--generatePassword');
+      expect(out).toContain('the one the existing data was created with');
+      expect(out).not.toMatch(/db-values --generatePassword/);
+      expect(out).toContain(`pt secrets set curity-db-password --stdin   ${comment}`);
+    },
+  );
+
   it('--allowMajorUpgrade moves to a new, empty volume and leaves the old one named', async () => {
     tree.write('polytope.yml', CURITY);
     const out = await run(tree, {

@@ -35,7 +35,7 @@ import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
 import { findDatabaseProjects } from '../../workspace/markers';
 import { AdoptedScript, readAdoptedScripts } from './adopt-scripts';
-import { dataLocation, KeptDefaults, keptValues } from './existing-data';
+import { dataLocation, FromFiles, KeptDefaults, keptValues } from './existing-data';
 import { ModuleGeneratorSchema } from './schema';
 
 export interface NormalizedModuleOptions {
@@ -56,6 +56,8 @@ export interface NormalizedModuleOptions {
   notes: string[];
   /** Literal settings the module had, which db-values sets as defaults. */
   defaults: KeptDefaults;
+  /** Settings the module read from files (`*_FILE`): the keys must be set to those files' content. */
+  fromFiles: FromFiles;
   /** A plaintext password the module had: offered to db-values, never written to a tracked file. */
   oldPassword?: string;
   adopted: AdoptedScript[];
@@ -244,7 +246,12 @@ export function normalizeOptions(
     );
   const entry = chooseEntryPoint(stack, id, schema.template);
 
-  const { defaults, oldPassword } = keptValues(found, variant, warnings, id);
+  const kept = keptValues(found, variant, warnings, id);
+  // A re-run finds the keys written already; what the data was created with is in the marker.
+  const defaults: KeptDefaults = found
+    ? { ...(record?.defaults ?? {}), ...kept.defaults }
+    : kept.defaults;
+  const { oldPassword, fromFiles } = kept;
   const adopted = readAdoptedScripts(tree, found, bundlePath, stack, file, id);
   // An existing module without `service-id` (and every !simple one) is reached at `postgres`, the
   // module's default: written out, so that apps keep their host name and db-values sets it.
@@ -282,6 +289,7 @@ export function normalizeOptions(
     warnings,
     notes,
     defaults,
+    fromFiles,
     oldPassword,
     adopted,
     skipFormat: !!schema.skipFormat,
