@@ -32,7 +32,7 @@ export function dataLocation(
   warnings: string[],
   notes: string[],
   project = id,
-): { id: string } | undefined {
+): { id: string; scope?: string } | undefined {
   if (!found) return { id: schema.volumeId ?? `${id}-data` };
   const volume = found.existing.dataVolume;
   const volumeId = typeof volume?.['id'] === 'string' ? volume['id'] : undefined;
@@ -54,10 +54,13 @@ export function dataLocation(
         fail(
           `--volumeId ${newVolume} is the volume module '${id}' uses now; a major upgrade needs a new, empty one. Give another --volumeId.`,
         );
+      // The new volume is shared as the old one was (a `global` volume stays global).
+      const scope =
+        volume?.['type'] === 'volume' && isPersistent(volume) ? String(volume['scope']) : 'project';
       notes.push(
-        `Major upgrade: module '${id}' now uses the new volume ${newVolume}; ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${project}:db-restore.`,
+        `Major upgrade: module '${id}' now uses the new volume ${newVolume} (scope ${scope}${volume?.['type'] === 'volume' || !volume ? '' : `; the old data-volume was of type ${String(volume['type'])}, the new one is a volume`}); ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${project}:db-restore.`,
       );
-      return { id: newVolume };
+      return { id: newVolume, scope };
     }
   }
   // A volume that is not persistent holds nothing that outlives a run: it may become one.

@@ -229,6 +229,28 @@ describe('module generator: adopting existing modules', () => {
     },
   );
 
+  it("--allowMajorUpgrade keeps the old volume's type and scope (global stays global)", async () => {
+    tree.write(
+      'polytope.yml',
+      CURITY.replace(
+        '{ type: volume, scope: project, id: curity-db-data }',
+        '{ type: volume, scope: global, id: shared-pg }',
+      ),
+    );
+    const out = await run(tree, {
+      id: 'curity-db',
+      template: 'none',
+      image: 'postgres:17.2',
+      allowMajorUpgrade: true,
+    });
+    expect(argsOf(tree, 'curity-db').args['data-volume']).toEqual({
+      type: 'volume',
+      scope: 'global',
+      id: 'shared-pg-pg17',
+    });
+    expect(out).toContain('now uses the new volume shared-pg-pg17 (scope global)');
+  });
+
   it('--allowMajorUpgrade moves to a new, empty volume and leaves the old one named', async () => {
     tree.write('polytope.yml', CURITY);
     const out = await run(tree, {
