@@ -326,3 +326,47 @@ describe('module generator: what an existing module had, kept', () => {
     expect(out).toContain('which starts empty');
   });
 });
+
+describe('module generator: service ids that clash', () => {
+  const TWO = `modules:
+  - id: audit-db
+    module: polytope/postgres
+    args:
+      image: postgres:16.2
+      service-id: postgres
+      data-volume: { id: audit-data, type: volume, scope: project }
+  - id: main-db
+    module: polytope/postgres
+    args:
+      image: postgres:16.2
+      data-volume: { id: main-data, type: volume, scope: project }
+`;
+
+  it('warns, naming both modules and --serviceId, when an update keeps a clash', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', TWO);
+    const out = await run(tree, { id: 'main-db', template: 'none' });
+    expect(out).toContain(
+      "Modules 'main-db' and 'audit-db' (polytope.yml) both have service id 'postgres'",
+    );
+    expect(out).toContain('nx g @acme/pg:module main-db --serviceId main-db');
+  });
+
+  it('says nothing once --serviceId gives the module its own', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', TWO);
+    const out = await run(tree, { id: 'main-db', template: 'none', serviceId: 'main-db' });
+    expect(argsOf(tree, 'main-db').args['service-id']).toBe('main-db');
+    expect(out).not.toContain('both have service id');
+  });
+
+  it('refuses a new module the generator would put on a taken service id, writing nothing', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', TWO);
+    const before = snapshot(tree);
+    await expect(run(tree, { id: 'postgres', template: 'none' })).rejects.toThrow(
+      "Module 'postgres' would get service id 'postgres', which module 'audit-db' (polytope.yml) has already",
+    );
+    expect(snapshot(tree)).toBe(before);
+  });
+});

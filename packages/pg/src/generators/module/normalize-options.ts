@@ -258,6 +258,15 @@ export function normalizeOptions(
   const serviceId =
     schema.serviceId ??
     (!found ? defaultServiceId(id) : found.existing.serviceId ? undefined : MODULE_SERVICE_ID);
+  checkServiceIds(
+    stack,
+    id,
+    variant === 'simple'
+      ? MODULE_SERVICE_ID
+      : (serviceId ?? found?.existing.serviceId ?? MODULE_SERVICE_ID),
+    !found,
+    warnings,
+  );
   const settings: ModuleSettings = {
     id,
     image,
@@ -308,6 +317,38 @@ function checkPrefixes(stack: Stack, databases: { module: string }[], id: string
       fail(
         `Module id '${id}' and the existing module '${other}' both name their settings ${envPrefix(id) || '(no prefix)'}POSTGRES_… (and the same client file), so an app could connect to the wrong database. Choose another --id.`,
       );
+  }
+}
+
+/**
+ * Two servers in one stack cannot answer to one host name. A new module the generator would put on
+ * a taken service id is refused; an existing clash is named, with the way out.
+ */
+function checkServiceIds(
+  stack: Stack,
+  id: string,
+  serviceId: string,
+  isNew: boolean,
+  warnings: string[],
+): void {
+  for (const f of stack.files) {
+    for (const other of postgresModuleIds(f)) {
+      if (other === id) continue;
+      const m = findPostgresModule(f, other);
+      const theirs =
+        !m || m.variant === 'simple'
+          ? MODULE_SERVICE_ID
+          : (m.existing.serviceId ?? MODULE_SERVICE_ID);
+      if (theirs !== serviceId) continue;
+      const fix = `nx g @acme/pg:module ${id} --serviceId ${defaultServiceId(id) === serviceId ? `${defaultServiceId(id)}-db` : defaultServiceId(id)}`;
+      if (isNew)
+        fail(
+          `Module '${id}' would get service id '${serviceId}', which module '${other}' (${f.path}) has already: two servers cannot share one host name in a stack. Give it its own: ${fix}. Nothing was changed.`,
+        );
+      warnings.push(
+        `Modules '${id}' and '${other}' (${f.path}) both have service id '${serviceId}': in one stack they clash, and apps may reach the wrong server. Give '${id}' its own with ${fix} (then point its apps' ${id}-host value at it), or change the service-id of '${other}'.`,
+      );
+    }
   }
 }
 
