@@ -370,3 +370,63 @@ describe('module generator: service ids that clash', () => {
     expect(snapshot(tree)).toBe(before);
   });
 });
+
+describe('module generator: the layout and comments of the module, kept', () => {
+  const MODULE = `modules:
+  - id: shop-db
+    module: polytope/postgres
+    args:
+      image: postgres:16.2
+      data-volume: { id: shop-data, type: volume, scope: project }
+`;
+
+  it('keeps a multi-line flow env list one item per line, with its comments', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write(
+      'polytope.yml',
+      `${MODULE}      env: [
+        { name: POSTGRES_DB, value: shop },  # db
+        { name: POSTGRES_USER_FILE, value: /run/secrets/user }
+      ]
+`,
+    );
+    await run(tree, { id: 'shop-db', template: 'none' });
+    const text = tree.read('polytope.yml', 'utf-8')!;
+    expect(text).toContain(
+      '      env: [\n        { name: POSTGRES_DB, value: pt.value shop-db-database },  # db\n        { name: POSTGRES_USER, value: pt.secret shop-db-username },\n',
+    );
+    expect(text).toContain(
+      '        { name: POSTGRES_HOST_AUTH_METHOD, value: scram-sha-256 }\n      ]\n',
+    );
+    expect(text).not.toContain('POSTGRES_USER_FILE');
+    expect(argsOf(tree, 'shop-db').args.env).toHaveLength(4);
+  });
+
+  it('puts a comma after a last item that had none, and keeps a trailing comma', async () => {
+    for (const tail of ['', ',']) {
+      const tree = createTreeWithEmptyWorkspace();
+      tree.write(
+        'polytope.yml',
+        `${MODULE}      env: [\n        { name: POSTGRES_DB, value: shop }${tail}   # db\n      ]\n`,
+      );
+      await run(tree, { id: 'shop-db', template: 'none' });
+      const text = tree.read('polytope.yml', 'utf-8')!;
+      expect(text).toContain('value: pt.value shop-db-database },   # db\n');
+      expect(text).toContain(`value: scram-sha-256 }${tail}\n      ]\n`);
+      expect(argsOf(tree, 'shop-db').args.env).toHaveLength(4);
+    }
+  });
+
+  it('writes adopted scripts at the column the old items had', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('a.sql', 'select 1;\n');
+    tree.write(
+      'polytope.yml',
+      `${MODULE}      scripts:\n      - { type: host, path: ./a.sql }\n      env:\n      - { name: POSTGRES_DB, value: shop }\n`,
+    );
+    await run(tree, { id: 'shop-db', template: 'none' });
+    expect(tree.read('polytope.yml', 'utf-8')).toContain(
+      '      scripts:\n      - { type: host, path: sql/shop-db/_init-bundle.sql }\n',
+    );
+  });
+});
