@@ -395,6 +395,14 @@ function mergeSeq(
     if (existing && isMap(existing)) updates.push([existing, wanted]);
     else toAppend.push(plain(wanted));
   }
+  if (remaining.length === 0 && isFlowPerLine(s, seq)) {
+    // Every old entry goes: the list is written afresh, still one item per line.
+    const close = s.text.lastIndexOf(']', seq.range![1]);
+    const pad = ' '.repeat(s.column(items[0].range![0]));
+    const lines = toAppend.map((item) => `${pad}${renderFlow(item)}`).join(',\n');
+    s.replace(seq.range![0], close + 1, `[\n${lines}\n${' '.repeat(s.column(close))}]`);
+    return;
+  }
   if (remaining.length === 0) {
     // Every old entry goes: write the list afresh rather than append after deleted lines.
     replacePair(s, map, pair, scalarText(pair.key) ?? '', toAppend);

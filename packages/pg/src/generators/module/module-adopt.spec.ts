@@ -402,6 +402,21 @@ describe('module generator: the layout and comments of the module, kept', () => 
     expect(argsOf(tree, 'shop-db').args.env).toHaveLength(4);
   });
 
+  it('writes a flow env list whose every entry goes afresh, still one item per line', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write(
+      'polytope.yml',
+      `${MODULE}      env: [\n        { name: POSTGRES_USER_FILE, value: /run/secrets/user }\n      ]\n      restart: { policy: always }\n`,
+    );
+    await run(tree, { id: 'shop-db', template: 'none' });
+    const text = tree.read('polytope.yml', 'utf-8')!;
+    expect(text).toContain(
+      '      env: [\n        { name: POSTGRES_DB, value: pt.value shop-db-database },\n',
+    );
+    expect(text).toContain('value: scram-sha-256 }\n      ]\n      restart: { policy: always }\n');
+    expect(argsOf(tree, 'shop-db').args.env).toHaveLength(4);
+  });
+
   it('puts a comma after a last item that had none, and keeps a trailing comma', async () => {
     for (const tail of ['', ',']) {
       const tree = createTreeWithEmptyWorkspace();
