@@ -112,4 +112,31 @@ describe('@acme/pg generators through the real nx CLI', () => {
       '{ name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-role-app_user-secret }',
     );
   });
+
+  it.each([
+    ['no options', []],
+    ['--restart', ['--restart', 'always']],
+  ])('updates a polytope/postgres!simple module with %s, without --convert', (_name, args) => {
+    writeFileSync(
+      join(ws, 'simple.yml'),
+      'modules:\n  - id: legacy\n    module: polytope/postgres!simple\n    args:\n      image: postgres:16.2\n      data-volume: { type: volume, scope: project, id: legacy-data }\n',
+    );
+    const run = nx(ws, [
+      'g',
+      '@acme/pg:module',
+      'legacy',
+      '--polytopeFile',
+      'simple.yml',
+      '--template',
+      'none',
+      '--skipPackageJson',
+      ...args,
+      '--no-interactive',
+    ]);
+    expect(run.output).not.toContain('cannot apply');
+    expect(run.status).toBe(0);
+    const module = parse(readFileSync(join(ws, 'simple.yml'), 'utf-8')).modules[0];
+    expect(module.module).toBe('polytope/postgres!simple');
+    expect(module.args['data-volume'].id).toBe('legacy-data');
+  });
 });

@@ -70,7 +70,11 @@ export function parsePolytopeFile(path: string, text: string): PolytopeFile {
   const root = contents;
   const tools = findPair(root, 'tools');
   const modules = findPair(root, 'modules');
-  if (tools && modules) fail(`${path} has both 'tools' and 'modules'; use one format per file.`);
+  const templates = findPair(root, 'templates');
+  if (tools && (modules || templates))
+    fail(
+      `${path} has both 'tools' and '${modules ? 'modules' : 'templates'}'; use one format per file (either 'templates' + 'modules', or 'tools'). Nothing was changed.`,
+    );
   const file: PolytopeFile = { path, text, root, format: tools ? 'tools' : 'modules', lines };
 
   if (file.format === 'tools') {

@@ -100,7 +100,7 @@ export interface ModuleSettings {
    * A fresh, empty data volume (a new module, or a major upgrade): only then are `data-volume`
    * and PGDATA written. An existing module's data location is never touched otherwise.
    */
-  freshVolume?: { id: string };
+  freshVolume?: { id: string; scope?: string };
 }
 
 /** What the args of an existing module say, read from its plain JS value. */
@@ -222,7 +222,11 @@ export function desiredArgs(s: ModuleSettings, existing: ExistingArgs | null): W
   if (s.image !== undefined || !existing) want['image'] = s.image ?? DEFAULT_IMAGE;
 
   if (s.freshVolume) {
-    const volume: WantMap = { id: s.freshVolume.id, type: 'volume', scope: 'project' };
+    const volume: WantMap = {
+      id: s.freshVolume.id,
+      type: 'volume',
+      scope: s.freshVolume.scope ?? 'project',
+    };
     for (const key of Object.keys(existing?.dataVolume ?? {}))
       if (!['id', 'type', 'scope'].includes(key)) volume[key] = REMOVE;
     want['data-volume'] = volume;

@@ -11,6 +11,7 @@ import {
   renderPair,
   renderScalarLike,
   renderSeqItem,
+  renderSeqItems,
   YamlValue,
 } from './yaml-render';
 
@@ -246,6 +247,20 @@ function replacePair(
     return;
   }
   const col = s.column(start);
+  const old = pair.value;
+  // A block list written afresh keeps the column its items had (`- ` under the key, or deeper).
+  if (isSeq(old) && !old.flow && old.items.length && Array.isArray(value) && value.length) {
+    const rendered = renderPair(key, value, col);
+    if (rendered.includes('\n')) {
+      const items = renderSeqItems(value, dashColumn(s, old.items[0] as Node));
+      s.replace(
+        start,
+        contentEnd(pair),
+        `${rendered.slice(col, rendered.indexOf('\n'))}\n${items}`,
+      );
+      return;
+    }
+  }
   s.replace(start, contentEnd(pair), renderPair(key, value, col).slice(col));
 }
 
@@ -326,9 +341,29 @@ export function appendSeqItem(s: Splicer, seq: YAMLSeq, item: YamlValue, after?:
   s.insertLineAfter(contentEnd(last), renderSeqItem(item, col, blockMaps), col + 1);
 }
 
+/** The rest of the line after a flow item: only its comma and a comment may follow it. */
+const FLOW_ITEM_TAIL = /^[ \t]*,?[ \t]*(#[^\n]*)?\r?(\n|$)/;
+
+/** A flow list written one item per line (`[`, items, `]` on lines of their own). */
+function isFlowPerLine(s: Splicer, seq: YAMLSeq): boolean {
+  const items = seq.items as Node[];
+  return (
+    seq.flow === true &&
+    items.length > 0 &&
+    items.every(
+      (n) => s.startsLine(n.range![0]) && FLOW_ITEM_TAIL.test(s.text.slice(contentEnd(n))),
+    )
+  );
+}
+
 function removeSeqItem(s: Splicer, seq: YAMLSeq, item: Node): void {
   const items = seq.items as Node[];
   const i = items.indexOf(item);
+  if (isFlowPerLine(s, seq)) {
+    // Its own line goes, comment and all; the others' lines and comments stay.
+    s.replace(s.lineStart(item.range![0]), s.nextLineStart(contentEnd(item)), '');
+    return;
+  }
   if (seq.flow) {
     if (i > 0) s.replace(contentEnd(items[i - 1]), contentEnd(item), '');
     else
@@ -360,13 +395,41 @@ function mergeSeq(
     if (existing && isMap(existing)) updates.push([existing, wanted]);
     else toAppend.push(plain(wanted));
   }
+  if (remaining.length === 0 && isFlowPerLine(s, seq)) {
+    // Every old entry goes: the list is written afresh, still one item per line.
+    const close = s.text.lastIndexOf(']', seq.range![1]);
+    const pad = ' '.repeat(s.column(items[0].range![0]));
+    const lines = toAppend.map((item) => `${pad}${renderFlow(item)}`).join(',\n');
+    s.replace(seq.range![0], close + 1, `[\n${lines}\n${' '.repeat(s.column(close))}]`);
+    return;
+  }
   if (remaining.length === 0) {
     // Every old entry goes: write the list afresh rather than append after deleted lines.
     replacePair(s, map, pair, scalarText(pair.key) ?? '', toAppend);
     return;
   }
+  const perLine = isFlowPerLine(s, seq);
   for (const n of items) if (!remaining.includes(n)) removeSeqItem(s, seq, n);
   for (const [node, wanted] of updates) reconcileMap(s, node, wanted);
+  const last = remaining[remaining.length - 1];
+  if (perLine && toAppend.length) return appendFlowLines(s, seq, last, toAppend);
   // After the last item that stays: the ones removed may be at the end.
-  for (const item of toAppend) appendSeqItem(s, seq, item, remaining[remaining.length - 1]);
+  for (const item of toAppend) appendSeqItem(s, seq, item, last);
+}
+
+/**
+ * New items of a one-item-per-line flow list, each on a line of its own after `last`; a comma goes
+ * right after `last` (before its comment), and the list ends with a comma only if it did.
+ */
+function appendFlowLines(s: Splicer, seq: YAMLSeq, last: Node, add: YamlValue[]): void {
+  const items = seq.items as Node[];
+  const end = contentEnd(last);
+  // Deepest of the inserts at `end`, so it lands before the new lines.
+  if (!/^[ \t]*,/.test(s.text.slice(end))) s.insert(end, ',', Number.MAX_SAFE_INTEGER);
+  const trailing = /^[ \t]*,/.test(s.text.slice(contentEnd(items[items.length - 1])));
+  const pad = ' '.repeat(s.column(items[0].range![0]));
+  const lines = add.map(
+    (item, i) => `${pad}${renderFlow(item)}${i < add.length - 1 || trailing ? ',' : ''}`,
+  );
+  s.insertLineAfter(end, lines.join('\n'), pad.length + 1);
 }

@@ -32,7 +32,7 @@ export function dataLocation(
   warnings: string[],
   notes: string[],
   project = id,
-): { id: string } | undefined {
+): { id: string; scope?: string } | undefined {
   if (!found) return { id: schema.volumeId ?? `${id}-data` };
   const volume = found.existing.dataVolume;
   const volumeId = typeof volume?.['id'] === 'string' ? volume['id'] : undefined;
@@ -54,10 +54,13 @@ export function dataLocation(
         fail(
           `--volumeId ${newVolume} is the volume module '${id}' uses now; a major upgrade needs a new, empty one. Give another --volumeId.`,
         );
+      // The new volume is shared as the old one was (a `global` volume stays global).
+      const scope =
+        volume?.['type'] === 'volume' && isPersistent(volume) ? String(volume['scope']) : 'project';
       notes.push(
-        `Major upgrade: module '${id}' now uses the new volume ${newVolume}; ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${project}:db-restore.`,
+        `Major upgrade: module '${id}' now uses the new volume ${newVolume} (scope ${scope}${volume?.['type'] === 'volume' || !volume ? '' : `; the old data-volume was of type ${String(volume['type'])}, the new one is a volume`}); ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${project}:db-restore.`,
       );
-      return { id: newVolume };
+      return { id: newVolume, scope };
     }
   }
   // A volume that is not persistent holds nothing that outlives a run: it may become one.
@@ -78,16 +81,23 @@ export function dataLocation(
   return undefined;
 }
 
+/** Settings the module read from a file (`POSTGRES_USER_FILE`, …): the file's path, never a default. */
+export interface FromFiles {
+  database?: string;
+  username?: string;
+  password?: string;
+}
+
 /** The literal database, user and password of an existing module, which become db-values' defaults. */
 export function keptValues(
   found: FoundModule | undefined,
   variant: 'full' | 'simple',
   warnings: string[],
   id: string,
-): { defaults: KeptDefaults; oldPassword?: string } {
-  if (!found) return { defaults: {} };
+): { defaults: KeptDefaults; oldPassword?: string; fromFiles: FromFiles } {
+  if (!found) return { defaults: {}, fromFiles: {} };
   if (found.variant === 'simple')
-    return { defaults: { database: 'postgres', username: 'postgres' } };
+    return { defaults: { database: 'postgres', username: 'postgres' }, fromFiles: {} };
   const literal = (name: string) => {
     const v = envValue(found.existing, name);
     return v !== undefined && v !== '' && !isReference(v) ? v : undefined;
@@ -101,10 +111,26 @@ export function keptValues(
       warnings.push(
         `Module '${id}' read ${name.replace(/_FILE$/, '')} from a file (${name}); it now comes from a Polytope key: set that key to the file's content, which the existing data was created with.`,
       );
-  const username = ref('POSTGRES_USER') ? undefined : (literal('POSTGRES_USER') ?? 'postgres');
-  const database = ref('POSTGRES_DB')
-    ? undefined
-    : (literal('POSTGRES_DB') ?? literal('POSTGRES_USER') ?? 'postgres');
+  // The image reads NAME_FILE only when NAME is not set; its content is not ours to know.
+  const file = (name: string) =>
+    envValue(found.existing, name) === undefined ? literal(`${name}_FILE`) : undefined;
+  const fromFiles: FromFiles = {};
+  const userFile = file('POSTGRES_USER');
+  const dbFile =
+    file('POSTGRES_DB') ??
+    (envValue(found.existing, 'POSTGRES_DB') === undefined ? userFile : undefined);
+  const passwordFile = file('POSTGRES_PASSWORD');
+  if (userFile !== undefined) fromFiles.username = userFile;
+  if (dbFile !== undefined) fromFiles.database = dbFile;
+  if (passwordFile !== undefined) fromFiles.password = passwordFile;
+  const username =
+    ref('POSTGRES_USER') || userFile !== undefined
+      ? undefined
+      : (literal('POSTGRES_USER') ?? 'postgres');
+  const database =
+    ref('POSTGRES_DB') || dbFile !== undefined
+      ? undefined
+      : (literal('POSTGRES_DB') ?? literal('POSTGRES_USER') ?? 'postgres');
   const oldPassword = variant === 'full' ? literal('POSTGRES_PASSWORD') : undefined;
   if (oldPassword !== undefined)
     warnings.push(
@@ -113,5 +139,5 @@ export function keptValues(
   const defaults: KeptDefaults = {};
   if (database !== undefined) defaults.database = database;
   if (username !== undefined) defaults.username = username;
-  return { defaults, oldPassword };
+  return { defaults, oldPassword, fromFiles };
 }

@@ -5,6 +5,17 @@ import { snapshot } from '../../../test-utils/tree-snapshot';
 import { initScriptGenerator } from '../init-script/init-script';
 import defaultExport, { moduleGenerator } from './module';
 import { ModuleGeneratorSchema } from './schema';
+import schemaJson from './schema.json';
+
+/** The options as Nx passes them: every `default` of schema.json filled in. */
+function withSchemaDefaults(options: ModuleGeneratorSchema): ModuleGeneratorSchema {
+  const defaults = Object.fromEntries(
+    Object.entries(schemaJson.properties as Record<string, { default?: unknown }>)
+      .filter(([, p]) => p.default !== undefined)
+      .map(([k, p]) => [k, p.default]),
+  );
+  return { ...defaults, ...options } as ModuleGeneratorSchema;
+}
 
 const SIMPLE = `templates:
 - id: stack
@@ -76,6 +87,30 @@ describe('module generator: adopting existing modules', () => {
     expect(out).toContain('user postgres, database postgres');
   });
 
+  it.each<[string, ModuleGeneratorSchema]>([
+    ['no options', {}],
+    ['--image', { image: 'postgres:17.2' }],
+    ['--restart', { restart: 'always' }],
+    ['--allowTrust=false', { allowTrust: false }],
+  ])(
+    'updates !simple with %s and the schema defaults Nx fills in, refusing nothing',
+    async (_, options) => {
+      tree.write('polytope.yml', SIMPLE);
+      const out = await run(tree, { ...withSchemaDefaults(options), skipFormat: true });
+      expect(argsOf(tree).module).toBe('polytope/postgres!simple');
+      expect(out).toContain("Updated module 'postgres'");
+    },
+  );
+
+  it('still refuses --allowTrust on !simple when it is really given', async () => {
+    tree.write('polytope.yml', SIMPLE);
+    const before = snapshot(tree);
+    await expect(
+      run(tree, { ...withSchemaDefaults({ allowTrust: true }), skipFormat: true }),
+    ).rejects.toThrow(/so --allowTrust cannot apply/);
+    expect(snapshot(tree)).toBe(before);
+  });
+
   it('refuses a role secret on !simple, which takes no env, pointing to --convert', async () => {
     tree.write('polytope.yml', SIMPLE);
     await run(tree, {});
@@ -120,6 +155,100 @@ describe('module generator: adopting existing modules', () => {
     });
     expect(out).toContain('pt values set curity-db-database idsvr');
     expect(out).not.toContain('<database>');
+  });
+
+  it('prints the adopted database and user again on a re-run, from the marker', async () => {
+    tree.write(
+      'polytope.yml',
+      CURITY.replace(
+        '        - { name: POSTGRES_DB, value: idsvr }\n',
+        '        - { name: POSTGRES_DB, value: idsvr }\n        - { name: POSTGRES_USER, value: curity }\n',
+      ),
+    );
+    const first = await run(tree, { id: 'curity-db', template: 'none' });
+    const again = await run(tree, { id: 'curity-db', template: 'none' });
+    for (const out of [first, again]) {
+      expect(out).toContain('pt values set curity-db-database idsvr');
+      expect(out).toContain("# the existing data's user: curity");
+      expect(out).not.toContain('<database>');
+    }
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toEqual({
+      database: 'idsvr',
+      username: 'curity',
+    });
+  });
+
+  it('records no default for a user read from a *_FILE, and says to set the key to its content', async () => {
+    tree.write(
+      'polytope.yml',
+      CURITY.replace(
+        '{ name: POSTGRES_HOST_AUTH_METHOD, value: trust }',
+        '{ name: POSTGRES_USER_FILE, value: /run/secrets/user }',
+      ).replace('value: idsvr', 'value: shop'),
+    );
+    const out = await run(tree, { id: 'curity-db', template: 'none' });
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toEqual({ database: 'shop' });
+    expect(out).not.toContain("the existing data's user");
+    expect(out).toMatch(
+      /pt secrets set curity-db-username --stdin {3}# the content of \/run\/secrets\/user, which the existing data was created with/,
+    );
+    expect(out).toContain('pt values set curity-db-database shop');
+  });
+
+  it('takes the database from POSTGRES_USER_FILE too when POSTGRES_DB is not set, as the image does', async () => {
+    tree.write(
+      'polytope.yml',
+      CURITY.replace(
+        '{ name: POSTGRES_DB, value: idsvr }',
+        '{ name: POSTGRES_USER_FILE, value: /run/secrets/user }',
+      ),
+    );
+    const out = await run(tree, { id: 'curity-db', template: 'none', auth: 'scram-sha-256' });
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toBeUndefined();
+    expect(out).toContain(
+      'pt values set curity-db-database <database>   # the content of /run/secrets/user',
+    );
+  });
+
+  it.each([
+    [
+      'POSTGRES_PASSWORD_FILE',
+      '        - { name: POSTGRES_PASSWORD_FILE, value: /run/secrets/pw }\n',
+      '# the content of /run/secrets/pw',
+    ],
+    ['no password at all', '', '# the password the existing data was created with'],
+  ])(
+    'never hints --generatePassword for an adopted module (%s): its data has a password already',
+    async (_, extra, comment) => {
+      tree.write('polytope.yml', `${CURITY.replace('value: trust', 'value: md5')}${extra}`);
+      const out = await run(tree, { id: 'curity-db', template: 'none' });
+      expect(out).not.toContain('--generatePassword');
+      expect(out).toContain('the one the existing data was created with');
+      expect(out).not.toMatch(/db-values --generatePassword/);
+      expect(out).toContain(`pt secrets set curity-db-password --stdin   ${comment}`);
+    },
+  );
+
+  it("--allowMajorUpgrade keeps the old volume's type and scope (global stays global)", async () => {
+    tree.write(
+      'polytope.yml',
+      CURITY.replace(
+        '{ type: volume, scope: project, id: curity-db-data }',
+        '{ type: volume, scope: global, id: shared-pg }',
+      ),
+    );
+    const out = await run(tree, {
+      id: 'curity-db',
+      template: 'none',
+      image: 'postgres:17.2',
+      allowMajorUpgrade: true,
+    });
+    expect(argsOf(tree, 'curity-db').args['data-volume']).toEqual({
+      type: 'volume',
+      scope: 'global',
+      id: 'shared-pg-pg17',
+    });
+    expect(out).toContain('now uses the new volume shared-pg-pg17 (scope global)');
   });
 
   it('--allowMajorUpgrade moves to a new, empty volume and leaves the old one named', async () => {
@@ -195,5 +324,124 @@ describe('module generator: what an existing module had, kept', () => {
       scope: 'project',
     });
     expect(out).toContain('which starts empty');
+  });
+});
+
+describe('module generator: service ids that clash', () => {
+  const TWO = `modules:
+  - id: audit-db
+    module: polytope/postgres
+    args:
+      image: postgres:16.2
+      service-id: postgres
+      data-volume: { id: audit-data, type: volume, scope: project }
+  - id: main-db
+    module: polytope/postgres
+    args:
+      image: postgres:16.2
+      data-volume: { id: main-data, type: volume, scope: project }
+`;
+
+  it('warns, naming both modules and --serviceId, when an update keeps a clash', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', TWO);
+    const out = await run(tree, { id: 'main-db', template: 'none' });
+    expect(out).toContain(
+      "Modules 'main-db' and 'audit-db' (polytope.yml) both have service id 'postgres'",
+    );
+    expect(out).toContain('nx g @acme/pg:module main-db --serviceId main-db');
+  });
+
+  it('says nothing once --serviceId gives the module its own', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', TWO);
+    const out = await run(tree, { id: 'main-db', template: 'none', serviceId: 'main-db' });
+    expect(argsOf(tree, 'main-db').args['service-id']).toBe('main-db');
+    expect(out).not.toContain('both have service id');
+  });
+
+  it('refuses a new module the generator would put on a taken service id, writing nothing', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('polytope.yml', TWO);
+    const before = snapshot(tree);
+    await expect(run(tree, { id: 'postgres', template: 'none' })).rejects.toThrow(
+      "Module 'postgres' would get service id 'postgres', which module 'audit-db' (polytope.yml) has already",
+    );
+    expect(snapshot(tree)).toBe(before);
+  });
+});
+
+describe('module generator: the layout and comments of the module, kept', () => {
+  const MODULE = `modules:
+  - id: shop-db
+    module: polytope/postgres
+    args:
+      image: postgres:16.2
+      data-volume: { id: shop-data, type: volume, scope: project }
+`;
+
+  it('keeps a multi-line flow env list one item per line, with its comments', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write(
+      'polytope.yml',
+      `${MODULE}      env: [
+        { name: POSTGRES_DB, value: shop },  # db
+        { name: POSTGRES_USER_FILE, value: /run/secrets/user }
+      ]
+`,
+    );
+    await run(tree, { id: 'shop-db', template: 'none' });
+    const text = tree.read('polytope.yml', 'utf-8')!;
+    expect(text).toContain(
+      '      env: [\n        { name: POSTGRES_DB, value: pt.value shop-db-database },  # db\n        { name: POSTGRES_USER, value: pt.secret shop-db-username },\n',
+    );
+    expect(text).toContain(
+      '        { name: POSTGRES_HOST_AUTH_METHOD, value: scram-sha-256 }\n      ]\n',
+    );
+    expect(text).not.toContain('POSTGRES_USER_FILE');
+    expect(argsOf(tree, 'shop-db').args.env).toHaveLength(4);
+  });
+
+  it('writes a flow env list whose every entry goes afresh, still one item per line', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write(
+      'polytope.yml',
+      `${MODULE}      env: [\n        { name: POSTGRES_USER_FILE, value: /run/secrets/user }\n      ]\n      restart: { policy: always }\n`,
+    );
+    await run(tree, { id: 'shop-db', template: 'none' });
+    const text = tree.read('polytope.yml', 'utf-8')!;
+    expect(text).toContain(
+      '      env: [\n        { name: POSTGRES_DB, value: pt.value shop-db-database },\n',
+    );
+    expect(text).toContain('value: scram-sha-256 }\n      ]\n      restart: { policy: always }\n');
+    expect(argsOf(tree, 'shop-db').args.env).toHaveLength(4);
+  });
+
+  it('puts a comma after a last item that had none, and keeps a trailing comma', async () => {
+    for (const tail of ['', ',']) {
+      const tree = createTreeWithEmptyWorkspace();
+      tree.write(
+        'polytope.yml',
+        `${MODULE}      env: [\n        { name: POSTGRES_DB, value: shop }${tail}   # db\n      ]\n`,
+      );
+      await run(tree, { id: 'shop-db', template: 'none' });
+      const text = tree.read('polytope.yml', 'utf-8')!;
+      expect(text).toContain('value: pt.value shop-db-database },   # db\n');
+      expect(text).toContain(`value: scram-sha-256 }${tail}\n      ]\n`);
+      expect(argsOf(tree, 'shop-db').args.env).toHaveLength(4);
+    }
+  });
+
+  it('writes adopted scripts at the column the old items had', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('a.sql', 'select 1;\n');
+    tree.write(
+      'polytope.yml',
+      `${MODULE}      scripts:\n      - { type: host, path: ./a.sql }\n      env:\n      - { name: POSTGRES_DB, value: shop }\n`,
+    );
+    await run(tree, { id: 'shop-db', template: 'none' });
+    expect(tree.read('polytope.yml', 'utf-8')).toContain(
+      '      scripts:\n      - { type: host, path: sql/shop-db/_init-bundle.sql }\n',
+    );
   });
 });

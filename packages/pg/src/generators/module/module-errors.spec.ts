@@ -52,6 +52,12 @@ const cases: [string, string | null, ModuleGeneratorSchema, RegExp][] = [
   ],
   ['two YAML documents', 'modules: []\n---\nmodules: []\n', {}, /holds 2 YAML documents/],
   ['both formats in one file', 'modules: []\ntools: {}\n', {}, /has both 'tools' and 'modules'/],
+  [
+    "'templates' and 'tools' in one file",
+    'templates:\n  - id: stack\n    run: [api]\ntools:\n  api:\n    run:\n      - tool: polytope/python\n',
+    {},
+    /has both 'tools' and 'templates'; use one format per file/,
+  ],
   ['an invalid id', null, { id: 'Bad Id' }, /Invalid --id 'Bad Id'/],
   ['an id with YAML metacharacters', null, { id: 'pg: {x}' }, /Invalid --id/],
   [

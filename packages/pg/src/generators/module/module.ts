@@ -253,17 +253,35 @@ function report(
   const secrets =
     o.settings.auth === 'trust' ? [k.secrets.username] : [k.secrets.username, k.secrets.password];
   const d = o.defaults;
+  const f = o.fromFiles;
+  const content = (path: string) =>
+    `# the content of ${path}, which the existing data was created with`;
+  // Data may exist: a new random password would not match the one its superuser was created with.
+  const dbValues =
+    o.oldPassword !== undefined
+      ? ''
+      : o.found
+        ? ` (the password secret must be the one the existing data was created with${f.password ? `: the content of ${f.password}` : ''}; a generated one would not match it)`
+        : ' --generatePassword';
+  const database =
+    f.database !== undefined ? `<database>   ${content(f.database)}` : (d.database ?? '<database>');
+  const secretLine = (s: string): string => {
+    if (s === k.secrets.username) {
+      if (f.username !== undefined) return `  pt secrets set ${s} --stdin   ${content(f.username)}`;
+      if (d.username !== undefined)
+        return `  pt secrets set ${s} --stdin   # the existing data's user: ${d.username}`;
+    } else if (o.found && o.oldPassword === undefined) {
+      return `  pt secrets set ${s} --stdin   ${f.password !== undefined ? content(f.password) : '# the password the existing data was created with'}`;
+    }
+    return `  pt secrets set ${s} --stdin`;
+  };
   logger.info(
     [
-      `Set its values and secrets before \`pt run\`: nx run ${o.projectName}:db-values${o.oldPassword !== undefined ? '' : ' --generatePassword'}, or by hand:`,
+      `Set its values and secrets before \`pt run\`: nx run ${o.projectName}:db-values${dbValues}, or by hand:`,
       `  pt values set ${k.values.host} ${o.settings.serviceId ?? o.found?.existing.serviceId ?? defaultServiceId(id)}`,
       `  pt values set ${k.values.port} 5432`,
-      `  pt values set ${k.values.database} ${d.database ?? '<database>'}`,
-      ...secrets.map((s) =>
-        s === k.secrets.username && d.username !== undefined
-          ? `  pt secrets set ${s} --stdin   # the existing data's user: ${d.username}`
-          : `  pt secrets set ${s} --stdin`,
-      ),
+      `  pt values set ${k.values.database} ${database}`,
+      ...secrets.map(secretLine),
     ].join('\n'),
   );
 }

@@ -35,7 +35,7 @@ import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
 import { findDatabaseProjects } from '../../workspace/markers';
 import { AdoptedScript, readAdoptedScripts } from './adopt-scripts';
-import { dataLocation, KeptDefaults, keptValues } from './existing-data';
+import { dataLocation, FromFiles, KeptDefaults, keptValues } from './existing-data';
 import { ModuleGeneratorSchema } from './schema';
 
 export interface NormalizedModuleOptions {
@@ -56,6 +56,8 @@ export interface NormalizedModuleOptions {
   notes: string[];
   /** Literal settings the module had, which db-values sets as defaults. */
   defaults: KeptDefaults;
+  /** Settings the module read from files (`*_FILE`): the keys must be set to those files' content. */
+  fromFiles: FromFiles;
   /** A plaintext password the module had: offered to db-values, never written to a tracked file. */
   oldPassword?: string;
   adopted: AdoptedScript[];
@@ -174,7 +176,8 @@ export function normalizeOptions(
     variant = 'full';
     ref = fullRef(found.ref);
   } else if (variant === 'simple') {
-    const given = SIMPLE_OPTIONS.filter((o) => schema[o] !== undefined);
+    // Only what the user gave counts: a flag left at false (or a default Nx filled in) asks for nothing.
+    const given = SIMPLE_OPTIONS.filter((o) => schema[o] !== undefined && schema[o] !== false);
     if (given.length)
       fail(
         `Module '${id}' is ${found!.ref}, which takes only image, scripts, data-volume and restart, so ${given.map((o) => `--${o}`).join(', ')} cannot apply. Add --convert to turn it into the full polytope/postgres (its data volume stays), or leave ${given.length > 1 ? 'them' : 'it'} out.`,
@@ -243,13 +246,27 @@ export function normalizeOptions(
     );
   const entry = chooseEntryPoint(stack, id, schema.template);
 
-  const { defaults, oldPassword } = keptValues(found, variant, warnings, id);
+  const kept = keptValues(found, variant, warnings, id);
+  // A re-run finds the keys written already; what the data was created with is in the marker.
+  const defaults: KeptDefaults = found
+    ? { ...(record?.defaults ?? {}), ...kept.defaults }
+    : kept.defaults;
+  const { oldPassword, fromFiles } = kept;
   const adopted = readAdoptedScripts(tree, found, bundlePath, stack, file, id);
   // An existing module without `service-id` (and every !simple one) is reached at `postgres`, the
   // module's default: written out, so that apps keep their host name and db-values sets it.
   const serviceId =
     schema.serviceId ??
     (!found ? defaultServiceId(id) : found.existing.serviceId ? undefined : MODULE_SERVICE_ID);
+  checkServiceIds(
+    stack,
+    id,
+    variant === 'simple'
+      ? MODULE_SERVICE_ID
+      : (serviceId ?? found?.existing.serviceId ?? MODULE_SERVICE_ID),
+    !found,
+    warnings,
+  );
   const settings: ModuleSettings = {
     id,
     image,
@@ -281,6 +298,7 @@ export function normalizeOptions(
     warnings,
     notes,
     defaults,
+    fromFiles,
     oldPassword,
     adopted,
     skipFormat: !!schema.skipFormat,
@@ -299,6 +317,38 @@ function checkPrefixes(stack: Stack, databases: { module: string }[], id: string
       fail(
         `Module id '${id}' and the existing module '${other}' both name their settings ${envPrefix(id) || '(no prefix)'}POSTGRES_… (and the same client file), so an app could connect to the wrong database. Choose another --id.`,
       );
+  }
+}
+
+/**
+ * Two servers in one stack cannot answer to one host name. A new module the generator would put on
+ * a taken service id is refused; an existing clash is named, with the way out.
+ */
+function checkServiceIds(
+  stack: Stack,
+  id: string,
+  serviceId: string,
+  isNew: boolean,
+  warnings: string[],
+): void {
+  for (const f of stack.files) {
+    for (const other of postgresModuleIds(f)) {
+      if (other === id) continue;
+      const m = findPostgresModule(f, other);
+      const theirs =
+        !m || m.variant === 'simple'
+          ? MODULE_SERVICE_ID
+          : (m.existing.serviceId ?? MODULE_SERVICE_ID);
+      if (theirs !== serviceId) continue;
+      const fix = `nx g @acme/pg:module ${id} --serviceId ${defaultServiceId(id) === serviceId ? `${defaultServiceId(id)}-db` : defaultServiceId(id)}`;
+      if (isNew)
+        fail(
+          `Module '${id}' would get service id '${serviceId}', which module '${other}' (${f.path}) has already: two servers cannot share one host name in a stack. Give it its own: ${fix}. Nothing was changed.`,
+        );
+      warnings.push(
+        `Modules '${id}' and '${other}' (${f.path}) both have service id '${serviceId}': in one stack they clash, and apps may reach the wrong server. Give '${id}' its own with ${fix} (then point its apps' ${id}-host value at it), or change the service-id of '${other}'.`,
+      );
+    }
   }
 }
 
