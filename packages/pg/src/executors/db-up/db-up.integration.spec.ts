@@ -430,6 +430,24 @@ describe('two at once, and a first start cut short', () => {
     expect(await query('SELECT src FROM log ORDER BY n')).toEqual([{ src: '001' }, { src: '002' }]);
   });
 
+  it('Ctrl-C during a first start in the background undoes it: no server, no trust line, no password file', async () => {
+    const dir = join(ws.root, 'tmp/interrupted');
+    const pending = run(dbUp, { dataDir: 'tmp/interrupted', port: await freePort() });
+    setTimeout(() => process.emit('SIGINT', 'SIGINT'), 20);
+    const r = await pending;
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(
+      "db-up was interrupted during the first start of 'postgres'; the half-made data folder was removed",
+    );
+    expect(runningPid(join(dir, 'data'))).toBeUndefined();
+    expect(existsSync(join(dir, 'data', 'PG_VERSION'))).toBe(false);
+    expect(existsSync(join(dir, '.pwfile'))).toBe(false);
+    const again = await run(dbUp, { dataDir: 'tmp/interrupted', port: await freePort() });
+    expect(again.success).toBe(true);
+    expect(again.output).toContain("Initialised 'postgres'");
+    await run(dbDown, { dataDir: 'tmp/interrupted' });
+  });
+
   it('an initdb cut short (data/ half made, no PG_VERSION yet) is redone, not refused', async () => {
     await run(dbDown, {});
     const data = join(ws.root, 'tmp/pg/postgres/data');

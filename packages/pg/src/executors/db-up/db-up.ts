@@ -40,16 +40,19 @@ export default async function dbUpExecutor(
   options: DbUpExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  const stop = options.foreground ? catchStopSignals() : undefined;
+  // Caught in every mode: a Ctrl-C during a first start must undo it (a half-initialised cluster
+  // still has its trust line), not kill this process before it can.
+  const stop = catchStopSignals();
   try {
     return await guarded(() => up(options, context, stop));
   } finally {
-    stop?.release();
+    stop.release();
   }
 }
 
 interface StopSignals {
   wait(): Promise<void>;
+  received(): boolean;
   release(): void;
 }
 
@@ -69,6 +72,7 @@ function catchStopSignals(): StopSignals {
   for (const sig of signals) process.on(sig, on);
   return {
     wait: () => (received ? Promise.resolve() : new Promise<void>((r) => (wake = r))),
+    received: () => received,
     release: () => {
       for (const sig of signals) process.off(sig, on);
     },
@@ -108,7 +112,7 @@ function invocation(): string | undefined {
 async function up(
   o: DbUpExecutorSchema,
   context: ExecutorContext,
-  stop: StopSignals | undefined,
+  stop: StopSignals,
 ): Promise<boolean> {
   const runAs = serverUser(!!o.createSystemUser || !!process.env['CI']);
   const db = localDatabase(o, context, runAs);
@@ -132,9 +136,18 @@ async function up(
     );
 
   const own = await withDataLock(db.dataDir, db.shownDataDir, () =>
-    startOnce(o, db, bin, runAs, context.root, project),
+    startOnce(o, db, bin, runAs, context.root, project, stop),
   );
-  if (!stop) return true;
+  if (!o.foreground) {
+    if (stop.received() && own) {
+      stopServer(bin, db.pgdata, runAs);
+      forgetServer(db);
+      fail(
+        `db-up was interrupted; stopped the local server of '${db.target.moduleId}' it had started.`,
+      );
+    }
+    return true;
+  }
   return serveUntilStopped(db, bin, runAs, own, project, stop);
 }
 
@@ -149,6 +162,7 @@ async function startOnce(
   runAs: RunAs | undefined,
   root: string,
   project: string,
+  stop: StopSignals,
 ): Promise<boolean> {
   const s = db.target.settings;
   const id = db.target.moduleId;
@@ -189,7 +203,7 @@ async function startOnce(
     runAs,
   };
   try {
-    if (!isInitialised(db.pgdata)) await firstStart(db, root, bin, start);
+    if (!isInitialised(db.pgdata)) await firstStart(db, root, bin, start, stop);
     else startServer(start);
   } catch (e) {
     removeSocketDir(socketDir);
@@ -283,8 +297,17 @@ async function firstStart(
   root: string,
   bin: ServerBinaries,
   start: Parameters<typeof startServer>[0],
+  stop: StopSignals,
 ): Promise<void> {
   const s = db.target.settings;
+  // The steps below block the event loop; a signal is delivered when it turns again.
+  const check = async () => {
+    await new Promise((r) => setImmediate(r));
+    if (stop.received())
+      fail(
+        `db-up was interrupted during the first start of '${db.target.moduleId}'; the half-made data folder was removed, so the next db-up starts over.`,
+      );
+  };
   if (s.password === undefined && db.authMethod !== 'trust') {
     fail(
       `The database is not initialised and no superuser password is given (the image refuses this too). Set ${s.sources.password === 'none' ? 'POSTGRES_PASSWORD' : s.sources.password}, or write an env file with nx run <database>:db-values --envFile .env.${db.target.moduleId} --noPt --generatePassword.`,
@@ -308,10 +331,12 @@ async function firstStart(
       initdbArgs: db.initdbArgs,
       runAs: start.runAs,
     });
+    await check();
     const hba = join(db.pgdata, 'pg_hba.conf');
     const full = readFileSync(hba, 'utf-8');
     writeFileSync(hba, 'local all all trust\n');
     startServer(start);
+    await check();
     runInitScripts({
       psql,
       socketDir: start.socketDir,
@@ -321,6 +346,7 @@ async function firstStart(
       bundle: db.bundle,
       env: db.scriptEnv,
     });
+    await check();
     writeFileSync(hba, full);
     const reload = pgCtl(bin, ['-D', db.pgdata, 'reload'], start.runAs, db.dataDir);
     if (reload.status !== 0) fail(`pg_ctl reload failed: ${reload.stderr.trim()}`);
