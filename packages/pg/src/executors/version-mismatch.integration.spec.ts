@@ -14,7 +14,9 @@ import {
 import { serverBinDir, startPostgres, TestServer } from '../../test-utils/real-postgres';
 import { findInstalls } from '../postgres/tools';
 import dbBackup from './db-backup/db-backup';
+import dbPsql from './db-psql/db-psql';
 import dbRestore from './db-restore/db-restore';
+import { Client } from 'pg';
 
 let server: TestServer;
 let ws: ExecutorWorkspace;
@@ -32,7 +34,7 @@ afterAll(async () => {
   ws?.remove();
 });
 
-async function run(executor: typeof dbBackup | typeof dbRestore, options: object) {
+async function run(executor: typeof dbBackup | typeof dbRestore | typeof dbPsql, options: object) {
   const out = captureOutput();
   try {
     return { ...(await executor(options, ws.context())), output: out.text() };
@@ -63,5 +65,26 @@ describe('a server newer than every client tool here', () => {
       /^psql 16 or newer is needed \(the server runs PostgreSQL 16\.\d+\), but the psql found/,
     );
     expect(readdirSync(ws.root)).not.toContain('backups');
+  });
+
+  it('db-psql runs SQL with psql 15 against 16, with a note (as db-up runs the init scripts)', async () => {
+    const r = await run(dbPsql, {
+      database: 'postgres',
+      args: ['-q', '-c', 'CREATE TABLE from15 (id int)'],
+    });
+    expect(r.success).toBe(true);
+    expect(r.output).toMatch(/Note: psql 15\.\d+ runs SQL against PostgreSQL 16/);
+    const c = new Client({
+      connectionString: server.url.replace(/\/[^/]*$/, '/postgres'),
+      ssl: false,
+    });
+    await c.connect();
+    try {
+      expect((await c.query("SELECT to_regclass('from15') IS NOT NULL AS ok")).rows[0].ok).toBe(
+        true,
+      );
+    } finally {
+      await c.end();
+    }
   });
 });

@@ -275,3 +275,27 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
     );
   });
 }
+
+/**
+ * psql for SQL against a server: its major or newer when installed, else 15 or newer (plain SQL
+ * runs the same across majors; 15 is Debian 12's, and the oldest with every meta-command our
+ * scripts use), with a note. pg_dump keeps its strict rule.
+ */
+export function findPsql(
+  server: { major: number; version: string },
+  o: SearchOptions,
+  note: (message: string) => void,
+): ToolInstall {
+  const why = `the server runs PostgreSQL ${server.version}`;
+  const wanted = Math.max(15, server.major);
+  try {
+    return findTool('psql', { minMajor: wanted, why }, o);
+  } catch (e) {
+    if (wanted === 15) throw e;
+  }
+  const psql = findTool('psql', { minMajor: 15, why }, o);
+  note(
+    `Note: psql ${psql.version} runs SQL against PostgreSQL ${server.major} (plain SQL runs the same across majors). db-backup needs pg_dump ${server.major} or newer: apt install postgresql-client-${server.major}, or brew install postgresql@${server.major}.`,
+  );
+  return psql;
+}

@@ -1,6 +1,6 @@
 import { ExecutorContext } from '@nx/devkit';
 import { serverMajor, withClient } from '../../postgres/connect';
-import { findTool, runTool } from '../../postgres/tools';
+import { findPsql, runTool } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
 import { guarded, resolveTarget } from '../executor-target';
 import { connectionOverride } from './psql-args';
@@ -24,10 +24,8 @@ export default async function dbPsqlExecutor(
       { timeoutSeconds: options.timeout ?? 5 },
       serverMajor,
     );
-    const psql = findTool(
-      'psql',
-      { minMajor: server.major, why: `the server runs PostgreSQL ${server.version}` },
-      { pgBinDir: options.pgBinDir, env: process.env },
+    const psql = findPsql(server, { pgBinDir: options.pgBinDir, env: process.env }, (m) =>
+      process.stderr.write(`${m}\n`),
     );
     // The terminal goes straight to psql; its exit code is ours.
     const run = await runTool(psql, {

@@ -29,6 +29,7 @@ import { freePort } from '../../../test-utils/real-postgres';
 import { readLocalState } from '../../workspace/local-state';
 import dbCheck from '../db-check/db-check';
 import dbDown from '../db-down/db-down';
+import dbValues from '../db-values/db-values';
 import { resolveTarget } from '../executor-target';
 import dbUp from './db-up';
 
@@ -70,7 +71,10 @@ const GOOD = {
     "INSERT INTO log (src) VALUES ('002');\nSELECT set_config('x.y', :'acme_pg_init_db', false);\n",
 };
 
-async function run(executor: typeof dbUp | typeof dbDown | typeof dbCheck, options: object) {
+async function run(
+  executor: typeof dbUp | typeof dbDown | typeof dbCheck | typeof dbValues,
+  options: object,
+) {
   const out = captureOutput();
   try {
     return { ...(await executor({ ...options }, ws.context('postgres'))), output: out.text() };
@@ -446,6 +450,24 @@ describe('two at once, and a first start cut short', () => {
     expect(again.success).toBe(true);
     expect(again.output).toContain("Initialised 'postgres'");
     await run(dbDown, { dataDir: 'tmp/interrupted' });
+  });
+
+  it('db-values --generatePassword refuses a new password for a local cluster made with another (env file lost)', async () => {
+    await run(dbUp, {});
+    const pw = process.env['POSTGRES_PASSWORD'];
+    delete process.env['POSTGRES_PASSWORD'];
+    try {
+      const r = await run(dbValues, { envFile: '.env.lost', noPt: true, generatePassword: true });
+      expect(r.success).toBe(false);
+      expect(r.output).toContain(
+        "The local database in tmp/pg/postgres was initialised with the password of 'app'",
+      );
+      expect(r.output).toContain('db-up --reset --yes');
+      expect(existsSync(join(ws.root, '.env.lost'))).toBe(false);
+    } finally {
+      process.env['POSTGRES_PASSWORD'] = pw;
+    }
+    expect(await query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
   it('an initdb cut short (data/ half made, no PG_VERSION yet) is redone, not refused', async () => {

@@ -28,8 +28,8 @@ import {
 } from '../../postgres/local-server';
 import { withDataLock } from '../../postgres/data-lock';
 import { maskedUrl } from '../../postgres/settings';
-import { findTool, ToolInstall } from '../../postgres/tools';
-import { fail, PgPluginError } from '../../utils/errors';
+import { findPsql, ToolInstall } from '../../postgres/tools';
+import { fail } from '../../utils/errors';
 import { updateLocalState } from '../../workspace/local-state';
 import { askHidden, canPrompt } from '../db-values/prompt';
 import { guarded } from '../executor-target';
@@ -273,18 +273,9 @@ async function serveUntilStopped(
 
 /** psql for the init scripts: the server's major or newer, else 15 or newer with a note. */
 function initPsql(serverMajor: number): ToolInstall {
-  const why = 'the init scripts use \\getenv';
-  const wanted = Math.max(15, serverMajor);
-  try {
-    return findTool('psql', { minMajor: wanted, why }, { env: process.env });
-  } catch (e) {
-    if (!(e instanceof PgPluginError) || wanted === 15) throw e;
-  }
-  const psql = findTool('psql', { minMajor: 15, why }, { env: process.env });
-  logger.warn(
-    `Note: psql ${psql.version} runs the init scripts against PostgreSQL ${serverMajor} (plain SQL runs the same across majors). db-backup needs pg_dump ${serverMajor} or newer: apt install postgresql-client-${serverMajor}, or brew install postgresql@${serverMajor}.`,
+  return findPsql({ major: serverMajor, version: String(serverMajor) }, { env: process.env }, (m) =>
+    logger.warn(m.replace('runs SQL against', 'runs the init scripts against')),
   );
-  return psql;
 }
 
 /**

@@ -12,7 +12,9 @@ import { roleKeys, roleOfEnvName } from '../../postgres/role-keys';
 import { generatePassword } from '../../postgres/scram';
 import { fail } from '../../utils/errors';
 import { readLocalState } from '../../workspace/local-state';
+import { isInitialised, serverUser } from '../../postgres/local-server';
 import { ExecutorTarget, guarded, note, recordEnvFile, resolveTarget } from '../executor-target';
+import { localDatabase } from '../local-database';
 import { askHidden, canPrompt } from './prompt';
 import { rotatePassword } from './rotate';
 import { DbValuesExecutorSchema } from './schema';
@@ -62,6 +64,8 @@ interface Item {
     what: string;
     /** The plaintext password an adopted module had in polytope.yml (its data was made with it). */
     old?: string;
+    /** The local cluster db-up made with the password, when there is one (shown path). */
+    cluster?: string;
   };
 }
 
@@ -139,6 +143,7 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
   const fileVals = (envFilePath && readEnvFile(envFilePath)) || {};
   const fileName = envFilePath ? relative(context.root, envFilePath) : '';
 
+  const cluster = initialisedLocalCluster(o, context);
   const items = planItems(
     o,
     refs,
@@ -153,6 +158,7 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     target.serviceId,
     adopted,
   );
+  for (const i of items) if (i.password) i.password.cluster = cluster;
   const pt = o.noPt ? undefined : findPt(env);
   if (!o.noPt && !pt && !o.dryRun) {
     // Values and user names are shown; passwords are never asked for or shown: pt reads them from the terminal.
@@ -540,7 +546,25 @@ async function decide(
     );
     return { item, action, ...v };
   }
+  if (p.cluster && o.generatePassword && !o.rotatePassword)
+    fail(
+      `The local database in ${p.cluster} was initialised with the ${p.what}, and it is not known here (not in the env file or the environment): a generated one would not let anyone in. Give it (${p.vars.join(' or ')}), or start that database over with db-up --reset --yes (deletes its data). Nothing was set.`,
+    );
   return { item, action: usingPt ? 'set' : 'kept', ...(await secretFrom(o, p.vars, p.what)) };
+}
+
+/** The module's local cluster that db-up initialised, as shown, when there is one. */
+function initialisedLocalCluster(
+  o: DbValuesExecutorSchema,
+  context: ExecutorContext,
+): string | undefined {
+  try {
+    const db = localDatabase(o, context, serverUser(false));
+    return isInitialised(db.pgdata) ? db.shownDataDir : undefined;
+  } catch {
+    // No module, no polytope.yml, nothing local: nothing to protect.
+    return undefined;
+  }
 }
 
 function dryRun(
