@@ -5,7 +5,7 @@
  * tablespaces and template databases, data-only backups, `postgres` itself, and `=` in a name.
  * After every case: no staging or replaced database is left, and nothing printed a stack trace.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -811,4 +811,72 @@ describe('secrets and stack traces', () => {
     expect(runner.printed()).not.toMatch(/\n\s+at \S+ \(/);
     expect(runner.printed()).not.toContain('unexpected error');
   });
+});
+
+describe('a real Ctrl-C to the whole process group', () => {
+  /** Runs an executor in a node process of its own process group, as a terminal's foreground job. */
+  function runInGroup(executor: string, options: object) {
+    const script = `
+      const run = require(${JSON.stringify(join(__dirname, executor))}).default;
+      const ctx = JSON.parse(process.env.ACME_TEST_CONTEXT);
+      // What Nx's task process (nx/dist/src/tasks-runner/fork.js) does on Ctrl-C.
+      process.on('SIGINT', () => process.exit(130));
+      run(${JSON.stringify(options)}, ctx).then((r) => process.exit(r.success ? 0 : 1));`;
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: REPO,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: join(REPO, 'packages/pg/tsconfig.spec.json'),
+        ACME_TEST_CONTEXT: JSON.stringify(ws.context()),
+      },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const done = new Promise<{ code: number | null; output: string }>((res) =>
+      child.once('close', (code) => res({ code, output })),
+    );
+    return { pid: child.pid!, done };
+  }
+
+  it('SIGINT to the group right after the swap of --clean: the safety backup completes, nothing is left', async () => {
+    await createDb(
+      'grp',
+      'CREATE TABLE old AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 400000) i',
+    );
+    const file = await backupOf('source', 'backups/grp-src', { format: 'custom' });
+    rmSync(join(ws.root, 'backups/grp'), { recursive: true, force: true });
+    const before = (await query<{ n: string }>('grp', 'SELECT count(*) AS n FROM old'))[0].n;
+    const { pid, done } = runInGroup('db-restore/db-restore.ts', {
+      database: 'grp',
+      file,
+      clean: true,
+      outputDir: 'backups/grp',
+    });
+    await waitFor(
+      async () => (await databases()).some((d) => d.startsWith('grp_replaced_')),
+      60000,
+    );
+    process.kill(-pid, 'SIGINT');
+    const r = await done;
+    expect(r.output).not.toMatch(/\n\s+at /);
+    expect(r.output).toMatch(/SIGINT came after 'grp' was replaced/);
+    expect(r.code).toBe(0);
+    expect(await strays()).toEqual([]);
+    const safety = files(join(ws.root, 'backups/grp/safety'));
+    expect(safety).toHaveLength(1);
+    expect(safety[0]).not.toMatch(/partial/);
+    // The safety backup is whole: it restores every row the replaced database had.
+    const back = await restore({
+      database: 'grp_back',
+      file: join('backups/grp/safety', safety[0]),
+      createDatabase: true,
+    });
+    expect(back.success).toBe(true);
+    expect((await query<{ n: string }>('grp_back', 'SELECT count(*) AS n FROM old'))[0].n).toBe(
+      before,
+    );
+  }, 120000);
 });

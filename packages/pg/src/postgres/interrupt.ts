@@ -40,3 +40,32 @@ export async function interruptible<T>(body: (i: Interrupt) => Promise<T>): Prom
     process.removeListener('SIGTERM', on);
   }
 }
+
+const SHIELDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Runs a step that must finish (the safety backup that is the only way back) out of the reach of
+ * Ctrl-C: every other handler of these signals is set aside until it ends, so a host that exits on
+ * Ctrl-C (Nx's task process does) cannot end the process half-way. The signals that came are
+ * returned; the tools the step runs must be in their own process group (`detached`).
+ */
+export async function shielded<T>(
+  body: () => Promise<T>,
+): Promise<{ value: T; signals: NodeJS.Signals[] }> {
+  const signals: NodeJS.Signals[] = [];
+  const saved = SHIELDED.map((sig) => {
+    const listeners = process.listeners(sig) as ((s: NodeJS.Signals) => void)[];
+    process.removeAllListeners(sig);
+    const hold = () => signals.push(sig);
+    process.on(sig, hold);
+    return { sig, listeners, hold };
+  });
+  try {
+    return { value: await body(), signals };
+  } finally {
+    for (const { sig, listeners, hold } of saved) {
+      process.removeListener(sig, hold);
+      for (const l of listeners) process.on(sig, l);
+    }
+  }
+}

@@ -29,7 +29,7 @@ import {
   waitForNoConnections,
 } from '../../postgres/databases';
 import { dumpDatabase } from '../../postgres/dump';
-import { Interrupt, interruptible } from '../../postgres/interrupt';
+import { Interrupt, interruptible, shielded } from '../../postgres/interrupt';
 import {
   dataOnlyTables,
   loadBackup,
@@ -404,23 +404,29 @@ async function retire(
   dir: string,
   shownDir: string,
 ): Promise<void> {
-  if (plan.pgDump) {
-    try {
-      await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
-      await safetyBackup(plan, o, s, old, dir, shownDir, true);
-    } catch (e) {
-      note(
-        o.json,
-        `The safety backup of the replaced '${s.database}' failed (${(e as Error).message}); it is kept as database '${old}'.`,
-      );
-      return;
+  const { value: kept, signals } = await shielded(async () => {
+    if (plan.pgDump) {
+      try {
+        await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
+        await safetyBackup(plan, o, s, old, dir, shownDir, true);
+      } catch (e) {
+        return `The safety backup of the replaced '${s.database}' failed (${(e as Error).message}); it is kept as database '${old}'.`;
+      }
     }
-  }
-  try {
-    await dropDatabase(admin, old);
-  } catch {
-    note(o.json, `The replaced database is kept as '${old}'; drop it when it is no longer in use.`);
-  }
+    try {
+      await dropDatabase(admin, old);
+      return undefined;
+    } catch {
+      return `The replaced database is kept as '${old}'; drop it when it is no longer in use.`;
+    }
+  });
+  if (signals.length > 0)
+    note(
+      o.json,
+      `${signals[0]} came after '${s.database}' was replaced; the safety backup of the old one was finished first.`,
+    );
+  // On stderr always: a database left behind must never go unsaid, with a terminal or without.
+  if (kept) process.stderr.write(`${kept}\n`);
 }
 
 /** Loads the backup, or fails saying why and that nothing changed. */
