@@ -813,34 +813,34 @@ describe('secrets and stack traces', () => {
   });
 });
 
-describe('a real Ctrl-C to the whole process group', () => {
-  /** Runs an executor in a node process of its own process group, as a terminal's foreground job. */
-  function runInGroup(executor: string, options: object) {
-    const script = `
-      const run = require(${JSON.stringify(join(__dirname, executor))}).default;
-      const ctx = JSON.parse(process.env.ACME_TEST_CONTEXT);
-      // What Nx's task process (nx/dist/src/tasks-runner/fork.js) does on Ctrl-C.
-      process.on('SIGINT', () => process.exit(130));
-      run(${JSON.stringify(options)}, ctx).then((r) => process.exit(r.success ? 0 : 1));`;
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-      cwd: REPO,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        TS_NODE_PROJECT: join(REPO, 'packages/pg/tsconfig.spec.json'),
-        ACME_TEST_CONTEXT: JSON.stringify(ws.context()),
-      },
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const done = new Promise<{ code: number | null; output: string }>((res) =>
-      child.once('close', (code) => res({ code, output })),
-    );
-    return { pid: child.pid!, done };
-  }
+/** Runs an executor in a node process of its own process group, as a terminal's foreground job. */
+function runInGroupOf(executor: string, options: object) {
+  const script = `
+    const run = require(${JSON.stringify(join(__dirname, executor))}).default;
+    const ctx = JSON.parse(process.env.ACME_TEST_CONTEXT);
+    // What Nx's task process (nx/dist/src/tasks-runner/fork.js) does on Ctrl-C.
+    process.on('SIGINT', () => process.exit(130));
+    run(${JSON.stringify(options)}, ctx).then((r) => process.exit(r.success ? 0 : 1));`;
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+    cwd: REPO,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      TS_NODE_PROJECT: join(REPO, 'packages/pg/tsconfig.spec.json'),
+      ACME_TEST_CONTEXT: JSON.stringify(ws.context()),
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const done = new Promise<{ code: number | null; output: string }>((res) =>
+    child.once('close', (code) => res({ code, output })),
+  );
+  return { pid: child.pid!, done };
+}
 
+describe('a real Ctrl-C to the whole process group', () => {
   it('SIGINT to the group right after the swap of --clean: the safety backup completes, nothing is left', async () => {
     await createDb(
       'grp',
@@ -849,7 +849,7 @@ describe('a real Ctrl-C to the whole process group', () => {
     const file = await backupOf('source', 'backups/grp-src', { format: 'custom' });
     rmSync(join(ws.root, 'backups/grp'), { recursive: true, force: true });
     const before = (await query<{ n: string }>('grp', 'SELECT count(*) AS n FROM old'))[0].n;
-    const { pid, done } = runInGroup('db-restore/db-restore.ts', {
+    const { pid, done } = runInGroupOf('db-restore/db-restore.ts', {
       database: 'grp',
       file,
       clean: true,
@@ -878,5 +878,64 @@ describe('a real Ctrl-C to the whole process group', () => {
     expect((await query<{ n: string }>('grp_back', 'SELECT count(*) AS n FROM old'))[0].n).toBe(
       before,
     );
+  }, 120000);
+});
+
+describe('a real Ctrl-C to the whole process group, while loading', () => {
+  it.each(['plain', 'custom'])(
+    'SIGINT to the group during the staging load of a %s backup: "Restore interrupted (SIGINT)", as it was',
+    async (format) => {
+      await createDb(
+        'grpl',
+        'CREATE TABLE old (id int); INSERT INTO old SELECT generate_series(1, 1000);',
+      );
+      await createDb(
+        'grpl_src',
+        'CREATE TABLE big AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+      );
+      const file = await backupOf('grpl_src', 'backups/grpl-src', { format });
+      const { pid, done } = runInGroupOf('db-restore/db-restore.ts', {
+        database: 'grpl',
+        file,
+        clean: true,
+        outputDir: 'backups/grpl',
+      });
+      await waitFor(async () => {
+        const staging = (await strays()).find((d) => d.startsWith('grpl_restore_'));
+        if (!staging) return false;
+        const r = await query<{ n: string }>(
+          'postgres',
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active'",
+          [staging],
+        );
+        return Number(r[0].n) > 0;
+      }, 60000);
+      process.kill(-pid, 'SIGINT');
+      const r = await done;
+      expect(r.output.trim()).toBe("Restore interrupted (SIGINT); 'grpl' is as it was.");
+      expect(r.code).not.toBe(0);
+      expect(await query('grpl', 'SELECT count(*)::int AS n FROM old')).toEqual([{ n: 1000 }]);
+    },
+    120000,
+  );
+});
+
+describe('a real Ctrl-C to the whole process group, while backing up', () => {
+  it('SIGINT to the group mid-backup: "Backup interrupted (SIGINT)", no file and no partial left', async () => {
+    await createDb(
+      'grpb',
+      'CREATE TABLE wide AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+    );
+    const dir = join(ws.root, 'backups/grpb');
+    const { pid, done } = runInGroupOf('db-backup/db-backup.ts', {
+      database: 'grpb',
+      outputDir: 'backups/grpb',
+    });
+    await waitFor(() => partialBytes(dir) > 1_000_000, 60000);
+    process.kill(-pid, 'SIGINT');
+    const r = await done;
+    expect(r.output.trim()).toBe('Backup interrupted (SIGINT); no backup was written.');
+    expect(r.code).not.toBe(0);
+    expect(files(dir)).toEqual([]);
   }, 120000);
 });

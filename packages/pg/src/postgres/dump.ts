@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fail, PgPluginError } from '../utils/errors';
 import { dumpedFrom } from './backup-inspect';
 import { BackupFormat, BackupKind, backupName, encodeDatabase, sizeOf } from './backup-files';
+import { takeSignals } from './interrupt';
 import { ConnectionSettings } from './settings';
 import { runTool, ToolInstall } from './tools';
 
@@ -169,10 +170,8 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     interrupted = sig;
     kill?.();
   };
-  if (!r.uninterruptible) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
+  // Under a host that exits on Ctrl-C (Nx's task process), the partial folder would stay behind.
+  const restoreSignals = r.uninterruptible ? undefined : takeSignals(onSignal);
   const ticker = r.onProgress
     ? setInterval(() => r.onProgress!(sizeOf(tmp), (Date.now() - started) / 1000), 500)
     : undefined;
@@ -206,8 +205,7 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     };
   } finally {
     if (ticker) clearInterval(ticker);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    restoreSignals?.();
     rmSync(partial, { recursive: true, force: true });
     if (!written) removeIfEmpty(made);
   }

@@ -439,6 +439,9 @@ async function load(
 ): Promise<number | undefined> {
   const result = await loadBackup(r);
   if (result.ok) return result.rows;
+  // A tool stopped by a signal from outside (a host killing the process tree) may end before our
+  // own signal is seen: wait for it a moment, to say it was an interruption.
+  if (result.signal && !intr.signal) await new Promise((res) => setTimeout(res, 300));
   if (intr.signal) fail(`Restore interrupted (${intr.signal}); ${unchanged}.`);
   if (result.missingRole) {
     const needed = await rolesInScript(await scriptLines(r));
