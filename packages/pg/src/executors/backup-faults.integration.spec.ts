@@ -939,3 +939,51 @@ describe('a real Ctrl-C to the whole process group, while backing up', () => {
     expect(files(dir)).toEqual([]);
   }, 120000);
 });
+
+describe('--outputFile', () => {
+  it('db-backup, db-restore and db-restore --list write their result to a file, on failure too', async () => {
+    await createDb('outf', 'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 42);');
+    const read = (f: string) => JSON.parse(readFileSync(join(ws.root, f), 'utf-8'));
+    const b = await backup({
+      database: 'outf',
+      outputDir: 'backups/outf',
+      outputFile: 'tmp/b.json',
+    });
+    expect(b.success).toBe(true);
+    const made = read('tmp/b.json');
+    expect(made).toMatchObject({ ok: true, pruned: [] });
+    expect(existsSync(join(ws.root, made.file))).toBe(true);
+    expect(made.bytes).toBe(statSync(join(ws.root, made.file)).size);
+    const l = await restore({
+      database: 'outf',
+      list: true,
+      outputDir: 'backups/outf',
+      outputFile: 'tmp/l.json',
+    });
+    expect(l.success).toBe(true);
+    expect(read('tmp/l.json')).toMatchObject({
+      ok: true,
+      backups: [{ file: made.file, kind: 'full' }],
+    });
+    const r = await restore({
+      database: 'outf_new',
+      file: made.file,
+      createDatabase: true,
+      outputFile: 'tmp/r.json',
+    });
+    expect(r.success).toBe(true);
+    expect(read('tmp/r.json')).toMatchObject({
+      ok: true,
+      database: 'outf_new',
+      tables: 1,
+      rows: 42,
+    });
+    // A failure replaces the older result: a script never takes it for this run's.
+    const f = await backup({ database: 'outf', format: 'zip' as never, outputFile: 'tmp/b.json' });
+    expect(f.success).toBe(false);
+    expect(read('tmp/b.json')).toEqual({
+      ok: false,
+      message: expect.stringMatching(/Invalid --format 'zip'/),
+    });
+  });
+});

@@ -13,14 +13,16 @@ import { ignoreInGit } from '../../postgres/gitignore';
 import { chooseTool, findTools } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
 import { logger } from '../../utils/logger';
-import { guarded, note, resolveTarget } from '../executor-target';
+import { guardedWithOutputFile, note, resolveTarget } from '../executor-target';
 import { DbBackupExecutorSchema } from './schema';
 
 export default async function dbBackupExecutor(
   options: DbBackupExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => backup(options, context));
+  return guardedWithOutputFile(context.root, options.outputFile, (write) =>
+    backup(options, context, write),
+  );
 }
 
 function checkOptions(o: DbBackupExecutorSchema): BackupFormat {
@@ -39,7 +41,11 @@ function checkOptions(o: DbBackupExecutorSchema): BackupFormat {
   return format;
 }
 
-async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Promise<boolean> {
+async function backup(
+  o: DbBackupExecutorSchema,
+  context: ExecutorContext,
+  write: (result: object) => void,
+): Promise<boolean> {
   const format = checkOptions(o);
   const target = resolveTarget(o, context);
   const s = target.settings;
@@ -89,10 +95,15 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
     note(o.json, `Added /${shown}/ to .gitignore: backups hold real data.`);
   const pruned = o.keep ? pruneBackups(dir, result.name, o.keep) : [];
   const file = join(shown, result.name);
+  const json = {
+    file,
+    bytes: result.bytes,
+    seconds: round(result.seconds),
+    pruned: pruned.map((p) => relative(context.root, p)),
+  };
+  write(json);
   if (o.json) {
-    process.stdout.write(
-      `${JSON.stringify({ file, bytes: result.bytes, seconds: round(result.seconds), pruned: pruned.map((p) => relative(context.root, p)) })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     const rate = result.seconds > 0 ? result.bytes / result.seconds : result.bytes;
     logger.info(

@@ -41,14 +41,16 @@ import { ConnectionSettings } from '../../postgres/settings';
 import { findTool, ToolInstall } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
 import { logger } from '../../utils/logger';
-import { guarded, note, resolveTarget } from '../executor-target';
+import { guardedWithOutputFile, note, resolveTarget } from '../executor-target';
 import { DbRestoreExecutorSchema } from './schema';
 
 export default async function dbRestoreExecutor(
   options: DbRestoreExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => restore(options, context));
+  return guardedWithOutputFile(context.root, options.outputFile, (write) =>
+    restore(options, context, write),
+  );
 }
 
 interface Plan {
@@ -114,7 +116,13 @@ function megabytes(n: number): string {
 }
 
 /** db-restore --list: this database's backups, newest first. */
-function listAll(o: DbRestoreExecutorSchema, dir: string, shown: string, db: string): boolean {
+function listAll(
+  o: DbRestoreExecutorSchema,
+  dir: string,
+  shown: string,
+  db: string,
+  write: (result: object) => void,
+): boolean {
   const entries = listBackups(dir, db).map((e) => ({
     file: join(shown, e.name),
     kind: e.kind,
@@ -123,6 +131,7 @@ function listAll(o: DbRestoreExecutorSchema, dir: string, shown: string, db: str
     time: e.time.toISOString(),
     serverVersion: e.serverVersion,
   }));
+  write({ backups: entries });
   if (o.json) {
     process.stdout.write(`${JSON.stringify(entries)}\n`);
     return true;
@@ -139,7 +148,11 @@ function listAll(o: DbRestoreExecutorSchema, dir: string, shown: string, db: str
   return true;
 }
 
-async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Promise<boolean> {
+async function restore(
+  o: DbRestoreExecutorSchema,
+  context: ExecutorContext,
+  write: (result: object) => void,
+): Promise<boolean> {
   if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1))
     fail(`Invalid --jobs ${o.jobs}: give a whole number, 1 or more.`);
   const timeoutSeconds = o.timeout ?? 5;
@@ -147,7 +160,7 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
   const s = target.settings;
   const db = s.database;
   const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
-  if (o.list) return listAll(o, dir, shown, db);
+  if (o.list) return listAll(o, dir, shown, db, write);
   const started = Date.now();
 
   const loadedRows = await interruptible(async (intr) => {
@@ -161,10 +174,10 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
   });
   const counts = await withClient(s, { timeoutSeconds }, (c) => tableRows(c, loadedRows));
   const seconds = (Date.now() - started) / 1000;
+  const json = { database: db, tables: counts.tables, rows: counts.rows, seconds };
+  write(json);
   if (o.json) {
-    process.stdout.write(
-      `${JSON.stringify({ database: db, tables: counts.tables, rows: counts.rows, seconds })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     logger.info(
       `Restored '${db}': ${counts.tables} tables, ${counts.rows} rows, in ${seconds.toFixed(1)} s.`,
