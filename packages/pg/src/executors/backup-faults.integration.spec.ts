@@ -987,3 +987,48 @@ describe('--outputFile', () => {
     });
   });
 });
+
+describe('partial folders of runs that are gone', () => {
+  async function killedMidBackup(dir: string): Promise<string> {
+    const { pid, done } = runInGroupOf('db-backup/db-backup.ts', {
+      database: 'abnd',
+      outputDir: dir,
+    });
+    await waitFor(() => partialBytes(join(ws.root, dir)) > 1_000_000, 60000);
+    process.kill(-pid, 'SIGKILL');
+    await done;
+    const left = files(join(ws.root, dir));
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^\..*\.partial$/);
+    return join(dir, left[0]);
+  }
+
+  it('kill -9 of db-backup: the next db-backup and db-restore --list remove its partial in one line, never a running one', async () => {
+    await createDb(
+      'abnd',
+      'CREATE TABLE wide AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+    );
+    const first = await killedMidBackup('backups/abnd');
+    const running = backup({ database: 'abnd', outputDir: 'backups/abnd' });
+    // While that backup writes, --list leaves its partial alone.
+    await waitFor(() => partialBytes(join(ws.root, 'backups/abnd')) > 1_000_000, 60000);
+    expect(existsSync(join(ws.root, first))).toBe(false);
+    const list = await restore({ database: 'abnd', list: true, outputDir: 'backups/abnd' });
+    expect(list.output).not.toMatch(/Removed/);
+    const b = await running;
+    expect(b.success).toBe(true);
+    expect(b.output).toContain(
+      `Removed ${first}, the unfinished backup of a run that is gone (killed or crashed).`,
+    );
+    const made = files(join(ws.root, 'backups/abnd'));
+    expect(made).toHaveLength(1);
+    expect(parseBackupName(made[0])?.database).toBe('abnd');
+
+    const second = await killedMidBackup('backups/abnd2');
+    const l2 = await restore({ database: 'abnd', list: true, outputDir: 'backups/abnd2' });
+    expect(l2.output.split('\n')[0]).toBe(
+      `Removed ${second}, the unfinished backup of a run that is gone (killed or crashed).`,
+    );
+    expect(files(join(ws.root, 'backups/abnd2'))).toEqual([]);
+  }, 180000);
+});

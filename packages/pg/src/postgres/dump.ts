@@ -11,12 +11,15 @@ import {
   linkSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmdirSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fail, PgPluginError } from '../utils/errors';
 import { dumpedFrom } from './backup-inspect';
 import { BackupFormat, BackupKind, backupName, encodeDatabase, sizeOf } from './backup-files';
@@ -113,6 +116,7 @@ export function reserveId(
     const partial = join(dir, `.${prefix}-${id}.partial`);
     try {
       mkdirSync(partial, { mode: 0o700 });
+      writeFileSync(join(partial, OWNER_FILE), JSON.stringify(ownerOf(process.pid)));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
@@ -123,6 +127,76 @@ export function reserveId(
     rmSync(partial, { recursive: true, force: true });
   }
   fail(`Could not find a free backup name in ${dir}.`);
+}
+
+const OWNER_FILE = 'owner.json';
+
+interface Owner {
+  host: string;
+  pid: number;
+  /** The process's start time (Linux: clock ticks since boot), so a reused pid is not taken for it. */
+  start?: string;
+}
+
+function startOf(pid: number): string | undefined {
+  try {
+    // Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerOf(pid: number): Owner {
+  return { host: hostname(), pid, start: startOf(pid) };
+}
+
+function isRunning(o: Owner): boolean {
+  try {
+    process.kill(o.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  return o.start === undefined || startOf(o.pid) === undefined || startOf(o.pid) === o.start;
+}
+
+/**
+ * Removes the partial folders of runs that are gone (killed with -9, a machine that crashed): those
+ * whose recorded owner, on this machine, no longer runs. A partial of a running backup, of another
+ * machine, or without an owner record is left alone. Returns the folders removed.
+ */
+export function removeAbandonedPartials(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith('.') || !name.endsWith('.partial')) continue;
+    const partial = join(dir, name);
+    let owner: Owner;
+    try {
+      owner = JSON.parse(readFileSync(join(partial, OWNER_FILE), 'utf-8'));
+    } catch {
+      continue;
+    }
+    if (typeof owner.pid !== 'number' || owner.host !== hostname() || isRunning(owner)) continue;
+    rmSync(partial, { recursive: true, force: true });
+    removed.push(partial);
+  }
+  return removed;
+}
+
+/** The one line that says which abandoned partial folders were removed, or undefined. */
+export function abandonedNote(removed: string[], root: string): string | undefined {
+  if (removed.length === 0) return undefined;
+  const shown = removed.map((p) => relative(root, p) || p).join(', ');
+  return removed.length === 1
+    ? `Removed ${shown}, the unfinished backup of a run that is gone (killed or crashed).`
+    : `Removed ${removed.length} unfinished backups of runs that are gone (killed or crashed): ${shown}.`;
 }
 
 /** Moves `from` to `to`, failing rather than replacing anything at `to`. */

@@ -8,7 +8,12 @@ import {
   pruneBackups,
 } from '../../postgres/backup-files';
 import { ConnectionError, serverMajor, withClient } from '../../postgres/connect';
-import { DumpFailed, dumpDatabase } from '../../postgres/dump';
+import {
+  abandonedNote,
+  DumpFailed,
+  dumpDatabase,
+  removeAbandonedPartials,
+} from '../../postgres/dump';
 import { ignoreInGit } from '../../postgres/gitignore';
 import { chooseTool, findTools } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
@@ -65,6 +70,8 @@ async function backup(
       : await withClient(s, { timeoutSeconds }, serverMajor);
   const pgDump = server ? chooseTool('pg_dump', installs, need(server), search) : installs[0];
   const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
+  const abandoned = abandonedNote(removeAbandonedPartials(dir), context.root);
+  if (abandoned) note(o.json, abandoned);
   const tty = process.stderr.isTTY && !o.json;
   const result = await dumpDatabase({
     install: pgDump,

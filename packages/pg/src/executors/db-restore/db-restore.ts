@@ -28,7 +28,7 @@ import {
   userObjects,
   waitForNoConnections,
 } from '../../postgres/databases';
-import { dumpDatabase } from '../../postgres/dump';
+import { abandonedNote, dumpDatabase, removeAbandonedPartials } from '../../postgres/dump';
 import { Interrupt, interruptible, shielded } from '../../postgres/interrupt';
 import {
   dataOnlyTables,
@@ -160,7 +160,12 @@ async function restore(
   const s = target.settings;
   const db = s.database;
   const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
-  if (o.list) return listAll(o, dir, shown, db, write);
+  if (o.list) {
+    const removed = [dir, join(dir, SAFETY_DIR)].flatMap(removeAbandonedPartials);
+    const abandoned = abandonedNote(removed, context.root);
+    if (abandoned) note(o.json, abandoned);
+    return listAll(o, dir, shown, db, write);
+  }
   const started = Date.now();
 
   const loadedRows = await interruptible(async (intr) => {
