@@ -645,7 +645,7 @@ describe('data-only backups', () => {
       );
       const r = await restore({ database: 'd_live', file: data, outputDir: `backups/d-${format}` });
       expect(r.success).toBe(false);
-      expect(r.output).toContain('holds rows only, and 1 of its tables already have rows');
+      expect(r.output).toContain('holds rows only, and 1 of its tables already has rows');
       expect(await query('d_live', 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 500 }]);
       // --append: ids collide here (1..100 exist), so it fails whole, changing nothing...
       const clash = await restore({
@@ -844,7 +844,7 @@ describe('a real Ctrl-C to the whole process group', () => {
   it('SIGINT to the group right after the swap of --clean: the safety backup completes, nothing is left', async () => {
     await createDb(
       'grp',
-      'CREATE TABLE old AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 400000) i',
+      'CREATE TABLE old AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 1000000) i',
     );
     const file = await backupOf('source', 'backups/grp-src', { format: 'custom' });
     rmSync(join(ws.root, 'backups/grp'), { recursive: true, force: true });
@@ -855,12 +855,17 @@ describe('a real Ctrl-C to the whole process group', () => {
       clean: true,
       outputDir: 'backups/grp',
     });
+    let exited = false;
+    void done.then(() => (exited = true));
     await waitFor(
-      async () => (await databases()).some((d) => d.startsWith('grp_replaced_')),
+      async () => exited || (await databases()).some((d) => d.startsWith('grp_replaced_')),
       60000,
     );
+    // Sent while the old database is being backed up, not after the run ended.
+    const early = exited;
     process.kill(-pid, 'SIGINT');
     const r = await done;
+    if (early) throw new Error(`the run ended first: ${r.output}`);
     expect(r.output).not.toMatch(/\n\s+at /);
     expect(r.output).toMatch(/SIGINT came after 'grp' was replaced/);
     expect(r.code).toBe(0);
@@ -1031,4 +1036,61 @@ describe('partial folders of runs that are gone', () => {
     );
     expect(files(join(ws.root, 'backups/abnd2'))).toEqual([]);
   }, 180000);
+});
+
+describe('messages', () => {
+  it('paths inside the workspace are shown relative to it; a file as --outputDir is a sentence', async () => {
+    mkdirSync(join(ws.root, 'junk/notdump.dir'), { recursive: true });
+    writeFileSync(join(ws.root, 'junk/garbage.dump'), Buffer.from([1, 0, 2, 0, 3]));
+    writeFileSync(join(ws.root, 'junk/empty.sql'), '');
+    const cases: [string, string][] = [
+      [
+        'junk/garbage.dump',
+        'junk/garbage.dump is neither a SQL script nor a pg_dump archive; give a backup made by db-backup or pg_dump.',
+      ],
+      ['junk/empty.sql', 'junk/empty.sql is empty: not a backup.'],
+      [
+        join(ws.root, 'junk/notdump.dir'),
+        'junk/notdump.dir is a folder without toc.dat: not a directory-format backup.',
+      ],
+    ];
+    for (const [file, message] of cases) {
+      const r = await restore({ database: 'source', file, clean: true });
+      expect(r.success).toBe(false);
+      expect(r.output.trim()).toBe(message);
+    }
+    const b = await backup({ database: 'source', outputDir: 'polytope.yml' });
+    expect(b.success).toBe(false);
+    expect(b.output.trim()).toBe(
+      'polytope.yml is a file, not a folder; choose another --outputDir.',
+    );
+    const nested = await backup({ database: 'source', outputDir: 'polytope.yml/sub' });
+    expect(nested.output.trim()).toBe(
+      'polytope.yml is a file, not a folder; choose another --outputDir.',
+    );
+  });
+
+  it('--keep names a backup dated in the future as such, not as older', async () => {
+    await createDb('fut', 'CREATE TABLE t (id int)');
+    const dir = join(ws.root, 'backups/fut');
+    const first = await backupOf('fut', 'backups/fut');
+    const future = backupName({
+      database: 'fut',
+      kind: 'full',
+      format: 'plain',
+      compress: false,
+      serverVersion: '15.0',
+      time: new Date('2099-01-01T00:00:00Z'),
+      id: 'abcdef01',
+    });
+    cpSync(join(ws.root, first), join(dir, future));
+    const r = await backup({ database: 'fut', outputDir: 'backups/fut', keep: 1 });
+    expect(r.success).toBe(true);
+    expect(r.output).toContain(`Deleted older backup ${first} (--keep 1).`);
+    expect(r.output).toContain(
+      `Deleted backup backups/fut/${future}, dated in the future (after this one: a wrong clock, or a copied file) (--keep 1).`,
+    );
+    expect(r.output).not.toContain(`Deleted older backup backups/fut/${future}`);
+    expect(files(dir)).toHaveLength(1);
+  });
 });

@@ -22,7 +22,14 @@ import { hostname } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fail, PgPluginError } from '../utils/errors';
 import { dumpedFrom } from './backup-inspect';
-import { BackupFormat, BackupKind, backupName, encodeDatabase, sizeOf } from './backup-files';
+import {
+  BackupFormat,
+  BackupKind,
+  backupName,
+  encodeDatabase,
+  shownPath,
+  sizeOf,
+} from './backup-files';
 import { takeSignals } from './interrupt';
 import { ConnectionSettings } from './settings';
 import { runTool, ToolInstall } from './tools';
@@ -38,6 +45,8 @@ export interface DumpRequest {
   dataOnly?: boolean;
   noOwner?: boolean;
   dir: string;
+  /** The workspace root, for paths in messages. */
+  root?: string;
   /** The server's version for the name; read from the dump's header when not known. */
   serverVersion?: string;
   /** The database the name is for (default: the one dumped). */
@@ -73,15 +82,26 @@ export function kindOf(r: Pick<DumpRequest, 'schemaOnly' | 'dataOnly'>): BackupK
 export class DumpFailed extends PgPluginError {}
 
 /** Makes the folder (0700 when it is new); returns the folders it made, deepest first. */
-export function ensurePrivateDir(dir: string): string[] {
+export function ensurePrivateDir(dir: string, root?: string): string[] {
+  const shown = (p: string) => (root ? shownPath(root, p) : p);
   const made: string[] = [];
-  for (let d = dir; !existsSync(d); d = dirname(d)) made.push(d);
+  let d = dir;
+  for (; !existsSync(d); d = dirname(d)) made.push(d);
+  // The nearest thing that exists must be a folder: a file there (polytope.yml) cannot hold one.
+  if (!statSync(d).isDirectory())
+    fail(`${shown(d)} is a file, not a folder; choose another --outputDir.`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    fail(`Cannot create the backup folder ${dir}: ${(e as NodeJS.ErrnoException).code}.`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'the file system is read-only'
+          : code;
+    fail(`Cannot create the backup folder ${shown(dir)} (${why}); choose another --outputDir.`);
   }
-  if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder.`);
   return made;
 }
 
@@ -220,7 +240,7 @@ export function moveNoReplace(from: string, to: string): void {
 }
 
 export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
-  const made = ensurePrivateDir(r.dir);
+  const made = ensurePrivateDir(r.dir, r.root);
   const database = r.nameFor ?? r.database ?? r.settings.database;
   const time = new Date();
   const nameWith = (id: string, serverVersion: string) =>

@@ -83,6 +83,7 @@ async function backup(
     dataOnly: o.dataOnly,
     noOwner: o.noOwner,
     dir,
+    root: context.root,
     serverVersion: server?.version,
     onProgress: tty
       ? (bytes, secs) =>
@@ -100,7 +101,10 @@ async function backup(
   if (tty) process.stderr.write('\r\x1b[K');
   if (ignoreInGit(context.root, dir))
     note(o.json, `Added /${shown}/ to .gitignore: backups hold real data.`);
-  const pruned = o.keep ? pruneBackups(dir, result.name, o.keep) : [];
+  const { older, later } = o.keep
+    ? pruneBackups(dir, result.name, o.keep)
+    : { older: [], later: [] };
+  const pruned = [...older, ...later];
   const file = join(shown, result.name);
   const json = {
     file,
@@ -116,8 +120,12 @@ async function backup(
     logger.info(
       `Backup of '${s.database}' written: ${file} (${megabytes(result.bytes)}, ${result.seconds.toFixed(1)} s, ${megabytes(rate)}/s; pg_dump ${pgDump.version}, server ${parseBackupName(result.name)?.serverVersion ?? 'unknown'}).`,
     );
-    for (const p of pruned)
+    for (const p of older)
       logger.info(`Deleted older backup ${relative(context.root, p)} (--keep ${o.keep}).`);
+    for (const p of later)
+      logger.info(
+        `Deleted backup ${relative(context.root, p)}, dated in the future (after this one: a wrong clock, or a copied file) (--keep ${o.keep}).`,
+      );
   }
   return true;
 }

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { BackupInfo, inspectBackup } from '../../postgres/backup-inspect';
 import {
@@ -10,6 +10,7 @@ import {
   newestBackup,
   outputDirOf,
   SAFETY_DIR,
+  shownPath,
   sizeOf,
 } from '../../postgres/backup-files';
 import { backupProblem } from '../../postgres/backup-verify';
@@ -99,7 +100,7 @@ function chooseFile(
   if (o.file) {
     const file = resolve(root, o.file);
     if (!existsSync(file)) fail(`--file ${o.file} does not exist.`);
-    return { file, shownFile: relative(root, file) || file };
+    return { file, shownFile: shownPath(root, file) };
   }
   const newest = newestBackup(dir, database);
   if (!newest) {
@@ -204,7 +205,7 @@ async function planRestore(
   const db = s.database;
   const server = await serverMajor(admin);
   const { file, shownFile } = chooseFile(o, root, dir, shown, db);
-  const info = inspectBackup(file);
+  const info = inspectBackup(file, shownFile);
   if (info.kind === 'plain' && o.jobs && o.jobs > 1)
     fail(
       '--jobs needs an archive (custom or directory format); a plain script runs in one psql session.',
@@ -254,7 +255,7 @@ async function planRestore(
     const full = await withClient(s, { timeoutSeconds }, (c) => tablesWithRows(c, tables));
     if (full.length > 0 && !o.append) {
       fail(
-        `${shownFile} holds rows only, and ${full.length} of its tables already have rows in '${db}' (${full.slice(0, 3).join(', ')}${full.length > 3 ? ', …' : ''}): loading would mix them. Add --append to add the rows anyway (after a safety backup; sequences never move backwards). Nothing was changed.`,
+        `${shownFile} holds rows only, and ${full.length === 1 ? '1 of its tables already has' : `${full.length} of its tables already have`} rows in '${db}' (${full.slice(0, 3).join(', ')}${full.length > 3 ? ', …' : ''}): loading would mix them. Add --append to add the rows anyway (after a safety backup; sequences never move backwards). Nothing was changed.`,
       );
     }
     append = full.length > 0;
