@@ -198,10 +198,20 @@ describe('the whole plugin through the real nx CLI', () => {
         env,
       ),
     );
-    const backup = ok(nx(ws, ['run', 'api:db-backup', '--format', 'custom'], env));
+    const backup = ok(
+      nx(
+        ws,
+        ['run', 'api:db-backup', '--format', 'custom', '--outputFile', 'tmp/backup.json'],
+        env,
+      ),
+    );
     expect(backup).toMatch(
       /Backup of 'shop' written: backups\/postgres\/shop-\d{8}T\d{6}\.\d{3}Z-full-pg15\.\d+-[0-9a-f]{8}\.dump/,
     );
+    // --outputFile is parsed after nx run, whose banner shares stdout.
+    const written = JSON.parse(readFileSync(join(ws, 'tmp/backup.json'), 'utf-8'));
+    expect(written).toMatchObject({ ok: true, pruned: [] });
+    expect(backup).toContain(`written: ${written.file} (`);
     const restore = ok(nx(ws, ['run', 'api:db-restore', '--clean'], env));
     expect(restore).toMatch(
       /Safety backup of the current 'shop': backups\/postgres\/safety\/shop-/,

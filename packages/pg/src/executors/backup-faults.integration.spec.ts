@@ -5,7 +5,7 @@
  * tablespaces and template databases, data-only backups, `postgres` itself, and `=` in a name.
  * After every case: no staging or replaced database is left, and nothing printed a stack trace.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -645,7 +645,7 @@ describe('data-only backups', () => {
       );
       const r = await restore({ database: 'd_live', file: data, outputDir: `backups/d-${format}` });
       expect(r.success).toBe(false);
-      expect(r.output).toContain('holds rows only, and 1 of its tables already have rows');
+      expect(r.output).toContain('holds rows only, and 1 of its tables already has rows');
       expect(await query('d_live', 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 500 }]);
       // --append: ids collide here (1..100 exist), so it fails whole, changing nothing...
       const clash = await restore({
@@ -810,5 +810,287 @@ describe('secrets and stack traces', () => {
     expect(runner.printed()).not.toContain(PASSWORD);
     expect(runner.printed()).not.toMatch(/\n\s+at \S+ \(/);
     expect(runner.printed()).not.toContain('unexpected error');
+  });
+});
+
+/** Runs an executor in a node process of its own process group, as a terminal's foreground job. */
+function runInGroupOf(executor: string, options: object) {
+  const script = `
+    const run = require(${JSON.stringify(join(__dirname, executor))}).default;
+    const ctx = JSON.parse(process.env.ACME_TEST_CONTEXT);
+    // What Nx's task process (nx/dist/src/tasks-runner/fork.js) does on Ctrl-C.
+    process.on('SIGINT', () => process.exit(130));
+    run(${JSON.stringify(options)}, ctx).then((r) => process.exit(r.success ? 0 : 1));`;
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+    cwd: REPO,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      TS_NODE_PROJECT: join(REPO, 'packages/pg/tsconfig.spec.json'),
+      ACME_TEST_CONTEXT: JSON.stringify(ws.context()),
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const done = new Promise<{ code: number | null; output: string }>((res) =>
+    child.once('close', (code) => res({ code, output })),
+  );
+  return { pid: child.pid!, done };
+}
+
+describe('a real Ctrl-C to the whole process group', () => {
+  it('SIGINT to the group right after the swap of --clean: the safety backup completes, nothing is left', async () => {
+    await createDb(
+      'grp',
+      'CREATE TABLE old AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 1000000) i',
+    );
+    const file = await backupOf('source', 'backups/grp-src', { format: 'custom' });
+    rmSync(join(ws.root, 'backups/grp'), { recursive: true, force: true });
+    const before = (await query<{ n: string }>('grp', 'SELECT count(*) AS n FROM old'))[0].n;
+    const { pid, done } = runInGroupOf('db-restore/db-restore.ts', {
+      database: 'grp',
+      file,
+      clean: true,
+      outputDir: 'backups/grp',
+    });
+    let exited = false;
+    void done.then(() => (exited = true));
+    await waitFor(
+      async () => exited || (await databases()).some((d) => d.startsWith('grp_replaced_')),
+      60000,
+    );
+    // Sent while the old database is being backed up, not after the run ended.
+    const early = exited;
+    process.kill(-pid, 'SIGINT');
+    const r = await done;
+    if (early) throw new Error(`the run ended first: ${r.output}`);
+    expect(r.output).not.toMatch(/\n\s+at /);
+    expect(r.output).toMatch(/SIGINT came after 'grp' was replaced/);
+    expect(r.code).toBe(0);
+    expect(await strays()).toEqual([]);
+    const safety = files(join(ws.root, 'backups/grp/safety'));
+    expect(safety).toHaveLength(1);
+    expect(safety[0]).not.toMatch(/partial/);
+    // The safety backup is whole: it restores every row the replaced database had.
+    const back = await restore({
+      database: 'grp_back',
+      file: join('backups/grp/safety', safety[0]),
+      createDatabase: true,
+    });
+    expect(back.success).toBe(true);
+    expect((await query<{ n: string }>('grp_back', 'SELECT count(*) AS n FROM old'))[0].n).toBe(
+      before,
+    );
+  }, 120000);
+});
+
+describe('a real Ctrl-C to the whole process group, while loading', () => {
+  it.each(['plain', 'custom'])(
+    'SIGINT to the group during the staging load of a %s backup: "Restore interrupted (SIGINT)", as it was',
+    async (format) => {
+      await createDb(
+        'grpl',
+        'CREATE TABLE old (id int); INSERT INTO old SELECT generate_series(1, 1000);',
+      );
+      await createDb(
+        'grpl_src',
+        'CREATE TABLE big AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+      );
+      const file = await backupOf('grpl_src', 'backups/grpl-src', { format });
+      const { pid, done } = runInGroupOf('db-restore/db-restore.ts', {
+        database: 'grpl',
+        file,
+        clean: true,
+        outputDir: 'backups/grpl',
+      });
+      await waitFor(async () => {
+        const staging = (await strays()).find((d) => d.startsWith('grpl_restore_'));
+        if (!staging) return false;
+        const r = await query<{ n: string }>(
+          'postgres',
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active'",
+          [staging],
+        );
+        return Number(r[0].n) > 0;
+      }, 60000);
+      process.kill(-pid, 'SIGINT');
+      const r = await done;
+      expect(r.output.trim()).toBe("Restore interrupted (SIGINT); 'grpl' is as it was.");
+      expect(r.code).not.toBe(0);
+      expect(await query('grpl', 'SELECT count(*)::int AS n FROM old')).toEqual([{ n: 1000 }]);
+    },
+    120000,
+  );
+});
+
+describe('a real Ctrl-C to the whole process group, while backing up', () => {
+  it('SIGINT to the group mid-backup: "Backup interrupted (SIGINT)", no file and no partial left', async () => {
+    await createDb(
+      'grpb',
+      'CREATE TABLE wide AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+    );
+    const dir = join(ws.root, 'backups/grpb');
+    const { pid, done } = runInGroupOf('db-backup/db-backup.ts', {
+      database: 'grpb',
+      outputDir: 'backups/grpb',
+    });
+    await waitFor(() => partialBytes(dir) > 1_000_000, 60000);
+    process.kill(-pid, 'SIGINT');
+    const r = await done;
+    expect(r.output.trim()).toBe('Backup interrupted (SIGINT); no backup was written.');
+    expect(r.code).not.toBe(0);
+    expect(files(dir)).toEqual([]);
+  }, 120000);
+});
+
+describe('--outputFile', () => {
+  it('db-backup, db-restore and db-restore --list write their result to a file, on failure too', async () => {
+    await createDb('outf', 'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 42);');
+    const read = (f: string) => JSON.parse(readFileSync(join(ws.root, f), 'utf-8'));
+    const b = await backup({
+      database: 'outf',
+      outputDir: 'backups/outf',
+      outputFile: 'tmp/b.json',
+    });
+    expect(b.success).toBe(true);
+    const made = read('tmp/b.json');
+    expect(made).toMatchObject({ ok: true, pruned: [] });
+    expect(existsSync(join(ws.root, made.file))).toBe(true);
+    expect(made.bytes).toBe(statSync(join(ws.root, made.file)).size);
+    const l = await restore({
+      database: 'outf',
+      list: true,
+      outputDir: 'backups/outf',
+      outputFile: 'tmp/l.json',
+    });
+    expect(l.success).toBe(true);
+    expect(read('tmp/l.json')).toMatchObject({
+      ok: true,
+      backups: [{ file: made.file, kind: 'full' }],
+    });
+    const r = await restore({
+      database: 'outf_new',
+      file: made.file,
+      createDatabase: true,
+      outputFile: 'tmp/r.json',
+    });
+    expect(r.success).toBe(true);
+    expect(read('tmp/r.json')).toMatchObject({
+      ok: true,
+      database: 'outf_new',
+      tables: 1,
+      rows: 42,
+    });
+    // A failure replaces the older result: a script never takes it for this run's.
+    const f = await backup({ database: 'outf', format: 'zip' as never, outputFile: 'tmp/b.json' });
+    expect(f.success).toBe(false);
+    expect(read('tmp/b.json')).toEqual({
+      ok: false,
+      message: expect.stringMatching(/Invalid --format 'zip'/),
+    });
+  });
+});
+
+describe('partial folders of runs that are gone', () => {
+  async function killedMidBackup(dir: string): Promise<string> {
+    const { pid, done } = runInGroupOf('db-backup/db-backup.ts', {
+      database: 'abnd',
+      outputDir: dir,
+    });
+    await waitFor(() => partialBytes(join(ws.root, dir)) > 1_000_000, 60000);
+    process.kill(-pid, 'SIGKILL');
+    await done;
+    const left = files(join(ws.root, dir));
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^\..*\.partial$/);
+    return join(dir, left[0]);
+  }
+
+  it('kill -9 of db-backup: the next db-backup and db-restore --list remove its partial in one line, never a running one', async () => {
+    await createDb(
+      'abnd',
+      'CREATE TABLE wide AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+    );
+    const first = await killedMidBackup('backups/abnd');
+    const running = backup({ database: 'abnd', outputDir: 'backups/abnd' });
+    // While that backup writes, --list leaves its partial alone.
+    await waitFor(() => partialBytes(join(ws.root, 'backups/abnd')) > 1_000_000, 60000);
+    expect(existsSync(join(ws.root, first))).toBe(false);
+    const list = await restore({ database: 'abnd', list: true, outputDir: 'backups/abnd' });
+    expect(list.output).not.toMatch(/Removed/);
+    const b = await running;
+    expect(b.success).toBe(true);
+    expect(b.output).toContain(
+      `Removed ${first}, the unfinished backup of a run that is gone (killed or crashed).`,
+    );
+    const made = files(join(ws.root, 'backups/abnd'));
+    expect(made).toHaveLength(1);
+    expect(parseBackupName(made[0])?.database).toBe('abnd');
+
+    const second = await killedMidBackup('backups/abnd2');
+    const l2 = await restore({ database: 'abnd', list: true, outputDir: 'backups/abnd2' });
+    expect(l2.output.split('\n')[0]).toBe(
+      `Removed ${second}, the unfinished backup of a run that is gone (killed or crashed).`,
+    );
+    expect(files(join(ws.root, 'backups/abnd2'))).toEqual([]);
+  }, 180000);
+});
+
+describe('messages', () => {
+  it('paths inside the workspace are shown relative to it; a file as --outputDir is a sentence', async () => {
+    mkdirSync(join(ws.root, 'junk/notdump.dir'), { recursive: true });
+    writeFileSync(join(ws.root, 'junk/garbage.dump'), Buffer.from([1, 0, 2, 0, 3]));
+    writeFileSync(join(ws.root, 'junk/empty.sql'), '');
+    const cases: [string, string][] = [
+      [
+        'junk/garbage.dump',
+        'junk/garbage.dump is neither a SQL script nor a pg_dump archive; give a backup made by db-backup or pg_dump.',
+      ],
+      ['junk/empty.sql', 'junk/empty.sql is empty: not a backup.'],
+      [
+        join(ws.root, 'junk/notdump.dir'),
+        'junk/notdump.dir is a folder without toc.dat: not a directory-format backup.',
+      ],
+    ];
+    for (const [file, message] of cases) {
+      const r = await restore({ database: 'source', file, clean: true });
+      expect(r.success).toBe(false);
+      expect(r.output.trim()).toBe(message);
+    }
+    const b = await backup({ database: 'source', outputDir: 'polytope.yml' });
+    expect(b.success).toBe(false);
+    expect(b.output.trim()).toBe(
+      'polytope.yml is a file, not a folder; choose another --outputDir.',
+    );
+    const nested = await backup({ database: 'source', outputDir: 'polytope.yml/sub' });
+    expect(nested.output.trim()).toBe(
+      'polytope.yml is a file, not a folder; choose another --outputDir.',
+    );
+  });
+
+  it('--keep names a backup dated in the future as such, not as older', async () => {
+    await createDb('fut', 'CREATE TABLE t (id int)');
+    const dir = join(ws.root, 'backups/fut');
+    const first = await backupOf('fut', 'backups/fut');
+    const future = backupName({
+      database: 'fut',
+      kind: 'full',
+      format: 'plain',
+      compress: false,
+      serverVersion: '15.0',
+      time: new Date('2099-01-01T00:00:00Z'),
+      id: 'abcdef01',
+    });
+    cpSync(join(ws.root, first), join(dir, future));
+    const r = await backup({ database: 'fut', outputDir: 'backups/fut', keep: 1 });
+    expect(r.success).toBe(true);
+    expect(r.output).toContain(`Deleted older backup ${first} (--keep 1).`);
+    expect(r.output).toContain(
+      `Deleted backup backups/fut/${future}, dated in the future (after this one: a wrong clock, or a copied file) (--keep 1).`,
+    );
+    expect(r.output).not.toContain(`Deleted older backup backups/fut/${future}`);
+    expect(files(dir)).toHaveLength(1);
   });
 });

@@ -233,14 +233,43 @@ export function resolveTarget(
  * Runs an executor's body: a known failure is printed as its one line, never as a stack trace,
  * and becomes `{ success: false }`.
  */
-export async function guarded(body: () => Promise<boolean>): Promise<{ success: boolean }> {
+export async function guarded(
+  body: () => Promise<boolean>,
+  onFailure?: (message: string) => void,
+): Promise<{ success: boolean }> {
   try {
     return { success: await body() };
   } catch (e) {
-    if (e instanceof PgPluginError || e instanceof ConnectionError) logger.error(e.message);
-    else logger.error(`@acme/pg: unexpected error: ${(e as Error)?.message ?? String(e)}`);
+    const message =
+      e instanceof PgPluginError || e instanceof ConnectionError
+        ? e.message
+        : `@acme/pg: unexpected error: ${(e as Error)?.message ?? String(e)}`;
+    logger.error(message);
+    try {
+      onFailure?.(message);
+    } catch (w) {
+      logger.error((w as Error).message);
+    }
     return { success: false };
   }
+}
+
+/**
+ * --outputFile of an executor whose body prints its own result: `{ ok: true, ...result }` when it
+ * succeeds, `{ ok: false, message }` when it fails, so a script never reads an older run's file.
+ */
+export async function guardedWithOutputFile(
+  root: string,
+  outputFile: string | undefined,
+  body: (write: (result: object) => void) => Promise<boolean>,
+): Promise<{ success: boolean }> {
+  const write = (result: object) => {
+    if (outputFile) writeJsonResult(root, outputFile, { ok: true, ...result });
+  };
+  return guarded(
+    () => body(write),
+    outputFile ? (message) => writeJsonResult(root, outputFile, { ok: false, message }) : undefined,
+  );
 }
 
 /**

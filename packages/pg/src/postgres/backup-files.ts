@@ -163,11 +163,28 @@ export function backupsToPrune(
   return others.slice(Math.max(0, keep - 1));
 }
 
-/** Deletes what backupsToPrune names; returns the deleted paths. */
-export function pruneBackups(dir: string, written: string, keep: number): string[] {
-  const old = backupsToPrune(namesIn(dir), written, keep).map((b) => join(dir, b.name));
-  for (const p of old) rmSync(p, { recursive: true, force: true });
-  return old;
+/**
+ * Deletes what backupsToPrune names (a backup dated after the one just written, by a wrong clock or
+ * a copy, included: it never pushes out the new one); returns the deleted paths, those dated later
+ * apart, for a message that does not call them older.
+ */
+export function pruneBackups(
+  dir: string,
+  written: string,
+  keep: number,
+): { older: string[]; later: string[] } {
+  const after = parseBackupName(written)?.time.getTime() ?? Infinity;
+  const gone = backupsToPrune(namesIn(dir), written, keep);
+  for (const b of gone) rmSync(join(dir, b.name), { recursive: true, force: true });
+  const paths = (later: boolean) =>
+    gone.filter((b) => b.time.getTime() > after === later).map((b) => join(dir, b.name));
+  return { older: paths(false), later: paths(true) };
+}
+
+/** A path as messages show it: relative to the workspace root when inside it, else absolute. */
+export function shownPath(root: string, path: string): string {
+  const rel = relative(root, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
 /** Bytes in a file, or in every file of a folder. */
@@ -188,8 +205,7 @@ export function outputDirOf(
   root: string,
 ): { dir: string; shown: string } {
   const dir = resolve(root, o.outputDir ?? join('backups', moduleId));
-  const rel = relative(root, dir);
-  return { dir, shown: rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dir };
+  return { dir, shown: shownPath(root, dir) };
 }
 
 /**

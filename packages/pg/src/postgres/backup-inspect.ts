@@ -81,16 +81,17 @@ function plainWriter(text: string): { major: number; version: string } | undefin
   return m ? majorOf(m[1]) : undefined;
 }
 
-export function inspectBackup(path: string): BackupInfo {
-  if (!existsSync(path)) fail(`${path} does not exist.`);
+/** `shown` is how messages name the file (relative to the workspace). */
+export function inspectBackup(path: string, shown = path): BackupInfo {
+  if (!existsSync(path)) fail(`${shown} does not exist.`);
   if (statSync(path).isDirectory()) {
     const toc = join(path, 'toc.dat');
     if (!existsSync(toc))
-      fail(`${path} is a folder without toc.dat: not a directory-format backup.`);
+      fail(`${shown} is a folder without toc.dat: not a directory-format backup.`);
     return { kind: 'archive', gzip: false, writer: archiveWriter(head(toc, 4096)) };
   }
   const buf = head(path, 65536);
-  if (buf.length === 0) fail(`${path} is empty: not a backup.`);
+  if (buf.length === 0) fail(`${shown} is empty: not a backup.`);
   if (buf.subarray(0, 5).toString('latin1') === 'PGDMP')
     return { kind: 'archive', gzip: false, writer: archiveWriter(buf) };
   if (buf.subarray(257, 262).toString('latin1') === 'ustar')
@@ -101,13 +102,13 @@ export function inspectBackup(path: string): BackupInfo {
       // Only the start of the stream is here: gunzip what it can.
       text = gunzipSync(buf, { finishFlush: 2 }).toString('utf-8');
     } catch {
-      fail(`${path} looks gzipped but cannot be read; is it complete?`);
+      fail(`${shown} looks gzipped but cannot be read; is it complete?`);
     }
     return { kind: 'plain', gzip: true, writer: plainWriter(text) };
   }
   if (buf.includes(0))
     fail(
-      `${path} is neither a SQL script nor a pg_dump archive; give a backup made by db-backup or pg_dump.`,
+      `${shown} is neither a SQL script nor a pg_dump archive; give a backup made by db-backup or pg_dump.`,
     );
   return { kind: 'plain', gzip: false, writer: plainWriter(buf.toString('utf-8')) };
 }

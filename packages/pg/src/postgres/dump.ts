@@ -11,15 +11,26 @@ import {
   linkSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmdirSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fail, PgPluginError } from '../utils/errors';
 import { dumpedFrom } from './backup-inspect';
-import { BackupFormat, BackupKind, backupName, encodeDatabase, sizeOf } from './backup-files';
+import {
+  BackupFormat,
+  BackupKind,
+  backupName,
+  encodeDatabase,
+  shownPath,
+  sizeOf,
+} from './backup-files';
+import { takeSignals } from './interrupt';
 import { ConnectionSettings } from './settings';
 import { runTool, ToolInstall } from './tools';
 
@@ -34,6 +45,8 @@ export interface DumpRequest {
   dataOnly?: boolean;
   noOwner?: boolean;
   dir: string;
+  /** The workspace root, for paths in messages. */
+  root?: string;
   /** The server's version for the name; read from the dump's header when not known. */
   serverVersion?: string;
   /** The database the name is for (default: the one dumped). */
@@ -69,15 +82,26 @@ export function kindOf(r: Pick<DumpRequest, 'schemaOnly' | 'dataOnly'>): BackupK
 export class DumpFailed extends PgPluginError {}
 
 /** Makes the folder (0700 when it is new); returns the folders it made, deepest first. */
-export function ensurePrivateDir(dir: string): string[] {
+export function ensurePrivateDir(dir: string, root?: string): string[] {
+  const shown = (p: string) => (root ? shownPath(root, p) : p);
   const made: string[] = [];
-  for (let d = dir; !existsSync(d); d = dirname(d)) made.push(d);
+  let d = dir;
+  for (; !existsSync(d); d = dirname(d)) made.push(d);
+  // The nearest thing that exists must be a folder: a file there (polytope.yml) cannot hold one.
+  if (!statSync(d).isDirectory())
+    fail(`${shown(d)} is a file, not a folder; choose another --outputDir.`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    fail(`Cannot create the backup folder ${dir}: ${(e as NodeJS.ErrnoException).code}.`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'the file system is read-only'
+          : code;
+    fail(`Cannot create the backup folder ${shown(dir)} (${why}); choose another --outputDir.`);
   }
-  if (!statSync(dir).isDirectory()) fail(`${dir} is not a folder.`);
   return made;
 }
 
@@ -112,6 +136,7 @@ export function reserveId(
     const partial = join(dir, `.${prefix}-${id}.partial`);
     try {
       mkdirSync(partial, { mode: 0o700 });
+      writeFileSync(join(partial, OWNER_FILE), JSON.stringify(ownerOf(process.pid)));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
@@ -122,6 +147,76 @@ export function reserveId(
     rmSync(partial, { recursive: true, force: true });
   }
   fail(`Could not find a free backup name in ${dir}.`);
+}
+
+const OWNER_FILE = 'owner.json';
+
+interface Owner {
+  host: string;
+  pid: number;
+  /** The process's start time (Linux: clock ticks since boot), so a reused pid is not taken for it. */
+  start?: string;
+}
+
+function startOf(pid: number): string | undefined {
+  try {
+    // Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerOf(pid: number): Owner {
+  return { host: hostname(), pid, start: startOf(pid) };
+}
+
+function isRunning(o: Owner): boolean {
+  try {
+    process.kill(o.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  return o.start === undefined || startOf(o.pid) === undefined || startOf(o.pid) === o.start;
+}
+
+/**
+ * Removes the partial folders of runs that are gone (killed with -9, a machine that crashed): those
+ * whose recorded owner, on this machine, no longer runs. A partial of a running backup, of another
+ * machine, or without an owner record is left alone. Returns the folders removed.
+ */
+export function removeAbandonedPartials(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith('.') || !name.endsWith('.partial')) continue;
+    const partial = join(dir, name);
+    let owner: Owner;
+    try {
+      owner = JSON.parse(readFileSync(join(partial, OWNER_FILE), 'utf-8'));
+    } catch {
+      continue;
+    }
+    if (typeof owner.pid !== 'number' || owner.host !== hostname() || isRunning(owner)) continue;
+    rmSync(partial, { recursive: true, force: true });
+    removed.push(partial);
+  }
+  return removed;
+}
+
+/** The one line that says which abandoned partial folders were removed, or undefined. */
+export function abandonedNote(removed: string[], root: string): string | undefined {
+  if (removed.length === 0) return undefined;
+  const shown = removed.map((p) => relative(root, p) || p).join(', ');
+  return removed.length === 1
+    ? `Removed ${shown}, the unfinished backup of a run that is gone (killed or crashed).`
+    : `Removed ${removed.length} unfinished backups of runs that are gone (killed or crashed): ${shown}.`;
 }
 
 /** Moves `from` to `to`, failing rather than replacing anything at `to`. */
@@ -145,7 +240,7 @@ export function moveNoReplace(from: string, to: string): void {
 }
 
 export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
-  const made = ensurePrivateDir(r.dir);
+  const made = ensurePrivateDir(r.dir, r.root);
   const database = r.nameFor ?? r.database ?? r.settings.database;
   const time = new Date();
   const nameWith = (id: string, serverVersion: string) =>
@@ -169,10 +264,8 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     interrupted = sig;
     kill?.();
   };
-  if (!r.uninterruptible) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
+  // Under a host that exits on Ctrl-C (Nx's task process), the partial folder would stay behind.
+  const restoreSignals = r.uninterruptible ? undefined : takeSignals(onSignal);
   const ticker = r.onProgress
     ? setInterval(() => r.onProgress!(sizeOf(tmp), (Date.now() - started) / 1000), 500)
     : undefined;
@@ -206,8 +299,7 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     };
   } finally {
     if (ticker) clearInterval(ticker);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    restoreSignals?.();
     rmSync(partial, { recursive: true, force: true });
     if (!written) removeIfEmpty(made);
   }

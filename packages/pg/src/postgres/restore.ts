@@ -34,6 +34,8 @@ export interface LoadResult {
   error?: string;
   /** Roles the tool said do not exist. */
   missingRole?: string;
+  /** The signal that ended the tool, if one did. */
+  signal?: NodeJS.Signals;
   /** Rows loaded, when the tool reports them (psql prints `COPY n` per table). */
   rows?: number;
 }
@@ -133,7 +135,7 @@ export async function loadBackup(r: LoadRequest): Promise<LoadResult> {
     lines[0] ??
     (run.signal ? `stopped by ${run.signal}` : `exit ${run.code}`);
   const missing = /role "([^"]+)" does not exist/.exec(run.stderr);
-  return { ok: false, error, missingRole: missing?.[1] };
+  return { ok: false, error, missingRole: missing?.[1], signal: run.signal ?? undefined };
 }
 
 /** Role names in OWNER TO, GRANT … TO, REVOKE … FROM and ALTER DEFAULT PRIVILEGES FOR ROLE lines. */

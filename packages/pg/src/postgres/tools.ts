@@ -242,6 +242,9 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
   }
   const proc = child;
   o.onSpawn?.(() => proc.kill('SIGTERM'));
+  // Out of Ctrl-C's reach, but not left running alone if this process exits anyway.
+  const orphaned = () => proc.kill('SIGTERM');
+  if (o.detached) process.once('exit', orphaned);
   let stderr = '';
   let stdout = '';
   proc.stderr?.on('data', (d: Buffer) => {
@@ -264,15 +267,16 @@ export function runTool(install: ToolInstall, o: RunOptions): Promise<ToolRun> {
   }
   return new Promise((resolve, reject) => {
     proc.once('error', reject);
-    proc.once('close', (code, signal) =>
+    proc.once('close', (code, signal) => {
+      process.removeListener('exit', orphaned);
       resolve({
         code,
         signal,
         stderr: maskSecrets(stderr, o.settings),
         stdout: maskSecrets(stdout, o.settings),
         inputError,
-      }),
-    );
+      });
+    });
   });
 }
 

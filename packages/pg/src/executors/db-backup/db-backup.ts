@@ -8,19 +8,26 @@ import {
   pruneBackups,
 } from '../../postgres/backup-files';
 import { ConnectionError, serverMajor, withClient } from '../../postgres/connect';
-import { DumpFailed, dumpDatabase } from '../../postgres/dump';
+import {
+  abandonedNote,
+  DumpFailed,
+  dumpDatabase,
+  removeAbandonedPartials,
+} from '../../postgres/dump';
 import { ignoreInGit } from '../../postgres/gitignore';
 import { chooseTool, findTools } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
 import { logger } from '../../utils/logger';
-import { guarded, note, resolveTarget } from '../executor-target';
+import { guardedWithOutputFile, note, resolveTarget } from '../executor-target';
 import { DbBackupExecutorSchema } from './schema';
 
 export default async function dbBackupExecutor(
   options: DbBackupExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => backup(options, context));
+  return guardedWithOutputFile(context.root, options.outputFile, (write) =>
+    backup(options, context, write),
+  );
 }
 
 function checkOptions(o: DbBackupExecutorSchema): BackupFormat {
@@ -39,7 +46,11 @@ function checkOptions(o: DbBackupExecutorSchema): BackupFormat {
   return format;
 }
 
-async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Promise<boolean> {
+async function backup(
+  o: DbBackupExecutorSchema,
+  context: ExecutorContext,
+  write: (result: object) => void,
+): Promise<boolean> {
   const format = checkOptions(o);
   const target = resolveTarget(o, context);
   const s = target.settings;
@@ -59,6 +70,8 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
       : await withClient(s, { timeoutSeconds }, serverMajor);
   const pgDump = server ? chooseTool('pg_dump', installs, need(server), search) : installs[0];
   const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
+  const abandoned = abandonedNote(removeAbandonedPartials(dir), context.root);
+  if (abandoned) note(o.json, abandoned);
   const tty = process.stderr.isTTY && !o.json;
   const result = await dumpDatabase({
     install: pgDump,
@@ -70,6 +83,7 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
     dataOnly: o.dataOnly,
     noOwner: o.noOwner,
     dir,
+    root: context.root,
     serverVersion: server?.version,
     onProgress: tty
       ? (bytes, secs) =>
@@ -87,19 +101,31 @@ async function backup(o: DbBackupExecutorSchema, context: ExecutorContext): Prom
   if (tty) process.stderr.write('\r\x1b[K');
   if (ignoreInGit(context.root, dir))
     note(o.json, `Added /${shown}/ to .gitignore: backups hold real data.`);
-  const pruned = o.keep ? pruneBackups(dir, result.name, o.keep) : [];
+  const { older, later } = o.keep
+    ? pruneBackups(dir, result.name, o.keep)
+    : { older: [], later: [] };
+  const pruned = [...older, ...later];
   const file = join(shown, result.name);
+  const json = {
+    file,
+    bytes: result.bytes,
+    seconds: round(result.seconds),
+    pruned: pruned.map((p) => relative(context.root, p)),
+  };
+  write(json);
   if (o.json) {
-    process.stdout.write(
-      `${JSON.stringify({ file, bytes: result.bytes, seconds: round(result.seconds), pruned: pruned.map((p) => relative(context.root, p)) })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     const rate = result.seconds > 0 ? result.bytes / result.seconds : result.bytes;
     logger.info(
       `Backup of '${s.database}' written: ${file} (${megabytes(result.bytes)}, ${result.seconds.toFixed(1)} s, ${megabytes(rate)}/s; pg_dump ${pgDump.version}, server ${parseBackupName(result.name)?.serverVersion ?? 'unknown'}).`,
     );
-    for (const p of pruned)
+    for (const p of older)
       logger.info(`Deleted older backup ${relative(context.root, p)} (--keep ${o.keep}).`);
+    for (const p of later)
+      logger.info(
+        `Deleted backup ${relative(context.root, p)}, dated in the future (after this one: a wrong clock, or a copied file) (--keep ${o.keep}).`,
+      );
   }
   return true;
 }

@@ -11,5 +11,6 @@ export interface DbBackupExecutorSchema extends TargetOptions {
   noOwner?: boolean;
   keep?: number;
   json?: boolean;
+  outputFile?: string;
   pgBinDir?: string;
 }

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { BackupInfo, inspectBackup } from '../../postgres/backup-inspect';
 import {
@@ -10,6 +10,7 @@ import {
   newestBackup,
   outputDirOf,
   SAFETY_DIR,
+  shownPath,
   sizeOf,
 } from '../../postgres/backup-files';
 import { backupProblem } from '../../postgres/backup-verify';
@@ -28,8 +29,8 @@ import {
   userObjects,
   waitForNoConnections,
 } from '../../postgres/databases';
-import { dumpDatabase } from '../../postgres/dump';
-import { Interrupt, interruptible } from '../../postgres/interrupt';
+import { abandonedNote, dumpDatabase, removeAbandonedPartials } from '../../postgres/dump';
+import { Interrupt, interruptible, shielded } from '../../postgres/interrupt';
 import {
   dataOnlyTables,
   loadBackup,
@@ -41,14 +42,16 @@ import { ConnectionSettings } from '../../postgres/settings';
 import { findTool, ToolInstall } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
 import { logger } from '../../utils/logger';
-import { guarded, note, resolveTarget } from '../executor-target';
+import { guardedWithOutputFile, note, resolveTarget } from '../executor-target';
 import { DbRestoreExecutorSchema } from './schema';
 
 export default async function dbRestoreExecutor(
   options: DbRestoreExecutorSchema,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => restore(options, context));
+  return guardedWithOutputFile(context.root, options.outputFile, (write) =>
+    restore(options, context, write),
+  );
 }
 
 interface Plan {
@@ -97,7 +100,7 @@ function chooseFile(
   if (o.file) {
     const file = resolve(root, o.file);
     if (!existsSync(file)) fail(`--file ${o.file} does not exist.`);
-    return { file, shownFile: relative(root, file) || file };
+    return { file, shownFile: shownPath(root, file) };
   }
   const newest = newestBackup(dir, database);
   if (!newest) {
@@ -114,7 +117,13 @@ function megabytes(n: number): string {
 }
 
 /** db-restore --list: this database's backups, newest first. */
-function listAll(o: DbRestoreExecutorSchema, dir: string, shown: string, db: string): boolean {
+function listAll(
+  o: DbRestoreExecutorSchema,
+  dir: string,
+  shown: string,
+  db: string,
+  write: (result: object) => void,
+): boolean {
   const entries = listBackups(dir, db).map((e) => ({
     file: join(shown, e.name),
     kind: e.kind,
@@ -123,6 +132,7 @@ function listAll(o: DbRestoreExecutorSchema, dir: string, shown: string, db: str
     time: e.time.toISOString(),
     serverVersion: e.serverVersion,
   }));
+  write({ backups: entries });
   if (o.json) {
     process.stdout.write(`${JSON.stringify(entries)}\n`);
     return true;
@@ -139,7 +149,11 @@ function listAll(o: DbRestoreExecutorSchema, dir: string, shown: string, db: str
   return true;
 }
 
-async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Promise<boolean> {
+async function restore(
+  o: DbRestoreExecutorSchema,
+  context: ExecutorContext,
+  write: (result: object) => void,
+): Promise<boolean> {
   if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1))
     fail(`Invalid --jobs ${o.jobs}: give a whole number, 1 or more.`);
   const timeoutSeconds = o.timeout ?? 5;
@@ -147,7 +161,12 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
   const s = target.settings;
   const db = s.database;
   const { dir, shown } = outputDirOf(o, target.moduleId, context.root);
-  if (o.list) return listAll(o, dir, shown, db);
+  if (o.list) {
+    const removed = [dir, join(dir, SAFETY_DIR)].flatMap(removeAbandonedPartials);
+    const abandoned = abandonedNote(removed, context.root);
+    if (abandoned) note(o.json, abandoned);
+    return listAll(o, dir, shown, db, write);
+  }
   const started = Date.now();
 
   const loadedRows = await interruptible(async (intr) => {
@@ -161,10 +180,10 @@ async function restore(o: DbRestoreExecutorSchema, context: ExecutorContext): Pr
   });
   const counts = await withClient(s, { timeoutSeconds }, (c) => tableRows(c, loadedRows));
   const seconds = (Date.now() - started) / 1000;
+  const json = { database: db, tables: counts.tables, rows: counts.rows, seconds };
+  write(json);
   if (o.json) {
-    process.stdout.write(
-      `${JSON.stringify({ database: db, tables: counts.tables, rows: counts.rows, seconds })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     logger.info(
       `Restored '${db}': ${counts.tables} tables, ${counts.rows} rows, in ${seconds.toFixed(1)} s.`,
@@ -186,7 +205,7 @@ async function planRestore(
   const db = s.database;
   const server = await serverMajor(admin);
   const { file, shownFile } = chooseFile(o, root, dir, shown, db);
-  const info = inspectBackup(file);
+  const info = inspectBackup(file, shownFile);
   if (info.kind === 'plain' && o.jobs && o.jobs > 1)
     fail(
       '--jobs needs an archive (custom or directory format); a plain script runs in one psql session.',
@@ -236,7 +255,7 @@ async function planRestore(
     const full = await withClient(s, { timeoutSeconds }, (c) => tablesWithRows(c, tables));
     if (full.length > 0 && !o.append) {
       fail(
-        `${shownFile} holds rows only, and ${full.length} of its tables already have rows in '${db}' (${full.slice(0, 3).join(', ')}${full.length > 3 ? ', …' : ''}): loading would mix them. Add --append to add the rows anyway (after a safety backup; sequences never move backwards). Nothing was changed.`,
+        `${shownFile} holds rows only, and ${full.length === 1 ? '1 of its tables already has' : `${full.length} of its tables already have`} rows in '${db}' (${full.slice(0, 3).join(', ')}${full.length > 3 ? ', …' : ''}): loading would mix them. Add --append to add the rows anyway (after a safety backup; sequences never move backwards). Nothing was changed.`,
       );
     }
     append = full.length > 0;
@@ -404,23 +423,29 @@ async function retire(
   dir: string,
   shownDir: string,
 ): Promise<void> {
-  if (plan.pgDump) {
-    try {
-      await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
-      await safetyBackup(plan, o, s, old, dir, shownDir, true);
-    } catch (e) {
-      note(
-        o.json,
-        `The safety backup of the replaced '${s.database}' failed (${(e as Error).message}); it is kept as database '${old}'.`,
-      );
-      return;
+  const { value: kept, signals } = await shielded(async () => {
+    if (plan.pgDump) {
+      try {
+        await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
+        await safetyBackup(plan, o, s, old, dir, shownDir, true);
+      } catch (e) {
+        return `The safety backup of the replaced '${s.database}' failed (${(e as Error).message}); it is kept as database '${old}'.`;
+      }
     }
-  }
-  try {
-    await dropDatabase(admin, old);
-  } catch {
-    note(o.json, `The replaced database is kept as '${old}'; drop it when it is no longer in use.`);
-  }
+    try {
+      await dropDatabase(admin, old);
+      return undefined;
+    } catch {
+      return `The replaced database is kept as '${old}'; drop it when it is no longer in use.`;
+    }
+  });
+  if (signals.length > 0)
+    note(
+      o.json,
+      `${signals[0]} came after '${s.database}' was replaced; the safety backup of the old one was finished first.`,
+    );
+  // On stderr always: a database left behind must never go unsaid, with a terminal or without.
+  if (kept) process.stderr.write(`${kept}\n`);
 }
 
 /** Loads the backup, or fails saying why and that nothing changed. */
@@ -433,6 +458,9 @@ async function load(
 ): Promise<number | undefined> {
   const result = await loadBackup(r);
   if (result.ok) return result.rows;
+  // A tool stopped by a signal from outside (a host killing the process tree) may end before our
+  // own signal is seen: wait for it a moment, to say it was an interruption.
+  if (result.signal && !intr.signal) await new Promise((res) => setTimeout(res, 300));
   if (intr.signal) fail(`Restore interrupted (${intr.signal}); ${unchanged}.`);
   if (result.missingRole) {
     const needed = await rolesInScript(await scriptLines(r));

@@ -10,5 +10,6 @@ export interface DbRestoreExecutorSchema extends TargetOptions {
   noOwner?: boolean;
   jobs?: number;
   json?: boolean;
+  outputFile?: string;
   pgBinDir?: string;
 }
