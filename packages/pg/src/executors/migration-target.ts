@@ -5,9 +5,6 @@
 import { ExecutorContext } from '@nx/devkit';
 import { join, relative } from 'node:path';
 import { outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
-import { connect, ConnectionError, serverMajor } from '../postgres/connect';
-import { ConnectionSettings } from '../postgres/settings';
-import type { Client } from 'pg';
 import { dumpDatabase } from '../postgres/dump';
 import { findTool, ToolInstall } from '../postgres/tools';
 import { findDbmate } from '../migrations/dbmate';
@@ -62,30 +59,6 @@ export function migrationTarget(
     shownSeedsDir: join(projectRoot, SEEDS_DIR),
   };
 }
-
-/**
- * A connection for work on the server rather than in the database: to `first` (the target, so a
- * user limited to it gets in), else `postgres`, else `template1`, when the one before is missing.
- */
-export async function maintenance(
-  s: ConnectionSettings,
-  timeoutSeconds: number,
-  ...order: string[]
-): Promise<Client> {
-  const names = [...new Set([...order, 'postgres', 'template1'])];
-  for (const [i, database] of names.entries()) {
-    try {
-      return await connect(s, { timeoutSeconds, database });
-    } catch (e) {
-      const missing = e instanceof ConnectionError && e.failure.kind === 'database-missing';
-      if (!missing || i === names.length - 1) throw e;
-    }
-  }
-  throw new Error('unreachable');
-}
-
-/** The server's version, read on a connection the caller has already. */
-export const serverVersion = (c: Client): Promise<ServerVersion> => serverMajor(c);
 
 export function clientTool(
   server: ServerVersion,

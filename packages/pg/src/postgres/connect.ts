@@ -151,3 +151,23 @@ export async function serverMajor(client: Client): Promise<{ major: number; vers
   if (!Number.isFinite(num)) fail('The server did not report its version.');
   return { major: Math.floor(num / 10000), version: r.rows[0].version };
 }
+
+/**
+ * A connection for work on the server rather than in a database: `postgres`, or `template1` where
+ * there is none, never `avoid` (the database about to be replaced, renamed or dropped, which a
+ * session of our own would block).
+ */
+export async function maintenanceConnection(
+  s: ConnectionSettings,
+  timeoutSeconds: number,
+  avoid: string,
+): Promise<Client> {
+  const [first, second] = ['postgres', 'template1'].filter((d) => d !== avoid);
+  try {
+    return await connect(s, { timeoutSeconds, database: first });
+  } catch (e) {
+    if (second && e instanceof ConnectionError && e.failure.kind === 'database-missing')
+      return connect(s, { timeoutSeconds, database: second });
+    throw e;
+  }
+}

@@ -10,14 +10,8 @@ import {
 } from '../../migrations/migrate';
 import { fail } from '../../utils/errors';
 import { guarded } from '../executor-target';
-import { withClient } from '../../postgres/connect';
-import {
-  clientTool,
-  migrationTarget,
-  MigrationTarget,
-  safetyBackup,
-  serverVersion,
-} from '../migration-target';
+import { serverMajor, withClient } from '../../postgres/connect';
+import { clientTool, migrationTarget, MigrationTarget, safetyBackup } from '../migration-target';
 import { DbMigrateExecutorSchema } from './schema';
 
 export default async function dbMigrateExecutor(
@@ -108,7 +102,7 @@ async function migrate(o: DbMigrateExecutorSchema, context: ExecutorContext): Pr
     const server = await withClient(
       t.target.settings,
       { timeoutSeconds: m.timeoutSeconds },
-      serverVersion,
+      serverMajor,
     );
     const pgDump = clientTool(server, o, 'pg_dump');
     await dumpSchema(m, file, join(pgDump.path, '..'));
@@ -122,7 +116,7 @@ async function migrate(o: DbMigrateExecutorSchema, context: ExecutorContext): Pr
   if (o.rollback) {
     let backup: string | undefined;
     const last = await rollbackLast(m, async (f, c) => {
-      backup = await safetyBackup(t, o, context, `rolling back ${f.file}`, await serverVersion(c));
+      backup = await safetyBackup(t, o, context, `rolling back ${f.file}`, await serverMajor(c));
     });
     print(o, { database: db, rolledBack: last.file, backup: backup ?? null }, [
       `Rolled back ${join(m.shownDir, last.file)} on '${db}'.`,
@@ -137,7 +131,7 @@ async function migrate(o: DbMigrateExecutorSchema, context: ExecutorContext): Pr
       o,
       context,
       `applying ${todo.length} migration(s)`,
-      await serverVersion(c),
+      await serverMajor(c),
     );
   });
   print(

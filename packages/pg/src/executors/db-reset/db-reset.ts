@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { applyPending } from '../../migrations/migrate';
 import { runSeeds } from '../../migrations/seeds';
 import type { Client } from 'pg';
+import { maintenanceConnection, serverMajor } from '../../postgres/connect';
 import { derivedDatabaseName } from '../../postgres/backup-files';
 import {
   createDatabaseLike,
@@ -25,14 +26,7 @@ import { fail } from '../../utils/errors';
 import { canPrompt } from '../db-values/prompt';
 import { guarded, note, resolveTarget } from '../executor-target';
 import { localDatabase } from '../local-database';
-import {
-  clientTool,
-  maintenance,
-  migrationTarget,
-  safetyBackup,
-  ServerVersion,
-  serverVersion,
-} from '../migration-target';
+import { clientTool, migrationTarget, safetyBackup, ServerVersion } from '../migration-target';
 import { DbResetExecutorSchema } from './schema';
 
 export default async function dbResetExecutor(
@@ -126,11 +120,11 @@ async function reset(o: DbResetExecutorSchema, context: ExecutorContext): Promis
   const bundle = t.target.file && t.target.module ? localDatabase(o, context) : undefined;
   await confirm(o, db, where);
 
-  const admin = await maintenance(s, o.timeout ?? 5, 'postgres');
+  const admin = await maintenanceConnection(s, o.timeout ?? 5, db);
   let backup: string | undefined;
   let server: ServerVersion;
   try {
-    server = await serverVersion(admin);
+    server = await serverMajor(admin);
     if (await databaseExists(admin, db)) {
       backup = await recreate(
         admin,

@@ -14,7 +14,7 @@ import {
   sizeOf,
 } from '../../postgres/backup-files';
 import { backupProblem } from '../../postgres/backup-verify';
-import { connect, ConnectionError, serverMajor, withClient } from '../../postgres/connect';
+import { maintenanceConnection, serverMajor, withClient } from '../../postgres/connect';
 import {
   createDatabaseLike,
   databaseExists,
@@ -69,25 +69,6 @@ interface Plan {
   dataOnly: boolean;
   /** psql, which loads a data-only archive as a script (pg_restore converts it). */
   psql?: ToolInstall;
-}
-
-/**
- * The maintenance connection: `postgres`, or `template1` where there is none, and never the target
- * itself (a database cannot be renamed or dropped from a session inside it).
- */
-async function maintenance(
-  s: ConnectionSettings,
-  timeoutSeconds: number,
-  target: string,
-): Promise<Client> {
-  const [first, second] = ['postgres', 'template1'].filter((d) => d !== target);
-  try {
-    return await connect(s, { timeoutSeconds, database: first });
-  } catch (e) {
-    if (second && e instanceof ConnectionError && e.failure.kind === 'database-missing')
-      return connect(s, { timeoutSeconds, database: second });
-    throw e;
-  }
 }
 
 function chooseFile(
@@ -170,7 +151,7 @@ async function restore(
   const started = Date.now();
 
   const loadedRows = await interruptible(async (intr) => {
-    const admin = await maintenance(s, timeoutSeconds, db);
+    const admin = await maintenanceConnection(s, timeoutSeconds, db);
     try {
       const plan = await planRestore(o, context.root, admin, s, dir, shown, timeoutSeconds);
       return await execute(plan, o, admin, s, dir, shown, intr);

@@ -1,8 +1,8 @@
 import { ExecutorContext, logger } from '@nx/devkit';
 import { runSeeds } from '../../migrations/seeds';
 import { guarded } from '../executor-target';
-import { withClient } from '../../postgres/connect';
-import { clientTool, migrationTarget, serverVersion } from '../migration-target';
+import { serverMajor, withClient } from '../../postgres/connect';
+import { clientTool, migrationTarget } from '../migration-target';
 import { DbSeedExecutorSchema } from './schema';
 
 export default async function dbSeedExecutor(
@@ -14,7 +14,7 @@ export default async function dbSeedExecutor(
     const server = await withClient(
       t.target.settings,
       { timeoutSeconds: options.timeout ?? 5 },
-      serverVersion,
+      serverMajor,
     );
     const db = t.target.settings.database;
     const seeds = await runSeeds(
