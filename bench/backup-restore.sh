@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # db-backup against a bare pg_dump, and db-restore against a bare psql / pg_restore, on the same
 # `pgbench -i -s SCALE` database, ROUNDS rounds each, in one run. Prints the median times and the
-# ratio ours / bare (the target is at most 1.05: our overhead only).
-#   bash bench/backup-restore.sh [SCALE=20] [ROUNDS=5]
+# ratio ours / bare (the target is at most 1.05: our overhead only). The ratio is the median of the
+# rounds' own ratios: each round times ours and bare back to back, so a slow spell of the machine
+# (a checkpoint, another process) weighs on both sides of one ratio instead of on one median.
+#   bash bench/backup-restore.sh [SCALE=20] [ROUNDS=9]
 set -euo pipefail
 SCALE=${1:-20}
-ROUNDS=${2:-5}
+ROUNDS=${2:-9}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$ROOT/dist/packages/pg/src/executors/db-backup/db-backup.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
 # shellcheck source=bench/pgbench-server.sh
@@ -26,8 +28,12 @@ ours() {
   eval "$var+=($(cat "$BENCH_TIME_FILE"))"
 }
 
-report() { # label, ours median, bare median
-  printf '%-34s ours %7.3f s   bare %7.3f s   ratio %.3f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
+report() { # label, name of ours array, name of bare array: medians and the median paired ratio
+  local -n o=$2 b=$3
+  local ratios=() i
+  for i in "${!o[@]}"; do ratios+=("$(echo "${o[$i]} / ${b[$i]}" | bc -l)"); done
+  printf '%-34s ours %7.3f s   bare %7.3f s   ratio %.3f   (rounds %s)\n' "$1" "$(median "${o[@]}")" \
+    "$(median "${b[@]}")" "$(median "${ratios[@]}")" "$(printf '%.2f ' $(printf '%s\n' "${ratios[@]}" | sort -g))"
 }
 
 describe_run "$ROUNDS"
@@ -57,8 +63,8 @@ run_format() { # label, our backup options, bare pg_dump args, extension, kind, 
     else bare_backup; our_backup; bare_restore; our_restore; fi
   done
   dropdb --if-exists ours_r 2>/dev/null; dropdb --if-exists bare_r 2>/dev/null
-  report "db-backup  $label" "$(median "${OB[@]}")" "$(median "${BB[@]}")"
-  report "db-restore $label" "$(median "${OR[@]}")" "$(median "${BR[@]}")"
+  report "db-backup  $label" OB BB
+  report "db-restore $label" OR BR
 }
 run_format plain '"format":"plain"' '--format=p' sql plain
 run_format custom '"format":"custom"' '--format=c' dump archive
