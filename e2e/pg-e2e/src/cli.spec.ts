@@ -1,0 +1,162 @@
+/**
+ * The `acme-pg` command line in a folder with no monorepo tool at all (a package.json and, once
+ * the module generator has run, a polytope.yml), installed from the packed tarball as a user
+ * installs it, in a private (0700) folder: the module generator, a real local server, a JSON
+ * check through jq, a backup, and the exit codes of success, failure and wrong usage.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { freePort } from '../../../packages/pg/test-utils/real-postgres';
+import { e2eTmp, env, fileHashes, tarballPath } from './workspace';
+
+const dir = join(e2eTmp, 'plain-cli');
+let port: number;
+let dataDir: string | undefined;
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(join(dir, 'node_modules', '.bin', 'acme-pg'), args, {
+    cwd: dir,
+    env: { ...env, CI: '', NX_INTERACTIVE: '' },
+    encoding: 'utf-8',
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A failure: its exit code, its one line, and no stack trace. */
+function failed(r: ReturnType<typeof cli>, status: number, line: string): void {
+  expect({ status: r.status, stderr: r.stderr }).toEqual({
+    status,
+    stderr: expect.stringContaining(line),
+  });
+  expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+\)?/);
+}
+
+beforeAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o700);
+  writeFileSync(join(dir, 'package.json'), '{ "name": "plain-shop", "private": true }\n');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', tarballPath()], {
+    cwd: dir,
+    env,
+    stdio: 'pipe',
+  });
+  port = await freePort();
+});
+
+afterAll(() => {
+  cli(['db-down']);
+  // As root in a private folder, the data lives in /var/lib/acme-pg/<workspace>-<key>/<id>.
+  if (dataDir?.startsWith('/var/lib/acme-pg/'))
+    rmSync(dirname(dataDir), { recursive: true, force: true });
+});
+
+describe('acme-pg in a folder with no monorepo tool', () => {
+  it('answers --help, and wrong usage with exit 2 and one line', () => {
+    const help = cli(['db-backup', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: acme-pg db-backup [options]');
+    expect(help.stdout).toMatch(/--format <value> +plain: a \.sql script/);
+    failed(
+      cli(['db-backup', '--formt', 'custom']),
+      2,
+      'Unknown option --formt. Did you mean --format?',
+    );
+    failed(
+      cli(['db-backup', '--format', 'zip']),
+      2,
+      "--format is one of plain, custom, directory; 'zip' is not.",
+    );
+    failed(cli(['db-bakup']), 2, "unknown command 'db-bakup'. Did you mean db-backup?");
+    failed(cli(['db-check']), 2, 'No PostgreSQL module here');
+  });
+
+  it('g module --dry-run lists the changes and writes nothing', () => {
+    const before = fileHashes(dir);
+    const r = cli(['g', 'module', '--image', 'postgres:15', '--dry-run']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('CREATE polytope.yml');
+    expect(r.stdout).toContain('CREATE sql/postgres/acme-pg.json');
+    expect(fileHashes(dir)).toEqual(before);
+  });
+
+  it('g module writes the module, its folder and its marker', () => {
+    const r = cli(['g', 'module', '--image', 'postgres:15']);
+    expect(r.status).toBe(0);
+    const stack = readFileSync(join(dir, 'polytope.yml'), 'utf-8');
+    expect(stack).toMatch(/module: polytope\/postgres/);
+    expect(stack).toMatch(/image: postgres:15/);
+    expect(JSON.parse(readFileSync(join(dir, 'sql/postgres/acme-pg.json'), 'utf-8'))).toMatchObject(
+      {
+        kind: 'database',
+        module: 'postgres',
+      },
+    );
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('db-values, db-up, db-check --json | jq, db-backup, db-down: each exits 0', () => {
+    const values = cli([
+      'db-values',
+      '--envFile',
+      '.env.postgres',
+      '--noPt',
+      '--generatePassword',
+      '--exposedPort',
+      String(port),
+    ]);
+    expect(values.status).toBe(0);
+    const up = cli(['db-up']);
+    expect({ status: up.status, out: up.stdout + up.stderr }).toEqual({
+      status: 0,
+      out: expect.stringContaining(`is up at localhost:${port}`),
+    });
+    dataDir = /data: ([^,]+), log:/.exec(up.stdout + up.stderr)?.[1];
+    const check = spawnSync('sh', ['-c', 'node_modules/.bin/acme-pg db-check --json | jq -e .ok'], {
+      cwd: dir,
+      env,
+      encoding: 'utf-8',
+    });
+    expect({ status: check.status, stdout: check.stdout.trim() }).toEqual({
+      status: 0,
+      stdout: 'true',
+    });
+    const json = cli(['db-check', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: true,
+      database: 'plain_shop',
+      serverVersion: expect.stringMatching(/^15\./),
+    });
+    const backup = cli(['db-backup', '--format', 'custom']);
+    expect(backup.status).toBe(0);
+    expect(
+      readdirSync(join(dir, 'backups/postgres')).filter((f) =>
+        /^plain_shop-.*-full-pg15\.\d+-\w+\.dump$/.test(f),
+      ),
+    ).toHaveLength(1);
+    const down = cli(['db-down']);
+    expect(down.status).toBe(0);
+  });
+
+  it('with the server down: db-check, db-check --json and db-backup exit 1 with one line', () => {
+    failed(
+      cli(['db-check', '--timeout', '1']),
+      1,
+      `Nothing accepts connections at localhost:${port}`,
+    );
+    const json = cli(['db-check', '--json', '--timeout', '1']);
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: 'refused' });
+    failed(cli(['db-backup', '--timeout', '1']), 1, 'No backup was written');
+    expect(existsSync(join(dir, 'backups/postgres'))).toBe(true);
+  });
+});

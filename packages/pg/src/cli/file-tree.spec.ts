@@ -1,0 +1,72 @@
+import {
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileTree } from './file-tree';
+
+function folder(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'file-tree-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+describe('FileTree', () => {
+  it('reads the disk, keeps writes in memory, and lists them as Nx does', () => {
+    const root = folder({ 'polytope.yml': 'modules: []\n', 'sql/a.sql': 'select 1;\n' });
+    const tree = new FileTree(root);
+    tree.write('polytope.yml', 'modules: [x]\n');
+    tree.write('sql/postgres/acme-pg.json', '{}\n');
+    tree.write('./sql/a.sql', 'select 1;\n'); // the same content: no change
+    tree.delete('sql/a.sql');
+    expect(tree.read('polytope.yml', 'utf-8')).toBe('modules: [x]\n');
+    expect(readFileSync(join(root, 'polytope.yml'), 'utf-8')).toBe('modules: []\n');
+    expect(tree.exists('sql/a.sql')).toBe(false);
+    expect(tree.children('sql').sort()).toEqual(['postgres']);
+    expect(tree.isFile('sql')).toBe(false);
+    expect(tree.exists('sql')).toBe(true);
+    expect(
+      tree
+        .listChanges()
+        .map((c) => `${c.type} ${c.path}`)
+        .sort(),
+    ).toEqual(['CREATE sql/postgres/acme-pg.json', 'DELETE sql/a.sql', 'UPDATE polytope.yml']);
+  });
+
+  it('writes nothing until flushed; then each file whole, with no temporary file left', () => {
+    const root = folder({ 'keep.txt': 'k' });
+    const tree = new FileTree(root);
+    tree.write('a/b/c.txt', 'c');
+    tree.write('run.sh', '#!/bin/sh\n', { mode: 0o755 });
+    tree.rename('keep.txt', 'kept.txt');
+    expect(readdirSync(root)).toEqual(['keep.txt']);
+    tree.flush();
+    expect(readdirSync(root).sort()).toEqual(['a', 'kept.txt', 'run.sh']);
+    expect(readFileSync(join(root, 'a/b/c.txt'), 'utf-8')).toBe('c');
+    expect(statSync(join(root, 'run.sh')).mode & 0o777).toBe(0o755);
+    expect(existsSync(join(root, 'keep.txt'))).toBe(false);
+  });
+
+  it('deletes a folder with what is in it, on disk and written', () => {
+    const root = folder({ 'd/x': '1', 'd/e/y': '2' });
+    const tree = new FileTree(root);
+    tree.write('d/z', '3');
+    tree.delete('d');
+    expect(tree.exists('d')).toBe(false);
+    expect(
+      tree
+        .listChanges()
+        .map((c) => `${c.type} ${c.path}`)
+        .sort(),
+    ).toEqual(['DELETE d/e/y', 'DELETE d/x']);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * Nx's generator Tree over a plain folder: reads go to the disk, writes stay in memory until
+ * flushed. So the generators run unchanged outside Nx, and `--dry-run` writes nothing.
+ */
+import type { FileChange, Tree } from '@nx/devkit';
+
+type TreeWriteOptions = Parameters<Tree['write']>[2];
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import type { Mode } from 'node:fs';
+import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
+
+interface Change {
+  content: Buffer | null;
+  mode?: Mode;
+}
+
+export class FileTree implements Tree {
+  private readonly changes = new Map<string, Change>();
+
+  constructor(readonly root: string) {}
+
+  private normalize(path: string): string {
+    const rel = isAbsolute(path) ? relative(this.root, path) : path;
+    return posix
+      .normalize(rel.split(sep).join('/'))
+      .replace(/^(\.\/)+|\/+$/g, '')
+      .replace(/^\.$/, '');
+  }
+
+  private onDisk(path: string): Buffer | null {
+    const full = join(this.root, path);
+    try {
+      return statSync(full).isFile() ? readFileSync(full) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  read(filePath: string): Buffer | null;
+  read(filePath: string, encoding: BufferEncoding): string | null;
+  read(filePath: string, encoding?: BufferEncoding): Buffer | string | null {
+    const path = this.normalize(filePath);
+    const change = this.changes.get(path);
+    const content = change ? change.content : this.onDisk(path);
+    if (content === null) return null;
+    return encoding ? content.toString(encoding) : Buffer.from(content);
+  }
+
+  write(filePath: string, content: Buffer | string, options?: TreeWriteOptions): void {
+    const path = this.normalize(filePath);
+    const buffer = Buffer.from(content);
+    const disk = this.onDisk(path);
+    if (disk && disk.equals(buffer) && !options?.mode) this.changes.delete(path);
+    else this.changes.set(path, { content: buffer, mode: options?.mode });
+  }
+
+  exists(filePath: string): boolean {
+    const path = this.normalize(filePath);
+    return this.isFile(path) || this.children(path).length > 0;
+  }
+
+  isFile(filePath: string): boolean {
+    const path = this.normalize(filePath);
+    const change = this.changes.get(path);
+    if (change) return change.content !== null;
+    return this.onDisk(path) !== null;
+  }
+
+  children(dirPath: string): string[] {
+    const dir = this.normalize(dirPath);
+    const names = new Set<string>();
+    try {
+      for (const e of readdirSync(join(this.root, dir), { withFileTypes: true })) names.add(e.name);
+    } catch {
+      // not a folder on disk: only what was written under it
+    }
+    const prefix = dir ? `${dir}/` : '';
+    for (const [path, change] of this.changes)
+      if (path.startsWith(prefix) && change.content !== null)
+        names.add(path.slice(prefix.length).split('/')[0]);
+    return [...names].filter((n) => {
+      const child = prefix + n;
+      return this.isFile(child) || this.hasLiveFileUnder(child);
+    });
+  }
+
+  private hasLiveFileUnder(dir: string): boolean {
+    for (const [path, change] of this.changes)
+      if (path.startsWith(`${dir}/`) && change.content !== null) return true;
+    try {
+      return readdirSync(join(this.root, dir)).some((n) => {
+        const child = `${dir}/${n}`;
+        return this.isFile(child) || this.hasLiveFileUnder(child);
+      });
+    } catch {
+      return false;
+    }
+  }
+
+  delete(filePath: string): void {
+    const path = this.normalize(filePath);
+    if (this.isFile(path)) {
+      if (this.onDisk(path) !== null) this.changes.set(path, { content: null });
+      else this.changes.delete(path);
+      return;
+    }
+    for (const child of this.children(path)) this.delete(`${path}/${child}`);
+  }
+
+  rename(from: string, to: string): void {
+    const content = this.read(from);
+    if (content === null) {
+      for (const child of this.children(from)) this.rename(`${from}/${child}`, `${to}/${child}`);
+      return;
+    }
+    this.write(to, content);
+    this.delete(from);
+  }
+
+  changePermissions(filePath: string, mode: Mode): void {
+    const path = this.normalize(filePath);
+    const content = this.read(path);
+    if (content !== null) this.changes.set(path, { content, mode });
+  }
+
+  listChanges(): FileChange[] {
+    return [...this.changes]
+      .filter(([path, c]) => c.content !== null || this.onDisk(path) !== null)
+      .map(([path, c]) => ({
+        path,
+        type: c.content === null ? 'DELETE' : this.onDisk(path) === null ? 'CREATE' : 'UPDATE',
+        content: c.content,
+        ...(c.mode ? { options: { mode: c.mode } } : {}),
+      }));
+  }
+
+  /** Writes every change to disk, each file whole: written beside its place, then renamed. */
+  flush(): void {
+    for (const change of this.listChanges()) {
+      const full = join(this.root, change.path);
+      if (change.type === 'DELETE') {
+        rmSync(full, { force: true });
+        continue;
+      }
+      mkdirSync(dirname(full), { recursive: true });
+      const temporary = `${full}.acme-pg-${process.pid}.tmp`;
+      const mode = change.options?.mode ?? (existsSync(full) ? statSync(full).mode : undefined);
+      writeFileSync(temporary, change.content!, mode !== undefined ? { mode } : {});
+      if (mode !== undefined) chmodSync(temporary, mode);
+      renameSync(temporary, full);
+    }
+  }
+}

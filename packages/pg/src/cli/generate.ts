@@ -1,0 +1,94 @@
+/**
+ * `acme-pg g <generator>`: the Nx generators of @acme/pg on a plain folder, through FileTree. The
+ * changes are listed as Nx lists them; with --dry-run nothing is written.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tree } from '@nx/devkit';
+import { FileTree } from './file-tree';
+import { commandHelp } from './help';
+import { findWorkspaceRoot } from './marker-projects';
+import { CommandSchema, parseCommandArgs, UsageError } from './schema-options';
+
+interface GeneratorEntry {
+  factory: string;
+  schema: string;
+  description: string;
+  hidden?: boolean;
+}
+
+export function generators(packageRoot: string): Record<string, GeneratorEntry> {
+  const all = JSON.parse(readFileSync(join(packageRoot, 'generators.json'), 'utf-8')).generators;
+  return Object.fromEntries(
+    Object.entries(all as Record<string, GeneratorEntry>).filter(([, g]) => !g.hidden),
+  );
+}
+
+function generatorsUsage(list: Record<string, GeneratorEntry>): string {
+  const width = Math.max(...Object.keys(list).map((n) => n.length)) + 4;
+  return [
+    'Usage: acme-pg g <generator> [options] [--dry-run]',
+    '',
+    'Generators:',
+    ...Object.entries(list).map(([n, g]) => `  ${n.padEnd(width)}${g.description}`),
+    '',
+  ].join('\n');
+}
+
+export async function generate(packageRoot: string, argv: string[], cwd: string): Promise<number> {
+  const list = generators(packageRoot);
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(generatorsUsage(list));
+    return name ? 0 : 2;
+  }
+  const entry = list[name];
+  if (!entry) {
+    process.stderr.write(
+      `acme-pg g: unknown generator '${name}'. The generators: ${Object.keys(list).join(', ')}.\n`,
+    );
+    return 2;
+  }
+  const schema: CommandSchema = JSON.parse(readFileSync(join(packageRoot, entry.schema), 'utf-8'));
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(
+      commandHelp(`g ${name}`, entry.description, schema).replace(
+        '[options]',
+        '[options] [--dry-run]',
+      ),
+    );
+    return 0;
+  }
+  const dryRun = args.some((a) => a === '--dry-run' || a === '--dryRun' || a === '-d');
+  let options: Record<string, unknown>;
+  try {
+    options = parseCommandArgs(
+      schema,
+      args.filter((a) => a !== '--dry-run' && a !== '--dryRun' && a !== '-d'),
+    );
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`acme-pg g ${name}: ${e.message} See acme-pg g ${name} --help.\n`);
+    return 2;
+  }
+  const tree = new FileTree(findWorkspaceRoot(cwd));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const factory = require(join(packageRoot, entry.factory)).default as (
+    t: Tree,
+    o: Record<string, unknown>,
+  ) => Promise<(() => unknown) | void>;
+  const callback = await factory(tree, options);
+  const changes = tree.listChanges();
+  for (const c of changes) process.stdout.write(`${c.type} ${c.path}\n`);
+  if (dryRun) {
+    process.stdout.write(
+      changes.length
+        ? '\nDry run: nothing was written; without --dry-run the changes above would be made.\n'
+        : '\nDry run: nothing would change.\n',
+    );
+    return 0;
+  }
+  tree.flush();
+  if (typeof callback === 'function') await callback();
+  return 0;
+}

@@ -1,0 +1,139 @@
+/**
+ * `acme-pg`: the executors from a plain command line, for a CI script, another task runner or a
+ * folder with no monorepo tool. Each command is the Nx executor of the same name, with the options
+ * of its schema.json, run for a project found by its acme-pg.json marker.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { generate, generators } from './generate';
+import { commandHelp } from './help';
+import { chooseProject, findMarkerProjects, findWorkspaceRoot } from './marker-projects';
+import { closest, CommandSchema, parseCommandArgs, UsageError } from './schema-options';
+
+/** packages/pg (in the sources) or the installed package: where executors.json is. */
+const PACKAGE_ROOT = join(__dirname, '..', '..');
+
+interface ExecutorEntry {
+  implementation: string;
+  schema: string;
+  description: string;
+}
+
+function executors(): Record<string, ExecutorEntry> {
+  return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'executors.json'), 'utf-8')).executors;
+}
+
+function version(): string {
+  return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf-8')).version;
+}
+
+function usage(commands: Record<string, ExecutorEntry>): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 4;
+  return [
+    'Usage: acme-pg <command> [options]   (acme-pg <command> --help for its options)',
+    '',
+    'PostgreSQL for Polytope projects: the commands of @acme/pg, without Nx.',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([n, e]) => `  ${n.padEnd(width)}${e.description}`),
+    `  ${'g'.padEnd(width)}Run a generator: ${Object.keys(generators(PACKAGE_ROOT)).join(', ')} (acme-pg g --help).`,
+    '',
+    'Every command also takes --project <name or folder>: the project (a folder with an',
+    'acme-pg.json) to run for. Default: the one around the current folder, else the only database.',
+    'Exit codes: 0 done, 1 failed, 2 wrong usage.',
+    '',
+  ].join('\n');
+}
+
+/** Takes --project out of argv (the command line's own option; the executors have none). */
+function takeProject(argv: string[]): { project?: string; rest: string[] } {
+  const rest: string[] = [];
+  let project: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--project') {
+      project = argv[++i];
+      if (project === undefined) throw new UsageError('--project needs a value.');
+    } else if (a.startsWith('--project=')) project = a.slice('--project='.length);
+    else rest.push(a);
+  }
+  return { project, rest };
+}
+
+export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+  const commands = executors();
+  const [command, ...args] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage(commands));
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (command === 'g' || command === 'generate') return generate(PACKAGE_ROOT, args, cwd);
+  const entry = commands[command];
+  if (!entry) {
+    const names = Object.keys(commands);
+    const near = names.find((c) => c === `db-${command}`) ?? closest(command, names);
+    process.stderr.write(
+      `acme-pg: unknown command '${command}'.${near ? ` Did you mean ${near}?` : ''} The commands: ${Object.keys(commands).join(', ')}.\n`,
+    );
+    return 2;
+  }
+  const schema: CommandSchema = JSON.parse(readFileSync(join(PACKAGE_ROOT, entry.schema), 'utf-8'));
+  const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  if (own.includes('--help') || own.includes('-h')) {
+    process.stdout.write(commandHelp(command, entry.description, schema));
+    return 0;
+  }
+  let options: Record<string, unknown>;
+  let context: ExecutorContext;
+  try {
+    const { project, rest } = takeProject(args);
+    options = parseCommandArgs(schema, rest);
+    const root = findWorkspaceRoot(cwd);
+    const projects = findMarkerProjects(root);
+    const chosen = chooseProject(root, cwd, projects, {
+      project,
+      module: typeof options['module'] === 'string' ? options['module'] : undefined,
+    });
+    context = {
+      root,
+      cwd,
+      isVerbose: false,
+      projectName: chosen.name,
+      targetName: command,
+      projectsConfigurations: {
+        version: 2,
+        projects: Object.fromEntries(projects.map((p) => [p.name, { name: p.name, root: p.root }])),
+      },
+      nxJsonConfiguration: {},
+      projectGraph: { nodes: {}, dependencies: {} },
+    };
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    const help = e.seeHelp ? ` See acme-pg ${command} --help.` : '';
+    process.stderr.write(`acme-pg ${command}: ${e.message}${help}\n`);
+    return 2;
+  }
+  if (options['json']) {
+    // --json: stdout carries the one JSON result and nothing else; every other line goes to stderr.
+    console.log = console.info = (...a: unknown[]) => console.error(...a);
+  }
+  const implementation = join(PACKAGE_ROOT, entry.implementation);
+  if (!existsSync(`${implementation}.js`) && !existsSync(`${implementation}.ts`))
+    throw new Error(`acme-pg is incomplete: ${implementation} is missing; reinstall @acme/pg.`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const run = require(implementation).default as (
+    o: Record<string, unknown>,
+    c: ExecutorContext,
+  ) => Promise<{ success: boolean }>;
+  const result = await run(options, context);
+  return result.success ? 0 : 1;
+}

@@ -1,0 +1,78 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chooseProject, findMarkerProjects, findWorkspaceRoot } from './marker-projects';
+import { UsageError } from './schema-options';
+
+function folder(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'marker-projects-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+describe('findWorkspaceRoot', () => {
+  const repo = folder({
+    'nx.json': '{}',
+    'package.json': '{ "workspaces": ["apps/*", "!apps/legacy"] }',
+    'apps/api/package.json': '{ "name": "api" }',
+    'apps/legacy/package.json': '{}',
+    'libs/core/project.json': '{ "name": "core" }',
+    'tmp/plain/package.json': '{}',
+    'tmp/stack/polytope.yml': 'modules: []',
+    'pnpm/pnpm-workspace.yaml': "packages:\n  - 'services/*'  # all\nother: 1\n",
+    'pnpm/services/web/package.json': '{}',
+    'pnpm/services/web/src/x.ts': '',
+  });
+  it.each([
+    ['', ''],
+    ['apps/api', ''],
+    ['apps/api/src', ''],
+    ['libs/core', ''],
+    ['apps/legacy', 'apps/legacy'],
+    ['tmp/plain', 'tmp/plain'],
+    ['tmp/stack', 'tmp/stack'],
+    ['pnpm/services/web/src', 'pnpm'],
+  ])('from %j: %j', (from, root) => {
+    mkdirSync(join(repo, from), { recursive: true });
+    expect(findWorkspaceRoot(join(repo, from))).toBe(join(repo, root));
+  });
+});
+
+describe('chooseProject', () => {
+  const root = folder({
+    'package.json': '{}',
+    'sql/postgres/acme-pg.json': '{ "kind": "database", "module": "postgres" }',
+    'sql/analytics/acme-pg.json': '{ "kind": "database", "module": "analytics" }',
+    'sql/analytics/project.json': '{ "name": "analytics-db" }',
+    'apps/api/acme-pg.json': '{ "kind": "client", "modules": ["postgres"] }',
+    'apps/api/package.json': '{ "name": "@shop/api" }',
+    'node_modules/x/acme-pg.json': '{ "kind": "database", "module": "x" }',
+  });
+  const projects = findMarkerProjects(root);
+  const choose = (cwd: string, wanted: { project?: string; module?: string } = {}) =>
+    chooseProject(root, join(root, cwd), projects, wanted).name;
+
+  it('finds the marked folders, named as their project.json or package.json say', () => {
+    expect(projects.map((p) => `${p.name} ${p.root}`).sort()).toEqual([
+      '@shop/api apps/api',
+      'analytics-db sql/analytics',
+      'postgres sql/postgres',
+    ]);
+  });
+  it('takes --project by name or folder, else the project around, else the module', () => {
+    expect(choose('', { project: '@shop/api' })).toBe('@shop/api');
+    expect(choose('apps', { project: 'api' })).toBe('@shop/api');
+    expect(choose('apps/api/src')).toBe('@shop/api');
+    expect(choose('', { module: 'analytics' })).toBe('analytics-db');
+  });
+  it('with several databases and nothing chosen: says which there are', () => {
+    expect(() => choose('')).toThrow(
+      new UsageError(
+        'Several databases here (analytics-db (module analytics), postgres (module postgres)): say which with --project <name> or --module <id>.',
+      ),
+    );
+  });
+});
