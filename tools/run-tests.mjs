@@ -27,6 +27,7 @@ step('format', 'npx', ['prettier', '--check', '.']);
 step('typecheck', 'npm', ['run', '-s', 'typecheck']);
 const suites = [
   ['unit and integration', 'packages/pg/jest.config.ts'],
+  ['turborepo pack', 'packages/turbo/jest.config.ts'],
   ['e2e', 'e2e/pg-e2e/jest.config.ts'],
 ];
 let passed = 0;

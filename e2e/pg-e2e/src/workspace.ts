@@ -31,9 +31,9 @@ export const env = {
   NX_INTERACTIVE: 'false',
 };
 
-export function tarballPath(): string {
-  const tgz = readdirSync(e2eTmp).find((f) => /^acme-pg-.*\.tgz$/.test(f));
-  if (!tgz) throw new Error('No packed @acme/pg in tmp/e2e: the global setup did not run.');
+export function tarballPath(pkg: 'pg' | 'turbo-pg' = 'pg'): string {
+  const tgz = readdirSync(e2eTmp).find((f) => new RegExp(`^acme-${pkg}-\\d.*\\.tgz$`).test(f));
+  if (!tgz) throw new Error(`No packed @acme/${pkg} in tmp/e2e: the global setup did not run.`);
   return join(e2eTmp, tgz);
 }
 
@@ -85,16 +85,21 @@ function createBareWorkspace(name: string, version: string): string {
 export function prepare(): void {
   rmSync(e2eTmp, { recursive: true, force: true });
   mkdirSync(e2eTmp, { recursive: true });
-  execFileSync('npx', ['nx', 'build', 'pg', '--skip-nx-cache'], {
-    cwd: repoRoot,
-    env,
-    stdio: 'pipe',
-  });
   execFileSync(
-    'npm',
-    ['pack', join(repoRoot, 'dist', 'packages', 'pg'), '--pack-destination', e2eTmp],
-    { cwd: repoRoot, env, stdio: 'pipe' },
+    'npx',
+    ['nx', 'run-many', '-t', 'build', '-p', 'pg', 'turbo-pg', '--skip-nx-cache'],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: 'pipe',
+    },
   );
+  for (const pkg of ['pg', 'turbo'])
+    execFileSync(
+      'npm',
+      ['pack', join(repoRoot, 'dist', 'packages', pkg), '--pack-destination', e2eTmp],
+      { cwd: repoRoot, env, stdio: 'pipe' },
+    );
   for (const [name, version] of [
     ['pristine', NX_VERSION],
     ['pristine-22', NX_OLD_VERSION],

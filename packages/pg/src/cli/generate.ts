@@ -35,6 +35,45 @@ function generatorsUsage(list: Record<string, GeneratorEntry>): string {
   ].join('\n');
 }
 
+type Factory = (t: Tree, o: Record<string, unknown>) => Promise<(() => unknown) | void>;
+
+/**
+ * Runs one of the package's generators on `tree` (nothing is written until the tree is flushed);
+ * returns what is left to do after the write (an install), if anything.
+ */
+export async function applyGenerator(
+  packageRoot: string,
+  name: string,
+  tree: Tree,
+  options: Record<string, unknown>,
+): Promise<(() => unknown) | void> {
+  const entry = generators(packageRoot)[name];
+  if (!entry) throw new UsageError(`No generator '${name}' in @acme/pg.`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const factory = require(join(packageRoot, entry.factory)).default as Factory;
+  return factory(tree, options);
+}
+
+/** Lists the changes as Nx does; writes them unless a dry run; then runs what was left to do. */
+export async function finish(
+  tree: FileTree,
+  dryRun: boolean,
+  callback: (() => unknown) | void,
+): Promise<void> {
+  const changes = tree.listChanges();
+  for (const c of changes) process.stdout.write(`${c.type} ${c.path}\n`);
+  if (dryRun) {
+    process.stdout.write(
+      changes.length
+        ? '\nDry run: nothing was written; without --dry-run the changes above would be made.\n'
+        : '\nDry run: nothing would change.\n',
+    );
+    return;
+  }
+  tree.flush();
+  if (typeof callback === 'function') await callback();
+}
+
 export async function generate(packageRoot: string, argv: string[], cwd: string): Promise<number> {
   const list = generators(packageRoot);
   const [name, ...args] = argv;
@@ -72,23 +111,6 @@ export async function generate(packageRoot: string, argv: string[], cwd: string)
     return 2;
   }
   const tree = new FileTree(findWorkspaceRoot(cwd));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const factory = require(join(packageRoot, entry.factory)).default as (
-    t: Tree,
-    o: Record<string, unknown>,
-  ) => Promise<(() => unknown) | void>;
-  const callback = await factory(tree, options);
-  const changes = tree.listChanges();
-  for (const c of changes) process.stdout.write(`${c.type} ${c.path}\n`);
-  if (dryRun) {
-    process.stdout.write(
-      changes.length
-        ? '\nDry run: nothing was written; without --dry-run the changes above would be made.\n'
-        : '\nDry run: nothing would change.\n',
-    );
-    return 0;
-  }
-  tree.flush();
-  if (typeof callback === 'function') await callback();
+  await finish(tree, dryRun, await applyGenerator(packageRoot, name, tree, options));
   return 0;
 }

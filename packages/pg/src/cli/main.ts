@@ -134,6 +134,13 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
     o: Record<string, unknown>,
     c: ExecutorContext,
   ) => Promise<{ success: boolean }>;
-  const result = await run(options, context);
-  return result.success ? 0 : 1;
+  // Outside Nx nothing else keeps Node running: a foreground server, which waits only for a
+  // signal, would end at once.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    const result = await run(options, context);
+    return result.success ? 0 : 1;
+  } finally {
+    clearInterval(keepAlive);
+  }
 }

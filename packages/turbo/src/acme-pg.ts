@@ -1,0 +1,43 @@
+/**
+ * What the pack uses of @acme/pg, loaded from the installed package at run time (never bundled:
+ * turbo gen's esbuild would move the generators' template folders out of reach).
+ */
+import { dirname } from 'node:path';
+
+/** The part of Nx's Tree the wiring reads and writes. */
+export interface FileTreeLike {
+  readonly root: string;
+  read(path: string, encoding: 'utf-8'): string | null;
+  write(path: string, content: string): void;
+  exists(path: string): boolean;
+  isFile(path: string): boolean;
+  children(path: string): string[];
+  delete(path: string): void;
+  listChanges(): { path: string; type: 'CREATE' | 'UPDATE' | 'DELETE' }[];
+}
+
+type Callback = (() => unknown) | void;
+
+interface Generate {
+  applyGenerator(
+    packageRoot: string,
+    name: string,
+    tree: FileTreeLike,
+    options: Record<string, unknown>,
+  ): Promise<Callback>;
+  finish(tree: FileTreeLike, dryRun: boolean, callback: Callback): Promise<void>;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+export function acmePg(): {
+  packageRoot: string;
+  generate: Generate;
+  newTree(root: string): FileTreeLike;
+} {
+  const packageRoot = dirname(require.resolve('@acme/pg/package.json'));
+  const generate = require('@acme/pg/src/cli/generate') as Generate;
+  const { FileTree } = require('@acme/pg/src/cli/file-tree') as {
+    FileTree: new (root: string) => FileTreeLike;
+  };
+  return { packageRoot, generate, newTree: (root) => new FileTree(root) };
+}
