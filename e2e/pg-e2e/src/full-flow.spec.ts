@@ -1,14 +1,15 @@
 /**
  * Everything a user does, through the real nx CLI, in a fresh workspace where `nx add` installed
  * the packed plugin: the module, init scripts, three apps with their clients, inferred targets, a
- * real PostgreSQL started as the module describes, and the executors against it.
+ * real PostgreSQL started as the module describes, and the executors against it. On the repo's Nx
+ * (create-nx-workspace) and on Nx 24 (a hand-made workspace: there is no create-nx-workspace@24).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startPostgres, TestServer } from '../../../packages/pg/test-utils/real-postgres';
-import { freshWorkspace, nx, repoRoot } from './workspace';
+import { freshWorkspace, nx, Pristine, repoRoot } from './workspace';
 
 const POLYTOPE = `templates:
   - id: stack
@@ -42,13 +43,18 @@ function ok(run: { status: number | null; output: string }): string {
   return run.output;
 }
 
-describe('the whole plugin through the real nx CLI', () => {
+describe.each<[string, Pristine]>([
+  ['23', 'pristine'],
+  ['24', 'pristine-24'],
+])('the whole plugin through the real nx CLI, on Nx %s', (line, from) => {
   let ws: string;
   let server: TestServer;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    ws = freshWorkspace('flow');
+    ws = freshWorkspace(`flow-${line}`, from);
+    const nxVersion = JSON.parse(readFileSync(join(ws, 'node_modules/nx/package.json'), 'utf-8'));
+    expect(nxVersion.version.split('.')[0]).toBe(line);
     server = await startPostgres({ user: USER, password: PASSWORD, database: 'shop' });
     env = {
       POSTGRES_HOST: 'localhost',
