@@ -2,7 +2,7 @@
  * What db-up and db-down share: the module's server settings read from polytope.yml and the
  * environment, and where its data lives on this machine.
  */
-import { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';

@@ -2,7 +2,7 @@
  * What db-migrate, db-seed and db-reset share: the database project's folders of migrations and
  * seeds, dbmate, and the safety backup taken before a change.
  */
-import { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { join, relative } from 'node:path';
 import { outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
 import { dumpDatabase } from '../postgres/dump';

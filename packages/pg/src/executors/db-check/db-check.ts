@@ -1,4 +1,5 @@
-import { ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../utils/logger';
 import { Client } from 'pg';
 import { connect, ConnectionError } from '../../postgres/connect';
 import { ConnectionSettings, maskedUrl } from '../../postgres/settings';

@@ -1,4 +1,5 @@
-import { ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../utils/logger';
 import {
   findServerBinaries,
   reachableBinaries,

@@ -1,4 +1,4 @@
-import { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { serverMajor, withClient } from '../../postgres/connect';
 import { findPsql, runTool } from '../../postgres/tools';
 import { fail } from '../../utils/errors';

@@ -3,7 +3,8 @@
  * (owner, locale, settings), run its init bundle, apply every migration, then the seeds. Only on
  * this machine unless --force, only after a confirmation, and only after a safety backup.
  */
-import { ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
+import { logger } from '../../utils/logger';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';

@@ -7,7 +7,7 @@
  *   4. if 2 or 3 fails, the old verifier is put back (and the old secret), and the message says where
  *      each password is.
  */
-import { logger } from '@nx/devkit';
+import { logger } from '../../utils/logger';
 import { Client } from 'pg';
 import { PtResult } from '../../polytope/pt-cli';
 import { connect } from '../../postgres/connect';
