@@ -4,7 +4,7 @@
  * installs it, in a private (0700) folder: the module generator, a real local server, a JSON
  * check through jq, a backup, and the exit codes of success, failure and wrong usage.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -18,7 +18,8 @@ import { dirname, join } from 'node:path';
 import { freePort } from '../../../packages/pg/test-utils/real-postgres';
 import { e2eTmp, env, fileHashes, tarballPath } from './workspace';
 
-const dir = join(e2eTmp, 'plain-cli');
+const dir0 = join(e2eTmp, 'plain-cli');
+const dir = dir0;
 let port: number;
 let dataDir: string | undefined;
 
@@ -104,7 +105,7 @@ describe('acme-pg in a folder with no monorepo tool', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('db-values, db-up, db-check --json | jq, db-backup, db-down: each exits 0', () => {
+  it('db-values, db-up, db-check --json | jq, db-backup: each exits 0', () => {
     const values = cli([
       'db-values',
       '--envFile',
@@ -143,8 +144,93 @@ describe('acme-pg in a folder with no monorepo tool', () => {
         /^plain_shop-.*-full-pg15\.\d+-\w+\.dump$/.test(f),
       ),
     ).toHaveLength(1);
-    const down = cli(['db-down']);
-    expect(down.status).toBe(0);
+  });
+
+  it('migrations with acme-pg: apply, none left, status, rollback, a failing one, 4 at once, seed, reset', async () => {
+    const dir = join(dir0, 'sql/postgres/migrations');
+    expect(cli(['g', 'migration', 'orders']).status).toBe(0);
+    expect(cli(['g', 'migration', 'items']).status).toBe(0);
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual([
+      expect.stringMatching(/^\d{14}_orders\.sql$/),
+      expect.stringMatching(/^\d{14}_items\.sql$/),
+    ]);
+    writeFileSync(
+      join(dir, files[0]),
+      '-- migrate:up\nCREATE TABLE orders (id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE orders;\n',
+    );
+    writeFileSync(
+      join(dir, files[1]),
+      '-- migrate:up\nCREATE TABLE items (id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE items;\n',
+    );
+    const first = cli(['db-migrate']);
+    expect({ status: first.status, out: first.stdout + first.stderr }).toEqual({
+      status: 0,
+      out: expect.stringContaining("Applied 2 migration(s) to 'plain_shop'"),
+    });
+    expect(cli(['db-migrate']).stdout + cli(['db-migrate']).stderr).toContain(
+      'no migration to apply',
+    );
+    const status = cli(['db-migrate', '--status', '--json']);
+    expect(JSON.parse(status.stdout)).toEqual({
+      database: 'plain_shop',
+      applied: files,
+      pending: [],
+      missing: [],
+    });
+    expect(cli(['db-migrate', '--rollback']).status).toBe(0);
+    expect(JSON.parse(cli(['db-migrate', '--status', '--json']).stdout).pending).toEqual([
+      files[1],
+    ]);
+    expect(cli(['g', 'migration', 'broken']).status).toBe(0);
+    const broken = readdirSync(dir).sort().pop()!;
+    writeFileSync(
+      join(dir, broken),
+      '-- migrate:up\nCREATE TABLE half (id int);\nINSERT INTO nowhere VALUES (1);\n-- migrate:down\nDROP TABLE half;\n',
+    );
+    failed(
+      cli(['db-migrate', '--noBackup']),
+      1,
+      `Migration sql/postgres/migrations/${broken} failed`,
+    );
+    writeFileSync(
+      join(dir, broken),
+      '-- migrate:up\nSELECT pg_sleep(1);\nCREATE TABLE slow (id int);\n-- migrate:down\nDROP TABLE slow;\n',
+    );
+    const bin = join(dir0, 'node_modules', '.bin', 'acme-pg');
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<number | null>((done) =>
+            spawn(bin, ['db-migrate', '--noBackup'], { cwd: dir0, env, stdio: 'ignore' }).on(
+              'close',
+              done,
+            ),
+          ),
+      ),
+    );
+    expect(runs).toEqual([0, 0, 0, 0]);
+    const after = JSON.parse(cli(['db-migrate', '--status', '--json']).stdout);
+    expect(after).toMatchObject({ applied: [...files, broken], pending: [] });
+    expect(cli(['g', 'seed', 'orders']).status).toBe(0);
+    writeFileSync(
+      join(dir0, 'sql/postgres/seeds/001-orders.sql'),
+      'INSERT INTO orders VALUES (1), (2);\n',
+    );
+    failed(cli(['db-reset']), 1, 'add --yes');
+    const reset = cli(['db-reset', '--yes']);
+    expect({ status: reset.status, out: reset.stdout + reset.stderr }).toEqual({
+      status: 0,
+      out: expect.stringMatching(
+        /Reset 'plain_shop': init scripts, 3 migration\(s\), 1 seed\(s\)\./,
+      ),
+    });
+    const rows = cli(['db-psql', '--', '-XAt', '-c', 'SELECT count(*) FROM orders']);
+    expect({ status: rows.status, stdout: rows.stdout.trim() }).toEqual({ status: 0, stdout: '2' });
+  });
+
+  it('db-down stops it', () => {
+    expect(cli(['db-down']).status).toBe(0);
   });
 
   it('with the server down: db-check, db-check --json and db-backup exit 1 with one line', () => {

@@ -163,6 +163,16 @@ describe('Turborepo: turbo gen and turbo run', () => {
         stdout: expect.stringMatching(/^ok 15\./),
       });
     }
+    expect(gen('pg-migration', 'add-orders', 'postgres')).toMatchObject({ status: 0 });
+    const migrations = join(dir, 'sql/postgres/migrations');
+    const [migration] = readdirSync(migrations);
+    writeFileSync(
+      join(migrations, migration),
+      '-- migrate:up\nCREATE TABLE orders (id int);\n-- migrate:down\nDROP TABLE orders;\n',
+    );
+    const migrate = turbo('db:migrate', 'postgres');
+    expect(migrate.output).toContain("Applied 1 migration(s) to 'turbo_shop'");
+    expect(migrate.status).toBe(0);
     const backup = turbo('db:backup', 'api', '--format', 'custom');
     expect(backup).toMatchObject({ status: 0 });
     expect(readdirSync(join(dir, 'backups/postgres')).some((f) => f.endsWith('.dump'))).toBe(true);

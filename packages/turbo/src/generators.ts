@@ -126,6 +126,29 @@ export function generators(plop: Plop): void {
     ],
   });
 
+  for (const [kind, what] of [
+    ['migration', 'a dbmate migration, sql/<id>/migrations/<UTC time>_<name>.sql, for db:migrate'],
+    ['seed', 'the next-numbered seed, sql/<id>/seeds/NNN-<name>.sql, for db:seed'],
+  ])
+    plop.setGenerator(`pg-${kind}`, {
+      description: `Add ${what}`,
+      prompts: [
+        {
+          type: 'input',
+          name: 'name',
+          message: `${kind === 'migration' ? 'Migration' : 'Seed'} name (lower-case words joined by -)`,
+          validate: (v) =>
+            /^[a-z0-9]+(-[a-z0-9]+)*$/.test(v) ||
+            'Use lower-case letters and digits, words joined by - (add-orders).',
+        },
+        { type: 'input', name: 'module', message: 'Module id', default: 'postgres' },
+      ],
+      actions: [
+        (answers) =>
+          run(answers, kind, { name: answers['name'], module: moduleArg(answers) }, () => []),
+      ],
+    });
+
   plop.setGenerator('pg-client', {
     description:
       'Give an app its PostgreSQL connection code, its library, its env in polytope.yml and db:* scripts',
