@@ -49,10 +49,12 @@ export async function askChoice<T extends string>(
 ): Promise<T> {
   const clack = await import('@clack/prompts');
   const byValue = new Map<string, Choice<T>>(choices.map((c) => [c.value, c]));
+  const width = Math.max(...choices.map((c) => c.value.length));
   // clack's Option<Value> is conditional on Value being a primitive, which a generic T is not yet.
   const answer = await clack.autocomplete<string>({
     message,
-    options: choices.map((c) => ({ value: c.value, label: c.value, hint: c.hint })),
+    // The line on each choice is part of its label: clack shows a hint only on the focused one.
+    options: choices.map((c) => ({ value: c.value, label: `${c.value.padEnd(width)}  ${c.hint}` })),
     filter: (search, option) => {
       const choice = byValue.get(option.value);
       return !!choice && choiceMatches(choice, search);
