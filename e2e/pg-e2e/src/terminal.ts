@@ -3,10 +3,15 @@
  * way a person types (arrow keys, Enter, Backspace), read back with capture-pane.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { env } from './workspace';
 
 export class Terminal {
-  private readonly socket = `acme-pg-e2e-${process.pid}-${Date.now()}`;
+  // A private server on a socket of its own, removed by close: no other tmux is touched.
+  private readonly dir = mkdtempSync(join(tmpdir(), 'acme-pg-tmux-'));
+  private readonly socket = join(this.dir, 'socket');
   private runs = 0;
 
   /** A bash in `cwd`, with a terminal (so prompts appear): no CI and no NX_INTERACTIVE=false. */
@@ -21,7 +26,7 @@ export class Terminal {
   }
 
   private tmux(args: string[], environment: NodeJS.ProcessEnv = env): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], {
+    return execFileSync('tmux', ['-S', this.socket, ...args], {
       env: environment,
       encoding: 'utf-8',
     });
@@ -83,5 +88,6 @@ export class Terminal {
     } catch {
       // Already gone with its last window.
     }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
