@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Terminal } from './terminal';
-import { freshWorkspace, nx } from './workspace';
+import { fileHashes, freshWorkspace, nx } from './workspace';
 
 const POLYTOPE = `templates:
   - id: stack
@@ -130,5 +130,20 @@ describe('interactive prompts in a real terminal', () => {
       kind: 'client',
       modules: ['shop'],
     });
+  });
+
+  it('init-script with two modules asks which; Ctrl-C at the name stops with no file changed', async () => {
+    const before = fileHashes(ws);
+    term.run('npx nx g @acme/pg:init-script');
+    const modules = await term.waitFor('Which PostgreSQL module is it for?');
+    expect(modules).toMatch(/analytics.*init scripts in sql\/analytics/);
+    expect(modules).toMatch(/shop.*init scripts in sql\/shop/);
+    term.press('Down', 'Enter');
+    await term.waitFor('What should the init script be called?');
+    term.type('half');
+    term.press('C-c');
+    expect(await term.exitCode()).not.toBe(0);
+    expect(term.screen()).toContain('Cancelled; no file was changed.');
+    expect(fileHashes(ws)).toEqual(before);
   });
 });

@@ -9,12 +9,8 @@ import { AppRole } from '../../postgres/settings';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
 import { askChoice, canAsk } from '../../utils/prompt';
-import {
-  chooseDatabase,
-  DatabaseProjectRef,
-  findDatabaseProjects,
-  readClientMarker,
-} from '../../workspace/markers';
+import { chooseDatabase, DatabaseProjectRef, readClientMarker } from '../../workspace/markers';
+import { moduleToUse } from '../ask-module';
 import { readPolytopeFile } from '../module/normalize-options';
 import { askProject } from './choose-project';
 import { detectLanguage, hasTsConfig, sourceFiles } from './detect-language';
@@ -70,7 +66,11 @@ export async function normalizeOptions(
   }
   const given = schema.language === undefined ? undefined : parseLanguage(schema.language);
 
-  const db = chooseDatabase(tree, schema.module ?? (await moduleOfApp(tree, config.root)));
+  const db = chooseDatabase(
+    tree,
+    schema.module ??
+      (await moduleToUse(tree, () => readClientMarker(tree, config.root)?.modules ?? [])),
+  );
   const root = config.root;
   if (root === db.root) {
     fail(
@@ -225,24 +225,4 @@ async function askLanguage(project: string): Promise<ClientLanguage> {
       `Cannot tell which client '${project}' needs from its files; give --language python (psycopg2), asyncpg or node (pg).`,
     );
   return askChoice(`Which client library should '${project}' use?`, LANGUAGES);
-}
-
-/**
- * The module a re-run is for: the one the app's marker records, when the workspace has several.
- * An app connected to several is asked on a terminal; elsewhere chooseDatabase names the choices.
- */
-async function moduleOfApp(tree: Tree, root: string): Promise<string | undefined> {
-  const dbs = findDatabaseProjects(tree).map((d) => d.module);
-  if (dbs.length < 2) return undefined;
-  const recorded = (readClientMarker(tree, root)?.modules ?? []).filter((m) => dbs.includes(m));
-  if (recorded.length === 1) return recorded[0];
-  if (!canAsk()) return undefined;
-  const order = [...recorded, ...dbs.filter((m) => !recorded.includes(m))];
-  return askChoice(
-    'Which PostgreSQL module should it connect to?',
-    order.map((m) => ({
-      value: m,
-      hint: recorded.includes(m) ? 'already connected' : 'PostgreSQL module',
-    })),
-  );
 }

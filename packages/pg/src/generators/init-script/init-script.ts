@@ -15,6 +15,7 @@ import { findPostgresModule, setModuleEnv } from '../../polytope/upsert-module';
 import { fail } from '../../utils/errors';
 import { askChoice, askText, canAsk, Choice } from '../../utils/prompt';
 import { chooseDatabase, MARKER_FILE } from '../../workspace/markers';
+import { moduleToUse } from '../ask-module';
 import { readPolytopeFile } from '../module/normalize-options';
 import { InitScriptGeneratorSchema } from './schema';
 
@@ -87,7 +88,7 @@ export function nameProblem(tree: Tree, root: string, name: string): string | un
 }
 
 async function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
-  const db = chooseDatabase(tree, schema.module);
+  const db = chooseDatabase(tree, schema.module ?? (await moduleToUse(tree)));
   const file = readPolytopeFile(tree, db.polytopeFile);
   const found = findPostgresModule(file, db.module);
   if (!found) {
