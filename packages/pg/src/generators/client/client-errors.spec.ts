@@ -48,7 +48,7 @@ const cases: [string, Setup[], Partial<ClientGeneratorSchema>, string | RegExp][
     'a language that cannot be derived and is not given',
     [withModule(), api({ 'notes.txt': 'hello' })],
     {},
-    "Cannot tell which client 'api' needs from its files; give --language python, asyncpg or node.",
+    "Cannot tell which client 'api' needs from its files; give --language python (psycopg2), asyncpg or node (pg).",
   ],
   [
     'a project with both Python and Node files',
@@ -60,7 +60,7 @@ const cases: [string, Setup[], Partial<ClientGeneratorSchema>, string | RegExp][
     'an unknown --language',
     [withModule(), pythonApi],
     { language: 'ruby' as never },
-    "Invalid --language 'ruby': use python, asyncpg or node.",
+    "Invalid --language 'ruby': use python (psycopg2), asyncpg or node (pg).",
   ],
   [
     'no PostgreSQL module',

@@ -98,7 +98,7 @@ describe('client generator', () => {
     it('asks when the files say nothing, and without a terminal says how to answer', async () => {
       app(tree, 'api', { 'README.md': '# api\n' });
       await expect(run(tree, { project: 'api' })).rejects.toThrow(
-        "Cannot tell which client 'api' needs from its files; give --language python, asyncpg or node.",
+        "Cannot tell which client 'api' needs from its files; give --language python (psycopg2), asyncpg or node (pg).",
       );
     });
 

@@ -1,6 +1,5 @@
 import { getProjects, joinPathFragments, readJson, Tree } from '@nx/devkit';
 import { posix } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { hasAppModule } from '../../polytope/app-module';
 import { ID_PATTERN, PolytopeFile } from '../../polytope/polytope-file';
 import { envValue, ExistingArgs, roleEnvName } from '../../polytope/postgres-module';
@@ -9,14 +8,16 @@ import { connectionEnvNames, ConnectionEnvNames, localHosts } from '../../postgr
 import { AppRole } from '../../postgres/settings';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
-import { chooseDatabase, DatabaseProjectRef } from '../../workspace/markers';
+import { askChoice, canAsk } from '../../utils/prompt';
+import { chooseDatabase, DatabaseProjectRef, readClientMarker } from '../../workspace/markers';
+import { moduleToUse } from '../ask-module';
 import { readPolytopeFile } from '../module/normalize-options';
+import { askProject } from './choose-project';
 import { detectLanguage, hasTsConfig, sourceFiles } from './detect-language';
+import { LANGUAGES, parseLanguage } from './languages';
 import { ClientGeneratorSchema, ClientLanguage } from './schema';
 
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
-export const LANGUAGES: ClientLanguage[] = ['python', 'asyncpg', 'node'];
 
 export interface NormalizedClientOptions {
   project: string;
@@ -47,7 +48,7 @@ export async function normalizeOptions(
   schema: ClientGeneratorSchema,
 ): Promise<NormalizedClientOptions> {
   const projects = getProjects(tree);
-  const project = schema.project;
+  const project = schema.project ?? (await askProject(tree, projects));
   const config = typeof project === 'string' ? projects.get(project) : undefined;
   if (!config) {
     const names = [...projects.keys()].sort();
@@ -63,10 +64,13 @@ export async function normalizeOptions(
       `Invalid --polytopeModule '${schema.polytopeModule}': module ids use only a-z, 0-9, '_' and '-'.`,
     );
   }
-  if (schema.language !== undefined && !LANGUAGES.includes(schema.language))
-    fail(`Invalid --language '${schema.language}': use python, asyncpg or node.`);
+  const given = schema.language === undefined ? undefined : parseLanguage(schema.language);
 
-  const db = chooseDatabase(tree, schema.module);
+  const db = chooseDatabase(
+    tree,
+    schema.module ??
+      (await moduleToUse(tree, () => readClientMarker(tree, config.root)?.modules ?? [])),
+  );
   const root = config.root;
   if (root === db.root) {
     fail(
@@ -87,7 +91,7 @@ export async function normalizeOptions(
   }
   const appModule = chooseAppModule(file, schema.polytopeModule, project);
   const role = schema.role === undefined ? undefined : chooseRole(db, found.existing, schema.role);
-  const language = schema.language ?? detectLanguage(tree, root) ?? (await askLanguage(project));
+  const language = given ?? detectLanguage(tree, root) ?? (await askLanguage(project));
 
   const typescript =
     language === 'node' && (hasTsConfig(tree, root) || sourceFiles(tree, root).typescript);
@@ -216,16 +220,9 @@ function isEsm(tree: Tree, root: string): boolean {
 }
 
 async function askLanguage(project: string): Promise<ClientLanguage> {
-  const cannot = `Cannot tell which client '${project}' needs from its files; give --language python, asyncpg or node.`;
-  if (!process.stdin.isTTY || !process.stdout.isTTY || process.env['CI']) fail(cannot);
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = (
-      await rl.question(`Which client should '${project}' use? (python, asyncpg, node): `)
-    ).trim();
-    if (!LANGUAGES.includes(answer as ClientLanguage)) fail(cannot);
-    return answer as ClientLanguage;
-  } finally {
-    rl.close();
-  }
+  if (!canAsk())
+    fail(
+      `Cannot tell which client '${project}' needs from its files; give --language python (psycopg2), asyncpg or node (pg).`,
+    );
+  return askChoice(`Which client library should '${project}' use?`, LANGUAGES);
 }

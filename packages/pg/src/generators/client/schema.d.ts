@@ -1,8 +1,9 @@
 export type ClientLanguage = 'python' | 'asyncpg' | 'node';
 
 export interface ClientGeneratorSchema {
-  project: string;
-  language?: ClientLanguage;
+  project?: string;
+  /** A language or an alias (psycopg2, pg, js, ts, …), see languages.ts. */
+  language?: string;
   module?: string;
   polytopeModule?: string;
   role?: string;

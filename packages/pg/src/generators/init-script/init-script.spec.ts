@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { polytopeFileErrors } from '../../../test-utils/polytope-validation';
 import { initBundleSyncGenerator } from '../init-bundle-sync/init-bundle-sync';
 import { moduleGenerator } from '../module/module';
-import { initScriptGenerator } from './init-script';
+import { initScriptGenerator, nameProblem } from './init-script';
 
 describe('init-script generator', () => {
   let tree: Tree;
@@ -109,6 +109,16 @@ describe('init-script generator', () => {
     ],
     ['a name with shell metacharacters', { name: 'x;rm -rf' }, /Invalid script name 'x;rm -rf'/],
     ['a name with a path', { name: '../x' }, /Invalid script name/],
+    [
+      'a name with a space, with the rule and a suggestion',
+      { name: 'Orders Table' },
+      /^Invalid script name 'Orders Table': use 1 to 50 characters from a-z, 0-9, '_' and '-', starting with a letter or digit \(for example: orders-table\)\.$/,
+    ],
+    [
+      'no name and no terminal',
+      {},
+      /^Name the script: nx g @acme\/pg:init-script <name> \(1 to 50 characters/,
+    ],
     ['an unknown kind', { name: 'x', kind: 'table' as never }, /Invalid --kind 'table'/],
     [
       'a role with a quote',
@@ -125,6 +135,20 @@ describe('init-script generator', () => {
     const before = snapshot(tree);
     await expect(initScriptGenerator(tree, options)).rejects.toThrow(message);
     expect(snapshot(tree)).toBe(before);
+  });
+
+  it('checks a typed name against the rule and the scripts already there', async () => {
+    await initScriptGenerator(tree, { name: 'orders' });
+    expect(nameProblem(tree, 'sql/postgres', 'orders-table')).toBeUndefined();
+    expect(nameProblem(tree, 'sql/postgres', 'orders')).toBe(
+      'sql/postgres/001-orders.sql exists already; choose another name, or edit that script.',
+    );
+    expect(nameProblem(tree, 'sql/postgres', '-x')).toMatch(
+      /^Invalid script name '-x'.*\(for example: x\)\.$/,
+    );
+    expect(nameProblem(tree, 'sql/postgres', '日本')).toMatch(
+      /^Invalid script name '日本': use [^(]*\.$/,
+    );
   });
 
   it('database-user works on images older than PostgreSQL 15 (no \\getenv needed)', async () => {

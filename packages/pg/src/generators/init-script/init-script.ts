@@ -13,19 +13,27 @@ import { listScripts, nextScriptName, updateBundle } from '../../init-scripts/fo
 import { roleEnvName, roleSecretKey } from '../../polytope/postgres-module';
 import { findPostgresModule, setModuleEnv } from '../../polytope/upsert-module';
 import { fail } from '../../utils/errors';
+import { askChoice, askText, canAsk, Choice } from '../../utils/prompt';
 import { chooseDatabase, MARKER_FILE } from '../../workspace/markers';
+import { moduleToUse } from '../ask-module';
 import { readPolytopeFile } from '../module/normalize-options';
 import { InitScriptGeneratorSchema } from './schema';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,49}$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-const KINDS = ['empty', 'database-user', 'schema'];
+type Kind = NonNullable<InitScriptGeneratorSchema['kind']>;
+export const KINDS: readonly Choice<Kind>[] = [
+  { value: 'empty', hint: 'a commented skeleton to fill in' },
+  { value: 'database-user', hint: 'a login role and a database it owns, password from a secret' },
+  { value: 'schema', hint: 'CREATE SCHEMA, for the app to fill' },
+];
+const NAME_RULE = "1 to 50 characters from a-z, 0-9, '_' and '-', starting with a letter or digit";
 
 export async function initScriptGenerator(
   tree: Tree,
   schema: InitScriptGeneratorSchema,
 ): Promise<void> {
-  const o = normalizeOptions(tree, schema);
+  const o = await normalizeOptions(tree, schema);
   generateFiles(tree, join(__dirname, 'files', o.kind), o.db.root, {
     ...o.substitutions,
     fileName: posix.basename(o.path),
@@ -64,16 +72,23 @@ function recordRole(tree: Tree, root: string, role: string, database: string): v
   writeJson(tree, path, { ...marker, roles: { ...roles, [role]: { database } } });
 }
 
-function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
-  const name = schema.name;
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    fail(
-      `Invalid script name '${name ?? ''}': use 1 to 50 characters from a-z, 0-9, '_' and '-', starting with a letter or digit.`,
-    );
+/** What is wrong with a script name (the rule, a suggestion, or the script it clashes with). */
+export function nameProblem(tree: Tree, root: string, name: string): string | undefined {
+  if (!NAME.test(name)) {
+    const slug = name
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|-+$/g, '')
+      .slice(0, 50);
+    return `Invalid script name '${name}': use ${NAME_RULE}${slug ? ` (for example: ${slug})` : ''}.`;
   }
-  const kind = schema.kind ?? 'empty';
-  if (!KINDS.includes(kind)) fail(`Invalid --kind '${kind}': use empty, database-user or schema.`);
-  const db = chooseDatabase(tree, schema.module);
+  const clash = listScripts(tree, root).find((f) => f.replace(/^\d+-/, '') === `${name}.sql`);
+  if (clash) return `${root}/${clash} exists already; choose another name, or edit that script.`;
+  return undefined;
+}
+
+async function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
+  const db = chooseDatabase(tree, schema.module ?? (await moduleToUse(tree)));
   const file = readPolytopeFile(tree, db.polytopeFile);
   const found = findPostgresModule(file, db.module);
   if (!found) {
@@ -81,8 +96,13 @@ function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
       `Module '${db.module}' is recorded in ${db.root} but missing from ${db.polytopeFile}. Run \`nx g @acme/pg:module --id ${db.module}\` to add it back.`,
     );
   }
-  const clash = listScripts(tree, db.root).find((f) => f.replace(/^\d+-/, '') === `${name}.sql`);
-  if (clash) fail(`${db.root}/${clash} exists already; choose another name, or edit that script.`);
+  const name = schema.name ?? (await askName(tree, db.root));
+  const problem = nameProblem(tree, db.root, name);
+  if (problem) fail(problem);
+  if (schema.kind !== undefined && !KINDS.some((k) => k.value === schema.kind))
+    fail(`Invalid --kind '${schema.kind}': use empty, database-user or schema.`);
+  const kind =
+    schema.kind ?? (canAsk() ? await askChoice('What should the script do?', KINDS) : 'empty');
 
   const ident = name.replace(/-/g, '_');
   const role = schema.role ?? ident;
@@ -127,6 +147,13 @@ function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
       secretKey: roleSecretKey(db.module, role),
     },
   };
+}
+
+async function askName(tree: Tree, root: string): Promise<string> {
+  if (!canAsk()) fail(`Name the script: nx g @acme/pg:init-script <name> (${NAME_RULE}).`);
+  return askText(`What should the init script be called? (${NAME_RULE})`, (value) =>
+    nameProblem(tree, root, value),
+  );
 }
 
 export default initScriptGenerator;

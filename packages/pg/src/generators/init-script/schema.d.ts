@@ -1,5 +1,5 @@
 export interface InitScriptGeneratorSchema {
-  name: string;
+  name?: string;
   module?: string;
   kind?: 'empty' | 'database-user' | 'schema';
   role?: string;

@@ -41,13 +41,14 @@ import {
 } from '../../workspace/registration';
 import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
 import { copyAdoptedScripts } from './adopt-scripts';
+import { askModuleId } from './module-id';
 import { ModuleGeneratorSchema } from './schema';
 
 export async function moduleGenerator(
   tree: Tree,
   schema: ModuleGeneratorSchema,
 ): Promise<GeneratorCallback> {
-  const options = normalizeOptions(tree, schema);
+  const options = normalizeOptions(tree, { ...schema, id: schema.id ?? (await askModuleId()) });
   const texts = editStack(options);
   const adopted = copyAdoptedScripts(tree, options.adopted, options.scriptsDir);
   addDatabaseProject(tree, options);

@@ -36,6 +36,7 @@ import { workspacePath } from '../../utils/paths';
 import { findDatabaseProjects } from '../../workspace/markers';
 import { AdoptedScript, readAdoptedScripts } from './adopt-scripts';
 import { dataLocation, FromFiles, KeptDefaults, keptValues } from './existing-data';
+import { idProblem } from './module-id';
 import { ModuleGeneratorSchema } from './schema';
 
 export interface NormalizedModuleOptions {
@@ -91,11 +92,8 @@ export function normalizeOptions(
   schema: ModuleGeneratorSchema,
 ): NormalizedModuleOptions {
   const id = schema.id ?? 'postgres';
-  if (!ID_PATTERN.test(id) || id.length > 63) {
-    fail(
-      `Invalid --id '${id}': use 1 to 63 characters from a-z, 0-9, '_' and '-' (for example: analytics).`,
-    );
-  }
+  const problem = idProblem(id);
+  if (problem) fail(problem);
   const warnings: string[] = [];
   const notes: string[] = [];
   const databases = findDatabaseProjects(tree);
