@@ -205,6 +205,7 @@ describe('Turborepo: turbo gen and turbo run', () => {
           ([p]) =>
             p === 'polytope.yml' ||
             (p.startsWith('sql/') &&
+              !p.includes('/migrations/') && // the Turborepo made one more above
               /\.(sql|json)$/.test(p) &&
               !/(package|project)\.json$/.test(p) &&
               !p.endsWith('.local.json')),
