@@ -35,6 +35,8 @@ export function acmePg(): {
   newTree(root: string): FileTreeLike;
 } {
   const packageRoot = dirname(require.resolve('@acme/pg/package.json'));
+  // The messages of the generators then name turbo's and acme-pg's commands, not Nx's.
+  process.env['ACME_PG_FRONT_END'] = 'turbo';
   const generate = require('@acme/pg/src/cli/generate') as Generate;
   const { FileTree } = require('@acme/pg/src/cli/file-tree') as {
     FileTree: new (root: string) => FileTreeLike;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { generate, generators } from './generate';
 import { commandHelp } from './help';
+import { useFrontEnd } from '../utils/commands';
 import { chooseProject, findMarkerProjects, findWorkspaceRoot } from './marker-projects';
 import { closest, CommandSchema, parseCommandArgs, UsageError } from './schema-options';
 
@@ -66,6 +67,8 @@ function takeProject(argv: string[]): { project?: string; rest: string[] } {
 }
 
 export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+  // Hints name the commands as this user runs them: turbo sets TURBO_HASH in every task it runs.
+  useFrontEnd(process.env['TURBO_HASH'] ? 'turbo' : 'cli');
   const commands = executors();
   const [command, ...args] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
