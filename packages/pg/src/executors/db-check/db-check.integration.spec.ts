@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
 import {
   captureOutput,
@@ -96,7 +97,13 @@ describe('db-check on a real server', () => {
       'a wrong password',
       async () => serverEnv({ POSTGRES_PASSWORD: 'wrong' }),
       'wrong-password',
-      "Wrong password for user 'postgres' (password from POSTGRES_PASSWORD).",
+      `Wrong password, or no role 'postgres' on localhost:${0}: PostgreSQL answers both alike (password from POSTGRES_PASSWORD).`,
+    ],
+    [
+      'a role that does not exist',
+      async () => serverEnv({ POSTGRES_USER: 'ghost' }),
+      'wrong-password',
+      `Wrong password, or no role 'ghost' on localhost:${0}: PostgreSQL answers both alike (password from POSTGRES_PASSWORD).`,
     ],
     [
       'a missing database',
@@ -127,6 +134,26 @@ describe('db-check on a real server', () => {
     const j = await run({ json: true, timeout: 3 });
     expect(j.success).toBe(false);
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: kind });
+  });
+
+  it('the check printed for a wrong password or a missing role runs as printed and tells them apart', async () => {
+    const rows: Record<string, string> = {};
+    for (const user of ['postgres', "gh'o$t"]) {
+      useEnv(serverEnv({ POSTGRES_USER: user, POSTGRES_PASSWORD: 'wrong' }));
+      const r = await run({ timeout: 3 });
+      expect(r.success).toBe(false);
+      const command = /Check which as a superuser: (psql .*")\. No row/.exec(r.output)?.[1];
+      expect(command).toContain('-U <superuser>');
+      const sh = spawnSync('sh', ['-c', command!.replace('<superuser>', server.user)], {
+        encoding: 'utf-8',
+        env: { ...process.env, PGPASSWORD: PASSWORD },
+      });
+      expect(sh.stderr).toBe('');
+      expect(sh.status).toBe(0);
+      rows[user] = sh.stdout;
+    }
+    expect(rows['postgres']).toContain('(1 row)');
+    expect(rows["gh'o$t"]).toContain('(0 rows)');
   });
 
   it('--wait retries until a server comes up, and gives up on a wrong password at once', async () => {

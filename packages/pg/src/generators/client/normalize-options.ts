@@ -129,6 +129,9 @@ export async function normalizeOptions(
       esm: isEsm(tree, root),
       exp: isEsm(tree, root) ? 'export ' : '',
       fileName: posix.basename(path),
+      // application_name: the project's name, as a string literal of each language.
+      pythonAppName: JSON.stringify(project),
+      jsAppName: `'${project.replace(/[\\']/g, (c) => `\\${c}`)}'`,
       template: '',
     },
     force: schema.force ?? false,
