@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { Client } from 'pg';
 import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
 import {
   captureOutput,
@@ -25,6 +26,17 @@ function serverEnv(over: Record<string, string> = {}) {
     POSTGRES_USER: server.user,
     POSTGRES_PASSWORD: PASSWORD,
     ...over,
+  };
+}
+
+/** A direct connection to the test database, as an app would open one. */
+function clientSettings() {
+  return {
+    host: '127.0.0.1',
+    port: server.port,
+    database: 'shop',
+    user: server.user,
+    password: PASSWORD,
   };
 }
 
@@ -78,6 +90,29 @@ describe('db-check on a real server', () => {
     expect(parsed.serverVersionNum).toBeGreaterThanOrEqual(150000);
     expect(typeof parsed.stats.database.xact_commit).toBe('number');
     expect(JSON.stringify(parsed)).not.toContain(PASSWORD);
+  });
+
+  it('--stats names the other connections by application_name, user and client address', async () => {
+    useEnv(serverEnv());
+    const none = await run({ stats: true });
+    expect(none.output).toContain('  by app       no other connection');
+    const open = (application_name: string) =>
+      new Client({ ...clientSettings(), application_name });
+    const held = [open('orders'), open('orders'), open('billing-worker')];
+    try {
+      for (const c of held) await c.connect();
+      const text = await run({ stats: true });
+      expect(text.output).toContain(
+        "  by app       'orders' (user postgres, from 127.0.0.1) ×2; 'billing-worker' (user postgres, from 127.0.0.1)",
+      );
+      const json = JSON.parse((await run({ stats: true, json: true })).stdout);
+      expect(json.stats.connectionsByApplication).toEqual([
+        { application: 'orders', user: 'postgres', client: '127.0.0.1', count: 2 },
+        { application: 'billing-worker', user: 'postgres', client: '127.0.0.1', count: 1 },
+      ]);
+    } finally {
+      for (const c of held) await c.end().catch(() => undefined);
+    }
   });
 
   it('target options win over the environment', async () => {
