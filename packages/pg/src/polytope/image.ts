@@ -1,11 +1,35 @@
+import { DEFAULT_IMAGE } from './postgres-module';
+
+function split(image: string): { repository: string; tag?: string } {
+  const withoutDigest = image.split('@')[0];
+  const colon = withoutDigest.indexOf(':', withoutDigest.lastIndexOf('/') + 1);
+  return colon === -1
+    ? { repository: withoutDigest }
+    : { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) };
+}
+
 /** The PostgreSQL major version an image reference names, or null when its tag does not say. */
 export function imageMajor(image: string): number | null {
-  const withoutDigest = image.split('@')[0];
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.indexOf(':', lastSlash + 1);
-  if (colon === -1) return null;
-  const m = /^(\d+)(?:[.\-_]|$)/.exec(withoutDigest.slice(colon + 1));
+  const { tag } = split(image);
+  const m = tag === undefined ? null : /^(\d+)(?:[.\-_]|$)/.exec(tag);
   return m ? Number(m[1]) : null;
 }
 
+/** The major of a new module's image: the one to suggest when nothing else says. */
+export const DEFAULT_MAJOR = imageMajor(DEFAULT_IMAGE)!;
+
 export const IMAGE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
+
+/**
+ * Why an image whose tag names no major is a problem: `postgres` is `postgres:latest`, which moves
+ * to a new major that cannot open the old data, and db-up cannot tell which server matches.
+ */
+export function unpinnedImageProblem(image: string): string {
+  const { tag } = split(image);
+  return `Image '${image}' names no PostgreSQL major version (${tag === undefined ? 'no tag, so latest' : `tag '${tag}'`}): the stack may start a newer major that cannot open the data, and db-up cannot tell which server to run`;
+}
+
+/** The same image, tagged with a major: `postgres` → `postgres:16`. */
+export function withMajor(image: string, major: number | string = DEFAULT_MAJOR): string {
+  return `${split(image).repository}:${major}`;
+}
