@@ -130,7 +130,7 @@ export async function normalizeOptions(
       exp: isEsm(tree, root) ? 'export ' : '',
       fileName: posix.basename(path),
       // application_name: the project's name, as a string literal of each language.
-      pythonAppName: JSON.stringify(project),
+      pythonAppName: pythonAppName(project),
       jsAppName: `'${project.replace(/[\\']/g, (c) => `\\${c}`)}'`,
       template: '',
     },
@@ -231,4 +231,17 @@ async function askLanguage(project: string): Promise<ClientLanguage> {
   } finally {
     rl.close();
   }
+}
+
+/**
+ * `"name"` as black writes it (double quotes unless that needs more escapes), and a line flake8
+ * passes: a string black cannot split is marked as the one long line it is.
+ */
+function pythonAppName(name: string): string {
+  const json = JSON.stringify(name);
+  const literal =
+    name.includes('"') && !name.includes("'")
+      ? `'${json.slice(1, -1).replace(/\\"/g, '"')}'`
+      : json;
+  return `APP_NAME = ${literal}`.length > 79 ? `${literal}  # noqa: E501` : literal;
 }
