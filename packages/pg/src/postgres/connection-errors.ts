@@ -104,11 +104,12 @@ export function classifyConnectionError(
 function wrongPassword(s: ConnectionSettings, where: string): string {
   // A SQL literal inside a double-quoted shell word.
   const literal = `'${s.user.replace(/'/g, "''")}'`.replace(/["$`\\]/g, (c) => `\\${c}`);
+  const role = `"${s.user.replace(/"/g, '""')}"`;
   const host = /^[\w.:-]+$/.test(s.host) ? s.host : `'${s.host.replace(/'/g, `'\\''`)}'`;
   return [
     `Wrong password, or no role '${s.user}' on ${where}: PostgreSQL answers both alike (password from ${s.sources.password}).`,
     `Check which as a superuser: psql -h ${host} -p ${s.port} -U <superuser> -d postgres -c "SELECT rolname FROM pg_roles WHERE rolname = ${literal}".`,
-    `No row: create the role (CREATE ROLE … LOGIN PASSWORD …); init scripts run only on the first start of an empty data folder.`,
+    `No row: the role is missing (init scripts run only on the first start of an empty data folder); in psql as a superuser, CREATE ROLE ${role} LOGIN; then \\password ${role} (it asks for the password, which then goes in ${s.sources.password}).`,
     `A row: the password is wrong; the server keeps the one it was first initialised with, and db-values --rotatePassword changes it.`,
   ].join(' ');
 }

@@ -189,6 +189,39 @@ describe('db-check on a real server', () => {
     }
     expect(rows['postgres']).toContain('(1 row)');
     expect(rows["gh'o$t"]).toContain('(0 rows)');
+    // The fix it gives for a missing role, run as given (psql's \password then sets the password).
+    useEnv(serverEnv({ POSTGRES_USER: "gh'o$t", POSTGRES_PASSWORD: 'wrong' }));
+    const r = await run({ timeout: 3 });
+    const create = /in psql as a superuser, (CREATE ROLE .* LOGIN);/.exec(r.output)![1];
+    expect(r.output).toContain(`then \\password "gh'o$t" (it asks for the password`);
+    const psql = (sql: string) =>
+      spawnSync(
+        'psql',
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(server.port),
+          '-U',
+          server.user,
+          '-d',
+          'postgres',
+          '-Atc',
+          sql,
+        ],
+        {
+          encoding: 'utf-8',
+          env: { ...process.env, PGPASSWORD: PASSWORD },
+        },
+      );
+    try {
+      expect(psql(create).stderr).toBe('');
+      expect(psql(`SELECT rolcanlogin FROM pg_roles WHERE rolname = 'gh''o$t'`).stdout.trim()).toBe(
+        't',
+      );
+    } finally {
+      psql(`DROP ROLE IF EXISTS "gh'o$t"`);
+    }
   });
 
   it('--wait retries until a server comes up, and gives up on a wrong password at once', async () => {
