@@ -4,7 +4,7 @@
  * real PostgreSQL started as the module describes, and the executors against it. On the repo's Nx
  * (create-nx-workspace) and on Nx 24 (a hand-made workspace: there is no create-nx-workspace@24).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -242,5 +242,60 @@ describe.each<[string, Pristine]>([
     });
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^ok 15\.\d+/);
+  });
+
+  it("each client's connection carries its app's name: db-check --stats lists them, db-restore --clean names them", async () => {
+    // Each generated client opens a connection and holds it, as a running app does.
+    const holders = [
+      [
+        process.execPath,
+        '-e',
+        "require('./apps/api/src/db.js').connect().then(() => console.log('ready'))",
+      ],
+      [
+        '/usr/bin/python3',
+        '-c',
+        "import sys, time\nsys.path.insert(0, 'apps/worker')\nimport db\nc = db.connect()\nprint('ready', flush=True)\ntime.sleep(120)",
+      ],
+      [
+        '/usr/bin/python3',
+        '-c',
+        "import asyncio, sys\nsys.path.insert(0, 'apps/jobs')\nimport db\nasync def main():\n    c = await db.connect()\n    print('ready', flush=True)\n    await asyncio.sleep(120)\nasyncio.run(main())",
+      ],
+    ].map(([cmd, ...args]) =>
+      spawn(cmd, args, {
+        cwd: ws,
+        env: { PATH: process.env['PATH'], ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
+    try {
+      await Promise.all(
+        holders.map(
+          (h) =>
+            new Promise<void>((resolve, reject) => {
+              h.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+              h.on('exit', (code) =>
+                reject(new Error(`a client exited (${code}) before connecting`)),
+              );
+            }),
+        ),
+      );
+      const stats = ok(nx(ws, ['run', 'api:db-check', '--stats'], env));
+      for (const app of ['api', 'worker', 'jobs'])
+        expect(stats).toMatch(
+          new RegExp(`by app .*'${app}' \\(user app, from (127\\.0\\.0\\.1|::1)\\)`),
+        );
+      const refused = nx(ws, ['run', 'api:db-restore', '--clean'], env);
+      expect(refused.status).not.toBe(0);
+      expect(refused.output).toContain("3 open connection(s) to 'shop' stop it being replaced: ");
+      for (const app of ['api', 'worker', 'jobs'])
+        expect(refused.output).toContain(`'${app}' (user app, from `);
+      expect(refused.output).toContain(
+        'Close them (stop those apps), or add --force to end them. Nothing was changed.',
+      );
+    } finally {
+      for (const h of holders) h.kill();
+    }
   });
 });

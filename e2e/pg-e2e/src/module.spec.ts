@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { polytopeFileErrors } from '../../../packages/pg/test-utils/polytope-validation';
@@ -50,6 +50,11 @@ describe('@acme/pg generators through the real nx CLI', () => {
       'an image with a space',
       ['--image', 'postgres 16'],
       'Invalid --image "postgres 16": an image reference has no spaces or control characters',
+    ],
+    [
+      'an image with no major in its tag',
+      ['--image', 'postgres'],
+      "Image 'postgres' names no PostgreSQL major version (no tag, so latest): the stack may start a newer major that cannot open the data, and db-up cannot tell which server to run. Give the major in the tag: nx g @acme/pg:module --id postgres --image postgres:16",
     ],
     [
       'trust without --allowTrust',
@@ -111,6 +116,19 @@ describe('@acme/pg generators through the real nx CLI', () => {
     expect(readFileSync(join(ws, 'polytope.yml'), 'utf-8')).toContain(
       '{ name: PGINIT_APP_USER_PASSWORD, value: pt.secret postgres-role-app_user-secret }',
     );
+  });
+
+  it("db-psql's hint names a page the installed package has, and the README's links reach its files", () => {
+    const run = nx(ws, ['run', 'postgres:db-psql', '--', '-h', 'elsewhere']);
+    expect(run.status).not.toBe(0);
+    const page = /see (node_modules\/@acme\/pg\/docs\/\S+\.md)\)/.exec(run.output)?.[1];
+    expect(page).toBe('node_modules/@acme/pg/docs/executors/connection.md');
+    expect(readFileSync(join(ws, page!), 'utf-8')).toMatch(/^# /);
+    const pkg = join(ws, 'node_modules', '@acme', 'pg');
+    const readme = readFileSync(join(pkg, 'README.md'), 'utf-8');
+    const links = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThan(10);
+    for (const link of links) expect([link, existsSync(join(pkg, link))]).toEqual([link, true]);
   });
 
   it.each([

@@ -284,14 +284,20 @@ describe('faults', () => {
     expect(await fingerprint(server.url, 'occupied')).toEqual(before);
   });
 
-  it('an open connection blocks --clean; --force ends it', async () => {
-    const holder = new Client({
-      connectionString: server.url.replace(/\/source$/, '/occupied'),
-      ssl: false,
-      application_name: 'holder-app',
-    });
-    holder.on('error', () => undefined);
+  it('open connections block --clean, named by application, user and address; --force ends them', async () => {
+    const open = (application_name?: string) => {
+      const c = new Client({
+        connectionString: server.url.replace(/\/source$/, '/occupied'),
+        ssl: false,
+        application_name,
+      });
+      c.on('error', () => undefined);
+      return c;
+    };
+    const holder = open('holder-app');
+    const others = [open('holder-app'), open('')];
     await holder.connect();
+    for (const c of others) await c.connect();
     const before = await fingerprint(server.url, 'occupied');
     const file = customBackup();
     const blocked = await restore({
@@ -302,7 +308,7 @@ describe('faults', () => {
     });
     expect(blocked.success).toBe(false);
     expect(blocked.output).toContain(
-      "1 open connection(s) to 'occupied' (holder-app) stop it being replaced. Close them, or add --force",
+      "3 open connection(s) to 'occupied' stop it being replaced: 'holder-app' (user postgres, from 127.0.0.1) ×2; no application_name (user postgres, from 127.0.0.1). Close them (stop those apps), or add --force",
     );
     expect(await fingerprint(server.url, 'occupied')).toEqual(before);
     expect(files(join(ws.root, 'backups/blocked'))).toEqual([]);
@@ -317,7 +323,7 @@ describe('faults', () => {
     expect(await fingerprint(server.url, 'occupied')).toEqual(
       await fingerprint(server.url, 'source'),
     );
-    await holder.end().catch(() => undefined);
+    for (const c of [holder, ...others]) await c.end().catch(() => undefined);
   });
 
   it('a restore whose roles do not exist fails naming them and --noOwner', async () => {

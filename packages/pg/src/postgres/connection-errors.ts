@@ -69,10 +69,7 @@ export function classifyConnectionError(
         true,
       );
     case '28P01':
-      return f(
-        'wrong-password',
-        `Wrong password for user '${s.user}' (password from ${s.sources.password}). The server keeps the password it was first initialised with; see db-values --rotatePassword to change it.`,
-      );
+      return f('wrong-password', wrongPassword(s, where));
     case '28000':
       return f(
         'rejected',
@@ -98,4 +95,21 @@ export function classifyConnectionError(
     );
   }
   return f('other', `Cannot connect to ${where}: ${message || code || 'unknown error'}`);
+}
+
+/**
+ * PostgreSQL answers a role that does not exist as it answers a wrong password (28P01, so that
+ * role names cannot be probed): the line names both, and how to tell them apart.
+ */
+function wrongPassword(s: ConnectionSettings, where: string): string {
+  // A SQL literal inside a double-quoted shell word.
+  const literal = `'${s.user.replace(/'/g, "''")}'`.replace(/["$`\\]/g, (c) => `\\${c}`);
+  const role = `"${s.user.replace(/"/g, '""')}"`;
+  const host = /^[\w.:-]+$/.test(s.host) ? s.host : `'${s.host.replace(/'/g, `'\\''`)}'`;
+  return [
+    `Wrong password, or no role '${s.user}' on ${where}: PostgreSQL answers both alike (password from ${s.sources.password}).`,
+    `Check which as a superuser: psql -h ${host} -p ${s.port} -U <superuser> -d postgres -c "SELECT rolname FROM pg_roles WHERE rolname = ${literal}".`,
+    `No row: the role is missing (init scripts run only on the first start of an empty data folder); in psql as a superuser, CREATE ROLE ${role} LOGIN; then \\password ${role} (it asks for the password, which then goes in ${s.sources.password}).`,
+    `A row: the password is wrong; the server keeps the one it was first initialised with, and db-values --rotatePassword changes it.`,
+  ].join(' ');
 }

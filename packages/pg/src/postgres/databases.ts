@@ -124,16 +124,46 @@ async function rowsFromStats(c: Client): Promise<number | undefined> {
   return undefined;
 }
 
+/** Sessions that share an application_name, user and client address. */
+export interface SessionGroup {
+  /** application_name; '' when the client set none. */
+  application: string;
+  user: string;
+  /** The client's address; '' for a Unix socket (or a background worker). */
+  client: string;
+  count: number;
+}
+
+/** Other sessions in `name`, by who opened them (most first): the app that holds a database open. */
 export async function otherConnections(
   c: Client,
   name: string,
-): Promise<{ count: number; apps: string[] }> {
+): Promise<{ count: number; groups: SessionGroup[] }> {
   const r = await c.query(
-    `SELECT coalesce(nullif(application_name, ''), usename::text, 'unknown') AS app
-       FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    `SELECT coalesce(application_name, '') AS application, coalesce(usename::text, '') AS "user",
+            coalesce(host(client_addr), '') AS client, count(*)::int AS count
+       FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()
+      GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3`,
     [name],
   );
-  return { count: r.rowCount ?? 0, apps: [...new Set(r.rows.map((x) => String(x.app)))] };
+  const groups = r.rows as SessionGroup[];
+  return { count: groups.reduce((n, g) => n + g.count, 0), groups };
+}
+
+/** `orders (user app, from 10.0.0.7) ×2; psql (user postgres, local socket)`. */
+export function describeSessions(groups: SessionGroup[]): string {
+  return groups
+    .map((g) => {
+      const app = g.application ? `'${g.application}'` : 'no application_name';
+      const from = g.client ? `from ${g.client}` : 'local socket';
+      return `${app} (user ${g.user || 'unknown'}, ${from})${g.count > 1 ? ` ×${g.count}` : ''}`;
+    })
+    .join('; ');
+}
+
+/** The refusal when sessions hold `name` open: who they are, and how to go on. */
+export function openSessionsMessage(name: string, open: { count: number; groups: SessionGroup[] }) {
+  return `${open.count} open connection(s) to '${name}' stop it being replaced: ${describeSessions(open.groups)}. Close them (stop those apps), or add --force to end them. Nothing was changed.`;
 }
 
 /** Waits (up to 5 s) until no other session is in `name`: a tool's backend can outlive the tool a moment. */
@@ -162,10 +192,7 @@ export async function lockDatabase(
   };
   try {
     const open = await otherConnections(c, name);
-    if (open.count > 0 && !force)
-      fail(
-        `${open.count} open connection(s) to '${name}' (${open.apps.join(', ')}) stop it being replaced. Close them, or add --force to end them. Nothing was changed.`,
-      );
+    if (open.count > 0 && !force) fail(openSessionsMessage(name, open));
     if (open.count > 0)
       await c.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',

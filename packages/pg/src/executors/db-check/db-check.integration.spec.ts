@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { Client } from 'pg';
 import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
 import {
   captureOutput,
@@ -24,6 +26,17 @@ function serverEnv(over: Record<string, string> = {}) {
     POSTGRES_USER: server.user,
     POSTGRES_PASSWORD: PASSWORD,
     ...over,
+  };
+}
+
+/** A direct connection to the test database, as an app would open one. */
+function clientSettings() {
+  return {
+    host: '127.0.0.1',
+    port: server.port,
+    database: 'shop',
+    user: server.user,
+    password: PASSWORD,
   };
 }
 
@@ -79,6 +92,29 @@ describe('db-check on a real server', () => {
     expect(JSON.stringify(parsed)).not.toContain(PASSWORD);
   });
 
+  it('--stats names the other connections by application_name, user and client address', async () => {
+    useEnv(serverEnv());
+    const none = await run({ stats: true });
+    expect(none.output).toContain('  by app       no other connection');
+    const open = (application_name: string) =>
+      new Client({ ...clientSettings(), application_name });
+    const held = [open('orders'), open('orders'), open('billing-worker')];
+    try {
+      for (const c of held) await c.connect();
+      const text = await run({ stats: true });
+      expect(text.output).toContain(
+        "  by app       'orders' (user postgres, from 127.0.0.1) ×2; 'billing-worker' (user postgres, from 127.0.0.1)",
+      );
+      const json = JSON.parse((await run({ stats: true, json: true })).stdout);
+      expect(json.stats.connectionsByApplication).toEqual([
+        { application: 'orders', user: 'postgres', client: '127.0.0.1', count: 2 },
+        { application: 'billing-worker', user: 'postgres', client: '127.0.0.1', count: 1 },
+      ]);
+    } finally {
+      for (const c of held) await c.end().catch(() => undefined);
+    }
+  });
+
   it('target options win over the environment', async () => {
     useEnv(serverEnv({ POSTGRES_DB: 'nope' }));
     const r = await run({ database: 'shop', json: true });
@@ -96,7 +132,13 @@ describe('db-check on a real server', () => {
       'a wrong password',
       async () => serverEnv({ POSTGRES_PASSWORD: 'wrong' }),
       'wrong-password',
-      "Wrong password for user 'postgres' (password from POSTGRES_PASSWORD).",
+      `Wrong password, or no role 'postgres' on localhost:${0}: PostgreSQL answers both alike (password from POSTGRES_PASSWORD).`,
+    ],
+    [
+      'a role that does not exist',
+      async () => serverEnv({ POSTGRES_USER: 'ghost' }),
+      'wrong-password',
+      `Wrong password, or no role 'ghost' on localhost:${0}: PostgreSQL answers both alike (password from POSTGRES_PASSWORD).`,
     ],
     [
       'a missing database',
@@ -127,6 +169,59 @@ describe('db-check on a real server', () => {
     const j = await run({ json: true, timeout: 3 });
     expect(j.success).toBe(false);
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: kind });
+  });
+
+  it('the check printed for a wrong password or a missing role runs as printed and tells them apart', async () => {
+    const rows: Record<string, string> = {};
+    for (const user of ['postgres', "gh'o$t"]) {
+      useEnv(serverEnv({ POSTGRES_USER: user, POSTGRES_PASSWORD: 'wrong' }));
+      const r = await run({ timeout: 3 });
+      expect(r.success).toBe(false);
+      const command = /Check which as a superuser: (psql .*")\. No row/.exec(r.output)?.[1];
+      expect(command).toContain('-U <superuser>');
+      const sh = spawnSync('sh', ['-c', command!.replace('<superuser>', server.user)], {
+        encoding: 'utf-8',
+        env: { ...process.env, PGPASSWORD: PASSWORD },
+      });
+      expect(sh.stderr).toBe('');
+      expect(sh.status).toBe(0);
+      rows[user] = sh.stdout;
+    }
+    expect(rows['postgres']).toContain('(1 row)');
+    expect(rows["gh'o$t"]).toContain('(0 rows)');
+    // The fix it gives for a missing role, run as given (psql's \password then sets the password).
+    useEnv(serverEnv({ POSTGRES_USER: "gh'o$t", POSTGRES_PASSWORD: 'wrong' }));
+    const r = await run({ timeout: 3 });
+    const create = /in psql as a superuser, (CREATE ROLE .* LOGIN);/.exec(r.output)![1];
+    expect(r.output).toContain(`then \\password "gh'o$t" (it asks for the password`);
+    const psql = (sql: string) =>
+      spawnSync(
+        'psql',
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(server.port),
+          '-U',
+          server.user,
+          '-d',
+          'postgres',
+          '-Atc',
+          sql,
+        ],
+        {
+          encoding: 'utf-8',
+          env: { ...process.env, PGPASSWORD: PASSWORD },
+        },
+      );
+    try {
+      expect(psql(create).stderr).toBe('');
+      expect(psql(`SELECT rolcanlogin FROM pg_roles WHERE rolname = 'gh''o$t'`).stdout.trim()).toBe(
+        't',
+      );
+    } finally {
+      psql(`DROP ROLE IF EXISTS "gh'o$t"`);
+    }
   });
 
   it('--wait retries until a server comes up, and gives up on a wrong password at once', async () => {

@@ -2,6 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { logger } from '../../utils/logger';
 import { Client } from 'pg';
 import { connect, ConnectionError } from '../../postgres/connect';
+import { describeSessions, otherConnections, SessionGroup } from '../../postgres/databases';
 import { ConnectionSettings, maskedUrl } from '../../postgres/settings';
 import { fail, PgPluginError } from '../../utils/errors';
 import { guarded, resolveTarget, writeJsonResult } from '../executor-target';
@@ -20,7 +21,12 @@ interface Health {
   sizeBytes: number;
   connections: number;
   activeConnections: number;
-  stats?: { database: Record<string, unknown>; busiestTables: Record<string, unknown>[] };
+  stats?: {
+    database: Record<string, unknown>;
+    busiestTables: Record<string, unknown>[];
+    /** The other sessions in the database, by application_name, user and client address. */
+    connectionsByApplication: SessionGroup[];
+  };
 }
 
 export default async function dbCheckExecutor(
@@ -76,6 +82,7 @@ function describe(h: Health): string {
       `  transactions ${d['xact_commit']} committed, ${d['xact_rollback']} rolled back`,
       `  cache hits   ${hits + reads ? ((100 * hits) / (hits + reads)).toFixed(1) : '100.0'}%`,
       `  deadlocks    ${d['deadlocks']}, temp files ${d['temp_files']}`,
+      `  by app       ${h.stats.connectionsByApplication.length ? describeSessions(h.stats.connectionsByApplication) : 'no other connection'}`,
       '  busiest tables (scans, live rows, writes):',
       ...(h.stats.busiestTables.length
         ? h.stats.busiestTables.map(
@@ -180,7 +187,11 @@ async function measure(client: Client, s: ConnectionSettings, stats: boolean): P
           typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v,
         ]),
       );
-    health.stats = { database: numeric(db.rows[0] ?? {}), busiestTables: tables.rows.map(numeric) };
+    health.stats = {
+      database: numeric(db.rows[0] ?? {}),
+      busiestTables: tables.rows.map(numeric),
+      connectionsByApplication: (await otherConnections(client, r.database)).groups,
+    };
   }
   return health;
 }

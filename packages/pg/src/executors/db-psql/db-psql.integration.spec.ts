@@ -76,6 +76,8 @@ describe('db-psql on a real server', () => {
     const r = await run(args);
     expect(r.success).toBe(false);
     expect(r.output).toContain('is not passed to psql: it would choose the connection');
+    // The page ships in the package (package-contents.integration.spec.ts checks it is there).
+    expect(r.output).toContain('see node_modules/@acme/pg/docs/executors/connection.md');
     expect(r.calls).toEqual([]);
   });
 

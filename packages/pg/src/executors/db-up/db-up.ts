@@ -30,7 +30,8 @@ import {
 import { withDataLock } from '../../postgres/data-lock';
 import { maskedUrl } from '../../postgres/settings';
 import { findPsql, ToolInstall } from '../../postgres/tools';
-import { fail } from '../../utils/errors';
+import { fail, PgPluginError } from '../../utils/errors';
+import { unpinnedImageProblem, withMajor } from '../../polytope/image';
 import { updateLocalState } from '../../workspace/local-state';
 import { askHidden, canPrompt } from '../db-values/prompt';
 import { guarded } from '../executor-target';
@@ -110,6 +111,24 @@ function invocation(): string | undefined {
   }
 }
 
+/** The server to run; an image with no major in its tag is named as the cause, with the fix. */
+function serverBinaries(db: LocalDatabase, root: string, pgBinDir?: string): ServerBinaries {
+  const unpinned = db.major === null && db.image && !pgBinDir;
+  try {
+    const found = findServerBinaries(root, db.major, pgBinDir);
+    if (unpinned)
+      logger.warn(
+        `${unpinnedImageProblem(db.image!)}. This runs PostgreSQL ${found.major} (${found.from}); pin the module to it in ${db.target.record?.polytopeFile ?? 'polytope.yml'}: image: ${withMajor(db.image!, found.major)}.`,
+      );
+    return found;
+  } catch (e) {
+    if (!unpinned || !(e instanceof PgPluginError)) throw e;
+    return fail(
+      `${unpinnedImageProblem(db.image!)}. Pin the module in ${db.target.record?.polytopeFile ?? 'polytope.yml'} (image: ${withMajor(db.image!)}, or the major its data was made with), then install that server. ${e.message}`,
+    );
+  }
+}
+
 async function up(
   o: DbUpExecutorSchema,
   context: ExecutorContext,
@@ -118,7 +137,7 @@ async function up(
   const runAs = serverUser(!!o.createSystemUser || !!process.env['CI']);
   const db = localDatabase(o, context, runAs);
   const project = context.projectName ?? '<database>';
-  const found = findServerBinaries(context.root, db.major, o.pgBinDir);
+  const found = serverBinaries(db, context.root, o.pgBinDir);
   checkDataDir(db.dataDir, db.pgdata, db.shownDataDir);
   checkTraversable(db.dataDir, runAs);
   prepareDataDir(db.dataDir, db.pgdata, runAs);

@@ -203,6 +203,63 @@ await closePool();
   },
 };
 
+/** Prints the application_name the server sees for a pooled connection and a direct one. */
+const APP_NAME: Record<Lang, string> = {
+  python: `import db
+with db.connection() as conn, conn.cursor() as cur:
+    cur.execute("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+    print(cur.fetchone()[0])
+conn = db.connect()
+with conn.cursor() as cur:
+    cur.execute("SELECT current_setting('application_name')")
+    print(cur.fetchone()[0])
+conn.close()
+db.close_pool()
+`,
+  asyncpg: `import asyncio
+import db
+async def main():
+    pool = await db.get_pool()
+    print(await pool.fetchval("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()"))
+    await db.close_pool()
+    conn = await db.connect()
+    print(await conn.fetchval("SELECT current_setting('application_name')"))
+    await conn.close()
+asyncio.run(main())
+`,
+  'node-ts': `const db = require('./out/db.js');
+(async () => {
+  const pool = await db.getPool();
+  const { rows } = await pool.query('SELECT application_name AS a FROM pg_stat_activity WHERE pid = pg_backend_pid()');
+  console.log(rows[0].a);
+  await db.closePool();
+  const c = await db.connect();
+  console.log((await c.query("SELECT current_setting('application_name') AS a")).rows[0].a);
+  await c.end();
+})();
+`,
+  'node-js': `const db = require('./db.js');
+(async () => {
+  const pool = await db.getPool();
+  const { rows } = await pool.query('SELECT application_name AS a FROM pg_stat_activity WHERE pid = pg_backend_pid()');
+  console.log(rows[0].a);
+  await db.closePool();
+  const c = await db.connect();
+  console.log((await c.query("SELECT current_setting('application_name') AS a")).rows[0].a);
+  await c.end();
+})();
+`,
+  'node-esm': `import { getPool, closePool, connect } from './db.js';
+const pool = await getPool();
+const { rows } = await pool.query('SELECT application_name AS a FROM pg_stat_activity WHERE pid = pg_backend_pid()');
+console.log(rows[0].a);
+await closePool();
+const c = await connect();
+console.log((await c.query("SELECT current_setting('application_name') AS a")).rows[0].a);
+await c.end();
+`,
+};
+
 describe.each(LANGS)('generated %s client against a real PostgreSQL', (lang) => {
   const expectedBody = {
     python: 'from psycopg2',
@@ -242,11 +299,29 @@ describe.each(LANGS)('generated %s client against a real PostgreSQL', (lang) => 
     expect(r.stdout).toMatch(/^ok 15\./);
   });
 
-  it('names a wrong password', () => {
-    const r = run(lang, [], settingsEnv({ POSTGRES_PASSWORD: 'not-it' }));
+  it("sets application_name to the app's project name, unless PGAPPNAME or the URL names another", () => {
+    const script = lang === 'python' || lang === 'asyncpg' ? 'appname.py' : 'appname.js';
+    writeFileSync(join(entry[lang].dir, script), APP_NAME[lang]);
+    const plain = run(lang, [script], settingsEnv());
+    expect(plain.stderr).toBe('');
+    expect(plain.stdout).toBe(`${lang}\n${lang}`);
+    const env = run(lang, [script], settingsEnv({ PGAPPNAME: 'worker-7' }));
+    expect(env.stdout).toBe('worker-7\nworker-7');
+    const url = `${server.url}?application_name=from-url`;
+    const fromUrl = run(lang, [script], { DATABASE_URL: url, PGAPPNAME: 'ignored' });
+    expect(fromUrl.stderr).toBe('');
+    expect(fromUrl.stdout).toBe('from-url\nfrom-url');
+    expect(run(lang, [script], { DATABASE_URL: server.url }).stdout).toBe(`${lang}\n${lang}`);
+  });
+
+  it.each([
+    ['a wrong password', 'postgres', { POSTGRES_PASSWORD: 'not-it' }],
+    ['a role that does not exist', 'ghost', { POSTGRES_USER: 'ghost' }],
+  ])('names %s, which PostgreSQL answers alike', (_, user, over) => {
+    const r = run(lang, [], settingsEnv(over));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toBe(
-      `error: wrong password for user 'postgres' (POSTGRES_PASSWORD); the password is fixed when the database is first created.`,
+      `error: wrong password, or no role '${user}' on 127.0.0.1:${server.port} (PostgreSQL answers both alike): check POSTGRES_USER and POSTGRES_PASSWORD; the password is fixed when the database is first created.`,
     );
     expect(r.stdout).toBe('');
   });

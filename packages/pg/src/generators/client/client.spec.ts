@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addProjectConfiguration, readJson, readProjectConfiguration, Tree } from '@nx/devkit';
@@ -320,6 +321,41 @@ describe('client generator', () => {
       await run(tree, { project: 'api', force: true });
       expect(tree.read('apps/api/src/db.ts', 'utf-8')).toBe(generated);
     });
+  });
+});
+
+describe('application_name', () => {
+  // Nx takes almost any project name: the literal must hold it exactly in each language.
+  const name = `web'"\\上海-${'$'}{x}`;
+  it.each([
+    ['python', { 'requirements.txt': '' }, 'db.py'],
+    ['asyncpg', { 'requirements.txt': 'asyncpg\n' }, 'db.py'],
+    ['node', { 'tsconfig.json': '{}' }, 'src/db.ts'],
+    ['node', { 'package.json': '{}' }, 'src/db.js'],
+  ])('%s (%j): APP_NAME is the project name, quotes and all', async (language, files, path) => {
+    const tree = createTreeWithEmptyWorkspace();
+    await moduleGenerator(tree, { skipFormat: true });
+    addProjectConfiguration(tree, name, { root: 'apps/odd', projectType: 'application' });
+    for (const [f, text] of Object.entries(files)) tree.write(`apps/odd/${f}`, text);
+    await run(tree, { project: name, language: language as never });
+    const file = tree
+      .listChanges()
+      .map((c) => c.path)
+      .find((f) => f.startsWith('apps/odd/') && f.endsWith(path.replace(/^src\//, '')))!;
+    const text = tree.read(file, 'utf-8')!;
+    if (path.endsWith('.py')) {
+      const literal = /^APP_NAME = (.*)$/m.exec(text)![1];
+      const r = spawnSync(
+        '/usr/bin/python3',
+        ['-c', 'import ast, sys; print(ast.literal_eval(sys.argv[1]), end="")', literal],
+        { encoding: 'utf-8' },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(name);
+    } else {
+      const literal = /^const APP_NAME = (.*);$/m.exec(text)![1];
+      expect(new Function(`return ${literal};`)()).toBe(name);
+    }
   });
 });
 

@@ -133,6 +133,9 @@ export async function normalizeOptions(
       esm: isEsm(tree, root),
       exp: isEsm(tree, root) ? 'export ' : '',
       fileName: posix.basename(path),
+      // application_name: the project's name, as a string literal of each language.
+      pythonAppName: pythonAppName(project),
+      jsAppName: `'${project.replace(/[\\']/g, (c) => `\\${c}`)}'`,
       template: '',
     },
     force: schema.force ?? false,
@@ -225,4 +228,17 @@ async function askLanguage(project: string): Promise<ClientLanguage> {
       `Cannot tell which client '${project}' needs from its files; give --language python (psycopg2), asyncpg or node (pg).`,
     );
   return askChoice(`Which client library should '${project}' use?`, LANGUAGES);
+}
+
+/**
+ * `"name"` as black writes it (double quotes unless that needs more escapes), and a line flake8
+ * passes: a string black cannot split is marked as the one long line it is.
+ */
+function pythonAppName(name: string): string {
+  const json = JSON.stringify(name);
+  const literal =
+    name.includes('"') && !name.includes("'")
+      ? `'${json.slice(1, -1).replace(/\\"/g, '"')}'`
+      : json;
+  return `APP_NAME = ${literal}`.length > 79 ? `${literal}  # noqa: E501` : literal;
 }

@@ -124,7 +124,7 @@ describe('the printed "test it" command, run as printed', () => {
     expect(r.stdout.trim()).toMatch(/^ok 15\.\d+$/);
     // The same line with the role's password changed fails: it really logs in as the role.
     const wrong = runAsPrinted(command.replace('"$PGINIT_APP_USER_PASSWORD"', 'nope'));
-    expect(wrong.stderr).toContain("wrong password for user 'app_user'");
+    expect(wrong.stderr).toContain("wrong password, or no role 'app_user'");
   });
 
   it('without an env file yet, it first says how to write one', async () => {

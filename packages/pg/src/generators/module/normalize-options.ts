@@ -2,7 +2,8 @@ import { getProjects, logger, Tree } from '@nx/devkit';
 import { isScalar, visit } from 'yaml';
 import { posix } from 'node:path';
 import { BUNDLE_FILE } from '../../init-scripts/bundle';
-import { IMAGE_PATTERN } from '../../polytope/image';
+import { IMAGE_PATTERN, imageMajor, unpinnedImageProblem, withMajor } from '../../polytope/image';
+import { EMBEDDED_POSTGRES } from '../../utils/versions';
 import { ID_PATTERN, parsePolytopeFile, PolytopeFile } from '../../polytope/polytope-file';
 import {
   AuthMethod,
@@ -152,6 +153,12 @@ export function normalizeOptions(
   if (image !== undefined && (!IMAGE_PATTERN.test(image) || image.length > 255)) {
     fail(
       `Invalid --image ${JSON.stringify(image)}: an image reference has no spaces or control characters (for example: postgres:16.2).`,
+    );
+  }
+  // A new module's data is made by the major it first runs: that must be known, and stay.
+  if (image !== undefined && !found && imageMajor(image) === null) {
+    fail(
+      `${unpinnedImageProblem(image)}. Give the major in the tag: nx g @acme/pg:module --id ${id} --image ${withMajor(image)} (or the major you need; db-up has embedded-postgres ${Object.keys(EMBEDDED_POSTGRES).join(', ')}). Nothing was changed.`,
     );
   }
   if (schema.serviceId !== undefined && !SERVICE_ID.test(schema.serviceId)) {
