@@ -12,6 +12,7 @@ import { join, posix } from 'node:path';
 import { listScripts, nextScriptName, updateBundle } from '../../init-scripts/folder';
 import { roleEnvName, roleSecretKey } from '../../polytope/postgres-module';
 import { findPostgresModule, setModuleEnv } from '../../polytope/upsert-module';
+import { tense } from '../../utils/dry-run';
 import { fail } from '../../utils/errors';
 import { chooseDatabase, MARKER_FILE } from '../../workspace/markers';
 import { readPolytopeFile } from '../module/normalize-options';
@@ -41,9 +42,14 @@ export async function initScriptGenerator(
   }
   updateBundle(tree, o.db.root);
   if (!schema.skipFormat) await formatFiles(tree);
-  logger.info(`Added ${o.path}; the init bundle of ${o.db.root} is rebuilt.`);
   logger.info(
-    `Init scripts run only when the data volume is empty (the first start). To apply this one to a running database: nx run ${o.project}:db-psql -- -f ${o.path}`,
+    tense(
+      `Added ${o.path}; the init bundle of ${o.db.root} is rebuilt.`,
+      `Would add ${o.path}, and rebuild the init bundle of ${o.db.root}.`,
+    ),
+  );
+  logger.info(
+    `Init scripts run only when the data volume is empty (the first start). To apply this one to a running database:\n  nx run ${o.project}:db-psql -- -f ${o.path}`,
   );
   if (o.kind === 'database-user') {
     logger.info(
