@@ -56,10 +56,24 @@ export async function initScriptGenerator(
       [
         `The role's password is the secret ${o.substitutions.secretKey}: nx run ${o.project}:db-values sets it (--generatePassword makes one), or pt secrets set ${o.substitutions.secretKey} --stdin.`,
         `db-psql passes it to the script as ${o.substitutions.envName} from the env file (db-values --envFile) or your environment.`,
-        `Connect an app as the role: nx g @acme/pg:client <app> --role ${o.substitutions.role}`,
+        connectHint(tree, o.db.root, o.substitutions.role),
       ].join('\n'),
     );
   }
+}
+
+/** How to connect an app as the role, with the name of an application of the workspace. */
+function connectHint(tree: Tree, dbRoot: string, role: string): string {
+  const apps = [...getProjects(tree)]
+    .filter(
+      ([name, c]) => c.projectType === 'application' && c.root !== dbRoot && !/-e2e$/.test(name),
+    )
+    .map(([name]) => name)
+    .sort();
+  if (!apps.length)
+    return `Connect an app as the role: nx g @acme/pg:client with the app's name and --role ${role}.`;
+  const others = apps.length > 1 ? ` (or ${apps.slice(1).join(', ')})` : '';
+  return `Connect an app as the role, for example ${apps[0]}${others}:\n  nx g @acme/pg:client ${apps[0]} --role ${role}`;
 }
 
 /** The database marker lists the roles its scripts make, for client --role and db-values. */

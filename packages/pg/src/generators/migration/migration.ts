@@ -33,7 +33,7 @@ export async function migrationGenerator(
     `${tense('Added migration', 'Would add migration')} ${path}: write its -- migrate:up and -- migrate:down sections.`,
   );
   logger.info(
-    `Apply it with nx run ${project}:db-migrate (a safety backup is taken first); see what would run with nx run ${project}:db-migrate --dryRun.`,
+    `Apply it (a safety backup is taken first; --dryRun shows what would run):\n  nx run ${project}:db-migrate`,
   );
 }
 

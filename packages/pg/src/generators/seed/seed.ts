@@ -12,7 +12,7 @@ export async function seedGenerator(tree: Tree, schema: SeedGeneratorSchema): Pr
   tree.write(path, seedTemplate(schema.name));
   const project = projectOf(tree, db.root, db.module);
   logger.info(`${tense('Added seed', 'Would add seed')} ${path}: add the rows it should insert.`);
-  logger.info(`Run the seeds with nx run ${project}:db-seed (all in one transaction).`);
+  logger.info(`Run the seeds (all in one transaction):\n  nx run ${project}:db-seed`);
 }
 
 export default seedGenerator;
