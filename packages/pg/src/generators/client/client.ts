@@ -175,7 +175,7 @@ function report(
   }
   if (o.role)
     logger.info(
-      `Set the role's keys with: nx run ${dbProject}:db-values (its username, database and password secret).`,
+      `Set the role's keys in pt (its username, database and password secret):\n  nx run ${dbProject}:db-values`,
     );
 }
 
