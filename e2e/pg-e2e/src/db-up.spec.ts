@@ -123,6 +123,11 @@ describe('db-up through the real nx CLI', () => {
       up([], { POSTGRES_PASSWORD: '' }),
       'The database is not initialised and no superuser password is given',
     );
+    // What to type next, with the database project's real name.
+    failsWith(
+      up([], { POSTGRES_PASSWORD: '' }),
+      'or write an env file with nx run postgres:db-values --envFile .env.postgres --noPt --generatePassword.',
+    );
     // And through the continuous target too: Nx does not report it as a success.
     const serve = nx(ws, ['run', 'postgres:db-serve'], { ...env, POSTGRES_PASSWORD: '' });
     failsWith(serve, 'no superuser password is given');

@@ -120,7 +120,7 @@ describe('an app connected as a least-privilege role', () => {
         env,
       ),
     );
-    const apply = printed(gen, /To apply this one to a running database: /);
+    const apply = printed(gen, /To apply this one to a running database:/);
     expect(apply).toBe('nx run postgres:db-psql -- -f sql/postgres/001-app-user.sql');
     const r = sh(apply);
     expect({ status: r.status, output: r.stdout + r.stderr }).toMatchObject({ status: 0 });

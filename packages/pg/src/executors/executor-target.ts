@@ -21,7 +21,8 @@ import {
 import { fail, PgPluginError } from '../utils/errors';
 import { isLive } from '../postgres/local-server';
 import { logger } from '../utils/logger';
-import { readLocalState, updateLocalState } from '../workspace/local-state';
+import { LOCAL_STATE_FILE, readLocalState, updateLocalState } from '../workspace/local-state';
+import { startedBy } from '../polytope/entry-point';
 import { MARKER_FILE } from '../workspace/marker-file';
 
 /** The options every executor takes: which module, where its database is, how long to wait. */
@@ -215,6 +216,9 @@ export function resolveTarget(
     role,
     localServer: server && isLive(server) ? server : undefined,
   });
+  settings.hints = connectionHints(context, moduleId, record, envFilePath, envFile, [
+    ...(stackFiles ?? (file ? [file] : [])),
+  ]);
   return {
     moduleId,
     module,
@@ -226,6 +230,36 @@ export function resolveTarget(
     record,
     file,
     stackFiles,
+  };
+}
+
+/**
+ * The real names for what to type next: the database project's db-up and the stack's entry point,
+ * and, when the port falls back to the default, which env file this machine lacks and how to write it.
+ */
+function connectionHints(
+  context: ExecutorContext,
+  moduleId: string,
+  record: DatabaseRecord | undefined,
+  envFilePath: string | undefined,
+  envFile: Record<string, string> | undefined,
+  stackFiles: PolytopeFile[],
+): ConnectionSettings['hints'] {
+  if (!record) return undefined;
+  const project =
+    Object.entries(context.projectsConfigurations?.projects ?? {}).find(
+      ([, p]) => p.root === record.projectRoot,
+    )?.[0] ?? moduleId;
+  const entry = startedBy(stackFiles, moduleId);
+  const state = join(record.projectRoot, LOCAL_STATE_FILE);
+  const envFileNote = !envFilePath
+    ? `no env file is recorded for this machine in ${state}; write one with nx run ${project}:db-values --envFile .env.${moduleId} --noPt --generatePassword`
+    : !envFile
+      ? `the env file ${envFilePath} recorded in ${state} is missing; write it again with nx run ${project}:db-values --envFile ${envFilePath} --noPt`
+      : undefined;
+  return {
+    start: `nx run ${project}:db-up${entry ? `, or pt run ${entry}` : ''}`,
+    envFile: envFileNote,
   };
 }
 

@@ -75,3 +75,19 @@ export function chooseEntryPoint(
     `The stack has several entry points (${candidates.map((c) => `'${c.name}'`).join(', ')}) and none is called stack or default; choose the one that should start the database with --template <name> (or --template none).`,
   );
 }
+
+/**
+ * The name to give `pt run` so that `id` starts: the template (or tool) that runs it, followed up
+ * to the one nothing else runs. Undefined when nothing in the stack runs it.
+ */
+export function startedBy(files: PolytopeFile[], id: string): string | undefined {
+  const all = files.flatMap(runners);
+  let name: string | undefined;
+  const seen = new Set<string>([id]);
+  for (let current = id; ;) {
+    const up = all.find((r) => !seen.has(r.name) && r.items.some((i) => runsId(i, current)));
+    if (!up) return name;
+    name = current = up.name;
+    seen.add(up.name);
+  }
+}

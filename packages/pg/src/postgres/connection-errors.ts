@@ -51,7 +51,7 @@ export function classifyConnectionError(
     case 'ENOENT':
       return f(
         'refused',
-        `Nothing accepts connections at ${where}: the server is not running, or listens on another port (port from ${s.sources.port}). Start the database (pt run, or nx run <database>:db-up) or fix the port.`,
+        `Nothing accepts connections at ${where}: the server is not running, or listens on another port (port from ${s.sources.port}${s.sources.port === 'default' && s.hints?.envFile ? `: ${s.hints.envFile}` : ''}). Start the database (${s.hints?.start ?? "pt run, or db-up of the module's database project"}) or fix the port.`,
         true,
       );
     case 'ENOTFOUND':

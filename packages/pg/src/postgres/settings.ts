@@ -33,6 +33,13 @@ export interface ConnectionSettings {
   sslmode: string;
   /** Where each setting came from, for messages: `--host`, `POSTGRES_HOST`, `default`, … */
   sources: Record<SettingName, string>;
+  /** What to type next, with the workspace's real names, for the messages of a failed connection. */
+  hints?: {
+    /** How to start the database: `nx run <project>:db-up, or pt run <entry>`. */
+    start?: string;
+    /** Why the port is the default one: the env file that is missing, and how to write it. */
+    envFile?: string;
+  };
 }
 
 export interface ResolveInput {

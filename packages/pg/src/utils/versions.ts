@@ -1,6 +1,9 @@
 /** Versions of the client libraries that generated code is written and tested against. */
 export const PG_VERSION = '^8.23.1';
 export const TYPES_PG_VERSION = '^8.23.1';
+/** What the printed TypeScript check (tsc, then node) needs when the workspace lacks it. */
+export const TYPESCRIPT_VERSION = '~5.9.3';
+export const TYPES_NODE_VERSION = '^20.19.0';
 
 export const PSYCOPG2 = {
   name: 'psycopg2-binary',

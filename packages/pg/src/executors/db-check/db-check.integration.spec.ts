@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { LOCAL_STATE_FILE } from '../../workspace/local-state';
 import {
   captureOutput,
   executorWorkspace,
@@ -236,6 +239,12 @@ describe('db-check on a real server', () => {
     const late = await starting;
     try {
       expect(waited.success).toBe(true);
+      // It says that it had to wait, and how long.
+      expect(waited.output).toMatch(
+        new RegExp(
+          `Waited \\d+\\.\\d s for localhost:${port} to accept connections \\(--wait 30, \\d+ retr(y|ies)\\)\\.`,
+        ),
+      );
       useEnv(serverEnv({ POSTGRES_PORT: String(port), POSTGRES_PASSWORD: 'wrong' }));
       const t = Date.now();
       const wrong = await run({ wait: 30 });
@@ -243,6 +252,65 @@ describe('db-check on a real server', () => {
       expect(Date.now() - t).toBeLessThan(5000);
     } finally {
       await late.stop();
+    }
+  });
+
+  it('--wait that runs out says how long it waited; a check that needed no wait says nothing of it', async () => {
+    useEnv(serverEnv({ POSTGRES_PORT: '1' }));
+    const r = await run({ wait: 1 });
+    expect(r.success).toBe(false);
+    expect(r.output).toMatch(
+      /Nothing accepts connections at localhost:1.*\(Waited \d+\.\d s for it, --wait 1; a longer --wait gives it more time\.\)/,
+    );
+    useEnv(serverEnv());
+    const quick = await run({ wait: 5 });
+    expect(quick.success).toBe(true);
+    expect(quick.output).not.toContain('Waited');
+  });
+});
+
+describe('what to type next when nothing answers', () => {
+  // 127.0.0.3: a loopback address no test server listens on, so the default port is refused.
+  function useDefaultPort() {
+    useEnv(serverEnv({ POSTGRES_HOST: '127.0.0.3' }));
+    delete process.env['POSTGRES_PORT'];
+  }
+  afterEach(() => rmSync(join(ws.root, 'sql/postgres', LOCAL_STATE_FILE), { force: true }));
+
+  it("names the database project's db-up; on a fresh clone (no env file recorded), how to write one", async () => {
+    useDefaultPort();
+    const r = await run({ timeout: 3 });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(
+      'Nothing accepts connections at 127.0.0.3:5432: the server is not running, or listens on another port (port from default: no env file is recorded for this machine in sql/postgres/.acme-pg.local.json; write one with nx run postgres:db-values --envFile .env.postgres --noPt --generatePassword). Start the database (nx run postgres:db-up) or fix the port.',
+    );
+  });
+
+  it('says when the recorded env file is missing, and how to write it again', async () => {
+    useDefaultPort();
+    writeFileSync(
+      join(ws.root, 'sql/postgres', LOCAL_STATE_FILE),
+      '{ "envFile": ".env.local-pg" }',
+    );
+    const r = await run({ timeout: 3 });
+    expect(r.output).toContain(
+      '(port from default: the env file .env.local-pg recorded in sql/postgres/.acme-pg.local.json is missing; write it again with nx run postgres:db-values --envFile .env.local-pg --noPt)',
+    );
+  });
+
+  it('with a stack that starts the database: pt run and its entry point', async () => {
+    const yml = join(ws.root, 'polytope.yml');
+    const before = readFileSync(yml, 'utf-8');
+    writeFileSync(yml, `templates:\n  - id: dev\n    run: [postgres]\n\n${before}`);
+    try {
+      useEnv(serverEnv({ POSTGRES_PORT: '1' }));
+      const r = await run({ timeout: 3 });
+      expect(r.output).toContain(
+        'Start the database (nx run postgres:db-up, or pt run dev) or fix the port.',
+      );
+      expect(r.output).not.toContain('port from POSTGRES_PORT:');
+    } finally {
+      writeFileSync(yml, before);
     }
   });
 });

@@ -5,7 +5,7 @@ import { connect, ConnectionError } from '../../postgres/connect';
 import { describeSessions, otherConnections, SessionGroup } from '../../postgres/databases';
 import { ConnectionSettings, maskedUrl } from '../../postgres/settings';
 import { fail, PgPluginError } from '../../utils/errors';
-import { guarded, resolveTarget, writeJsonResult } from '../executor-target';
+import { guarded, note, resolveTarget, writeJsonResult } from '../executor-target';
 import { DbCheckExecutorSchema } from './schema';
 
 interface Health {
@@ -105,7 +105,7 @@ async function readHealth(
   if (options.wait !== undefined && !(options.wait >= 0))
     fail(`Invalid --wait ${options.wait}: give a number of seconds, 0 or more.`);
   const { settings } = resolveTarget(options, context);
-  const client = await connectWaiting(settings, timeout, options.wait ?? 0);
+  const client = await connectWaiting(settings, timeout, options.wait ?? 0, options.json);
   try {
     return await measure(client, settings, !!options.stats);
   } finally {
@@ -113,22 +113,42 @@ async function readHealth(
   }
 }
 
-/** Connects; with --wait, retries what may pass (refused, starting up, timeout) with backoff. */
+/**
+ * Connects; with --wait, retries what may pass (refused, starting up, timeout) with backoff, and
+ * says that it waited, and how long, when it had to (on success and when it gives up).
+ */
 async function connectWaiting(
   s: ConnectionSettings,
   timeout: number,
   wait: number,
+  json: boolean | undefined,
 ): Promise<Client> {
-  const deadline = Date.now() + wait * 1000;
+  const started = Date.now();
+  const deadline = started + wait * 1000;
+  const waited = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   let delay = 250;
+  let retries = 0;
   for (;;) {
     try {
-      return await connect(s, { timeoutSeconds: timeout });
+      const client = await connect(s, { timeoutSeconds: timeout });
+      if (retries)
+        note(
+          json,
+          `Waited ${waited()} for ${s.host}:${s.port} to accept connections (--wait ${wait}, ${retries} ${retries === 1 ? 'retry' : 'retries'}).`,
+        );
+      return client;
     } catch (e) {
-      if (!(e instanceof ConnectionError) || !e.failure.retryable || Date.now() + delay > deadline)
-        throw e;
+      if (!(e instanceof ConnectionError) || !e.failure.retryable) throw e;
+      if (Date.now() + delay > deadline) {
+        if (!retries) throw e;
+        throw new ConnectionError({
+          ...e.failure,
+          message: `${e.failure.message} (Waited ${waited()} for it, --wait ${wait}; a longer --wait gives it more time.)`,
+        });
+      }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2000);
+      retries++;
     }
   }
 }

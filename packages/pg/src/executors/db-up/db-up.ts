@@ -136,7 +136,7 @@ async function up(
 ): Promise<boolean> {
   const runAs = serverUser(!!o.createSystemUser || !!process.env['CI']);
   const db = localDatabase(o, context, runAs);
-  const project = context.projectName ?? '<database>';
+  const project = context.projectName ?? db.target.moduleId;
   const found = serverBinaries(db, context.root, o.pgBinDir);
   checkDataDir(db.dataDir, db.pgdata, db.shownDataDir);
   checkTraversable(db.dataDir, runAs);
@@ -223,7 +223,7 @@ async function startOnce(
     runAs,
   };
   try {
-    if (!isInitialised(db.pgdata)) await firstStart(db, root, bin, start, stop);
+    if (!isInitialised(db.pgdata)) await firstStart(db, root, project, bin, start, stop);
     else startServer(start);
   } catch (e) {
     removeSocketDir(socketDir);
@@ -306,6 +306,7 @@ function initPsql(serverMajor: number): ToolInstall {
 async function firstStart(
   db: LocalDatabase,
   root: string,
+  project: string,
   bin: ServerBinaries,
   start: Parameters<typeof startServer>[0],
   stop: StopSignals,
@@ -321,7 +322,7 @@ async function firstStart(
   };
   if (s.password === undefined && db.authMethod !== 'trust') {
     fail(
-      `The database is not initialised and no superuser password is given (the image refuses this too). Set ${s.sources.password === 'none' ? 'POSTGRES_PASSWORD' : s.sources.password}, or write an env file with nx run <database>:db-values --envFile .env.${db.target.moduleId} --noPt --generatePassword.`,
+      `The database is not initialised and no superuser password is given (the image refuses this too). Set ${s.sources.password === 'none' ? 'POSTGRES_PASSWORD' : s.sources.password}, or write an env file with nx run ${project}:db-values --envFile .env.${db.target.moduleId} --noPt --generatePassword.`,
     );
   }
   const psql = initPsql(bin.major);

@@ -183,21 +183,69 @@ describe('client generator', () => {
       );
     });
 
-    it('adds pg and @types/pg to the workspace package.json for a TypeScript app', async () => {
+    it('adds pg and what the printed tsc check needs to the workspace package.json for a TypeScript app', async () => {
       app(tree, 'api', { 'tsconfig.json': '{}' });
       await run(tree, { project: 'api' });
       const pkg = readJson(tree, 'package.json');
       expect(pkg.dependencies.pg).toBe('^8.23.1');
-      expect(pkg.devDependencies['@types/pg']).toBe('^8.23.1');
+      expect(pkg.devDependencies).toMatchObject({
+        '@types/pg': '^8.23.1',
+        '@types/node': '^20.19.0',
+        typescript: '~5.9.3',
+      });
     });
 
-    it("uses the app's own package.json, keeps an existing pg version, and adds no types to JavaScript", async () => {
+    it('keeps a typescript the workspace has already', async () => {
+      tree.write('package.json', '{"name":"ws","devDependencies":{"typescript":"5.4.5"}}');
+      app(tree, 'api', { 'tsconfig.json': '{}' });
+      await run(tree, { project: 'api' });
+      expect(readJson(tree, 'package.json').devDependencies.typescript).toBe('5.4.5');
+    });
+
+    it("an app's own package.json outside the workspaces: the root's gets pg too (its install is the one that runs), at the app's version", async () => {
       app(tree, 'api', { 'package.json': '{"name":"api","dependencies":{"pg":"8.11.0"}}' });
       await run(tree, { project: 'api' });
       const pkg = readJson(tree, 'apps/api/package.json');
       expect(pkg.dependencies).toEqual({ pg: '8.11.0' });
       expect(pkg.devDependencies).toBeUndefined();
-      expect(readJson(tree, 'package.json').dependencies?.pg).toBeUndefined();
+      const root = readJson(tree, 'package.json');
+      expect(root.dependencies.pg).toBe('8.11.0');
+      expect(root.devDependencies?.['@types/pg']).toBeUndefined();
+    });
+
+    it.each([
+      ['npm workspaces', { workspaces: ['apps/*'] }, null],
+      ['yarn workspaces.packages', { workspaces: { packages: ['apps/**'] } }, null],
+      ['pnpm-workspace.yaml', {}, "packages:\n  - 'apps/*'\n"],
+    ])(
+      "an app that is a member of the %s: only its own package.json, with the TypeScript check's tools",
+      async (_, workspaces, pnpm) => {
+        tree.write('package.json', JSON.stringify({ name: 'ws', ...workspaces }));
+        if (pnpm) tree.write('pnpm-workspace.yaml', pnpm);
+        app(tree, 'api', { 'package.json': '{"name":"api"}', 'tsconfig.json': '{}' });
+        await run(tree, { project: 'api' });
+        const own = readJson(tree, 'apps/api/package.json');
+        expect(own.dependencies).toEqual({ pg: '^8.23.1' });
+        expect(Object.keys(own.devDependencies).sort()).toEqual([
+          '@types/node',
+          '@types/pg',
+          'typescript',
+        ]);
+        const root = readJson(tree, 'package.json');
+        expect(root.dependencies).toBeUndefined();
+        expect(root.devDependencies).toBeUndefined();
+      },
+    );
+
+    it('an app excluded from the workspaces by a negated pattern gets its tools in the root', async () => {
+      tree.write(
+        'package.json',
+        JSON.stringify({ name: 'ws', workspaces: ['apps/*', '!apps/api'] }),
+      );
+      app(tree, 'api', { 'package.json': '{"name":"api"}', 'tsconfig.json': '{}' });
+      await run(tree, { project: 'api' });
+      expect(readJson(tree, 'package.json').devDependencies.typescript).toBe('~5.9.3');
+      expect(readJson(tree, 'apps/api/package.json').devDependencies?.typescript).toBeUndefined();
     });
 
     it('--skipDependency leaves the dependency files alone', async () => {

@@ -3,20 +3,31 @@ import {
   formatFiles,
   generateFiles,
   GeneratorCallback,
-  joinPathFragments,
   logger,
-  readJson,
   Tree,
 } from '@nx/devkit';
 import { join, posix } from 'node:path';
 import { setAppEnv } from '../../polytope/app-module';
 import { EnvEntry, valueKeys } from '../../polytope/postgres-module';
-import { ASYNCPG, PG_VERSION, PSYCOPG2, TYPES_PG_VERSION } from '../../utils/versions';
+import {
+  ASYNCPG,
+  PG_VERSION,
+  PSYCOPG2,
+  TYPES_NODE_VERSION,
+  TYPES_PG_VERSION,
+  TYPESCRIPT_VERSION,
+} from '../../utils/versions';
+import {
+  appPackageJson,
+  declaredVersion,
+  installedPackageJson,
+} from '../../workspace/node-dependencies';
 import { addClientToProject } from '../../workspace/client-project';
 import { readClientMarker } from '../../workspace/markers';
 import { registerPlugin, shouldAddPlugin } from '../../workspace/registration';
 import { planPythonDependency } from '../../workspace/python-dependencies';
 import { roleKeys } from '../../postgres/role-keys';
+import { tense } from '../../utils/dry-run';
 import { normalizeOptions, NormalizedClientOptions } from './normalize-options';
 import { installCommand, pythonManager, recordedEnvFile, runCommand } from './test-command';
 import { ClientGeneratorSchema } from './schema';
@@ -61,16 +72,33 @@ function writeConnectionFile(tree: Tree, o: NormalizedClientOptions): boolean {
   return false;
 }
 
+/**
+ * pg for the app, and what the printed TypeScript check needs (typescript, @types/node, @types/pg),
+ * in the package.json the install at the root really installs. An app's own package.json outside
+ * the workspaces lists pg too, as its dependency; the root's gets the same version.
+ */
 function addPg(tree: Tree, o: NormalizedClientOptions): GeneratorCallback {
-  const appJson = joinPathFragments(o.root, 'package.json');
-  const packageJson = tree.isFile(appJson) ? appJson : 'package.json';
-  const json = readJson(tree, packageJson);
-  const has = (name: string) =>
-    ['dependencies', 'devDependencies', 'peerDependencies'].some((k) => json[k]?.[name]);
-  const deps: Record<string, string> = has('pg') ? {} : { pg: PG_VERSION };
-  const devDeps: Record<string, string> =
-    o.template === 'node-ts' && !has('@types/pg') ? { '@types/pg': TYPES_PG_VERSION } : {};
-  return addDependenciesToPackageJson(tree, deps, devDeps, packageJson, true);
+  const installed = installedPackageJson(tree, o.root);
+  const own = appPackageJson(tree, o.root);
+  const missing = (versions: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(versions).filter(([name]) => !declaredVersion(tree, installed, name)),
+    );
+  const dev: Record<string, string> =
+    o.template === 'node-ts'
+      ? {
+          typescript: TYPESCRIPT_VERSION,
+          '@types/node': TYPES_NODE_VERSION,
+          '@types/pg': TYPES_PG_VERSION,
+        }
+      : {};
+  let pg = PG_VERSION;
+  if (own && own !== installed) {
+    const ownPg = declaredVersion(tree, own, 'pg');
+    if (ownPg) pg = ownPg;
+    else addDependenciesToPackageJson(tree, { pg }, {}, own, true);
+  }
+  return addDependenciesToPackageJson(tree, missing({ pg }), missing(dev), installed, true);
 }
 
 /** The env entries that give the app the database's values and secrets inside the stack. */
@@ -108,27 +136,34 @@ function report(
   pythonEdit: { path: string; text: string | null } | null,
 ): void {
   if (kept) {
-    logger.info(`${o.path} exists; it was kept. Use --force to write it afresh.`);
+    logger.info(
+      `${o.path} exists; ${tense('it was kept', 'it would be kept')}. Use --force to write it afresh.`,
+    );
   }
   for (const t of foreignTargets) {
-    logger.warn(`Target '${t}' of '${o.project}' runs another executor; it was left as it is.`);
+    logger.warn(
+      `Target '${t}' of '${o.project}' runs another executor; ${tense('it was left as it is', 'it would be left as it is')}.`,
+    );
   }
   if (pythonEdit?.text) {
     const manager = pythonManager(tree, o.root);
     logger.info(
-      `Added ${o.language === 'asyncpg' ? 'asyncpg' : 'psycopg2-binary'} to ${pythonEdit.path}; lock and install it with: ${installCommand(manager, o.root, pythonEdit.path)}`,
+      `${tense('Added', 'Would add')} ${o.language === 'asyncpg' ? 'asyncpg' : 'psycopg2-binary'} to ${pythonEdit.path}; then lock and install it with: ${installCommand(manager, o.root, pythonEdit.path)}`,
     );
   }
   const envFile = recordedEnvFile(tree, o.db.root);
   const dbProject = o.databaseProject ?? o.db.module;
-  const first = envFile
-    ? ''
-    : `first write this machine's env file: nx run ${dbProject}:db-values --envFile .env.${o.db.module} --exposedPort <port>; then `;
+  if (!envFile)
+    logger.info(
+      `No env file is recorded for '${o.db.module}' on this machine yet. Write one and start the database here (port 5432; --exposedPort gives another):\n  nx run ${dbProject}:db-values --envFile .env.${o.db.module} --noPt --generatePassword && nx run ${dbProject}:db-up`,
+    );
   logger.info(
-    `Connection code for '${o.db.module}' in ${o.path}${o.role ? `, as role '${o.role.name}'` : ''}; to test it, ${first}run (it prints "ok <version>"):\n  ${runCommand(tree, o, envFile ?? `.env.${o.db.module}`)}`,
+    `${kept ? 'Connection code' : tense('Wrote connection code', 'Would write connection code')} for '${o.db.module}' in ${o.path}${o.role ? `, as role '${o.role.name}'` : ''}; to test it, ${envFile ? '' : 'then '}run (it prints "ok <version>"):\n  ${runCommand(tree, o, envFile ?? `.env.${o.db.module}`)}`,
   );
   if (o.appModule) {
-    logger.info(`The env of module '${o.appModule}' in ${o.file.path} references the database.`);
+    logger.info(
+      `The env of module '${o.appModule}' in ${o.file.path} ${tense('references', 'would reference')} the database.`,
+    );
   } else {
     const lines = appEnv(o).map((e) => `  - { name: ${e.name}, value: ${e.value} }`);
     logger.info(
@@ -140,7 +175,7 @@ function report(
   }
   if (o.role)
     logger.info(
-      `Set the role's keys with: nx run ${dbProject}:db-values (its username, database and password secret).`,
+      `Set the role's keys in pt (its username, database and password secret):\n  nx run ${dbProject}:db-values`,
     );
 }
 

@@ -1,7 +1,7 @@
 /**
  * Every command the client generator prints to test the connection, run as printed (by sh, in the
  * workspace it was printed for) against a real PostgreSQL: pip Python, Node (CommonJS, ES modules,
- * TypeScript compiled by the printed tsc line), and an app wired to a role. Each prints
+ * TypeScript compiled by the printed tsc line, the workspace's own: npx never downloads), and an app wired to a role. Each prints
  * `ok <version>`. The workspace sits in the repository, whose node_modules it links, as an Nx
  * workspace has pg, typescript and @types of its own.
  */
@@ -104,7 +104,7 @@ describe('the printed "test it" command, run as printed', () => {
     ['pip (psycopg2)', 'pip', 'python', 'python3 apps/pip/db.py'],
     ['Node, CommonJS', 'cjs', 'node', 'node apps/cjs/src/db.js'],
     ['Node, ES modules', 'esm', 'node', 'node apps/esm/src/db.js'],
-    ['Node, TypeScript', 'ts', 'node', 'npx -p typescript tsc apps/ts/src/db.ts'],
+    ['Node, TypeScript', 'ts', 'node', 'npx --no-install tsc apps/ts/src/db.ts'],
   ])('%s: prints ok <version>', async (_, project, language, part) => {
     const command = await printedCommand({ project, language: language as never });
     expect(command).toContain('. ./.env.postgres');
@@ -135,8 +135,13 @@ describe('the printed "test it" command, run as printed', () => {
     } finally {
       out.restore();
     }
-    expect(out.text()).toContain(
-      "first write this machine's env file: nx run postgres:db-values --envFile .env.postgres --exposedPort <port>; then run",
+    const text = out.text();
+    expect(text).toContain(
+      "No env file is recorded for 'postgres' on this machine yet. Write one and start the database here (port 5432; --exposedPort gives another):\n  nx run postgres:db-values --envFile .env.postgres --noPt --generatePassword && nx run postgres:db-up",
     );
+    expect(text).toContain('; to test it, then run (it prints "ok <version>"):');
+    // Nothing meant to be pasted has a <placeholder>, which the shell reads as a redirection.
+    for (const line of text.split('\n').filter((l) => /^\s+(nx|pt|npx|\(set) /.test(l)))
+      expect(line).not.toMatch(/<[a-z-]+>/);
   });
 });

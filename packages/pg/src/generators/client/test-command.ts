@@ -68,11 +68,12 @@ function scriptCommand(tree: Tree, o: NormalizedClientOptions): string[] {
     return [`python3 ${q(o.path)}`];
   }
   if (o.template !== 'node-ts') return [`node ${q(o.path)}`];
-  // Compiled on its own, beside the package.json that decides CommonJS or ES modules.
+  // Compiled on its own, beside the package.json that decides CommonJS or ES modules, by the tsc
+  // the workspace installed (the generator adds it): npx never downloads, nor asks to.
   const pkgDir = tree.isFile(joinPathFragments(o.root, 'package.json')) ? o.root : '';
   const out = joinPathFragments(pkgDir, 'dist', 'acme-pg-check', pkgDir ? '' : o.project);
   return [
-    `npx -p typescript tsc ${q(o.path)} --outDir ${q(out)} --module nodenext --target es2022 --types node --skipLibCheck`,
+    `npx --no-install tsc ${q(o.path)} --outDir ${q(out)} --module nodenext --target es2022 --types node --skipLibCheck`,
     `node ${q(posix.join(out, posix.basename(o.path).replace(/\.ts$/, '.js')))}`,
   ];
 }

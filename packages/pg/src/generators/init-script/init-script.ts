@@ -12,6 +12,7 @@ import { join, posix } from 'node:path';
 import { listScripts, nextScriptName, updateBundle } from '../../init-scripts/folder';
 import { roleEnvName, roleSecretKey } from '../../polytope/postgres-module';
 import { findPostgresModule, setModuleEnv } from '../../polytope/upsert-module';
+import { tense } from '../../utils/dry-run';
 import { fail } from '../../utils/errors';
 import { askChoice, askText, canAsk, Choice } from '../../utils/prompt';
 import { chooseDatabase, MARKER_FILE } from '../../workspace/markers';
@@ -49,19 +50,38 @@ export async function initScriptGenerator(
   }
   updateBundle(tree, o.db.root);
   if (!schema.skipFormat) await formatFiles(tree);
-  logger.info(`Added ${o.path}; the init bundle of ${o.db.root} is rebuilt.`);
   logger.info(
-    `Init scripts run only when the data volume is empty (the first start). To apply this one to a running database: nx run ${o.project}:db-psql -- -f ${o.path}`,
+    tense(
+      `Added ${o.path}; the init bundle of ${o.db.root} is rebuilt.`,
+      `Would add ${o.path}, and rebuild the init bundle of ${o.db.root}.`,
+    ),
+  );
+  logger.info(
+    `Init scripts run only when the data volume is empty (the first start). To apply this one to a running database:\n  nx run ${o.project}:db-psql -- -f ${o.path}`,
   );
   if (o.kind === 'database-user') {
     logger.info(
       [
         `The role's password is the secret ${o.substitutions.secretKey}: nx run ${o.project}:db-values sets it (--generatePassword makes one), or pt secrets set ${o.substitutions.secretKey} --stdin.`,
         `db-psql passes it to the script as ${o.substitutions.envName} from the env file (db-values --envFile) or your environment.`,
-        `Connect an app as the role: nx g @acme/pg:client <app> --role ${o.substitutions.role}`,
+        connectHint(tree, o.db.root, o.substitutions.role),
       ].join('\n'),
     );
   }
+}
+
+/** How to connect an app as the role, with the name of an application of the workspace. */
+function connectHint(tree: Tree, dbRoot: string, role: string): string {
+  const apps = [...getProjects(tree)]
+    .filter(
+      ([name, c]) => c.projectType === 'application' && c.root !== dbRoot && !/-e2e$/.test(name),
+    )
+    .map(([name]) => name)
+    .sort();
+  if (!apps.length)
+    return `Connect an app as the role: nx g @acme/pg:client with the app's name and --role ${role}.`;
+  const others = apps.length > 1 ? ` (or ${apps.slice(1).join(', ')})` : '';
+  return `Connect an app as the role, for example ${apps[0]}${others}:\n  nx g @acme/pg:client ${apps[0]} --role ${role}`;
 }
 
 /** The database marker lists the roles its scripts make, for client --role and db-values. */

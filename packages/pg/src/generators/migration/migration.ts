@@ -4,6 +4,7 @@ import {
   migrationTemplate,
   newMigrationName,
 } from '../../migrations/migration-files';
+import { tense } from '../../utils/dry-run';
 import { chooseDatabase } from '../../workspace/markers';
 import { MigrationGeneratorSchema } from './schema';
 
@@ -28,9 +29,11 @@ export async function migrationGenerator(
   const path = joinPathFragments(dir, file);
   tree.write(path, migrationTemplate(schema.name));
   const project = projectOf(tree, db.root, db.module);
-  logger.info(`Migration ${path}: write its -- migrate:up and -- migrate:down sections.`);
   logger.info(
-    `Apply it with nx run ${project}:db-migrate (a safety backup is taken first); see what would run with nx run ${project}:db-migrate --dryRun.`,
+    `${tense('Added migration', 'Would add migration')} ${path}: write its -- migrate:up and -- migrate:down sections.`,
+  );
+  logger.info(
+    `Apply it (a safety backup is taken first; --dryRun shows what would run):\n  nx run ${project}:db-migrate`,
   );
 }
 

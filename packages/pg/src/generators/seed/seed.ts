@@ -1,5 +1,6 @@
 import { joinPathFragments, logger, Tree } from '@nx/devkit';
 import { newSeedName, SEEDS_DIR, seedTemplate } from '../../migrations/migration-files';
+import { tense } from '../../utils/dry-run';
 import { chooseDatabase } from '../../workspace/markers';
 import { filesIn, projectOf } from '../migration/migration';
 import { SeedGeneratorSchema } from './schema';
@@ -10,8 +11,8 @@ export async function seedGenerator(tree: Tree, schema: SeedGeneratorSchema): Pr
   const path = joinPathFragments(dir, newSeedName(filesIn(tree, dir), schema.name));
   tree.write(path, seedTemplate(schema.name));
   const project = projectOf(tree, db.root, db.module);
-  logger.info(`Seed ${path}: add the rows it should insert.`);
-  logger.info(`Run the seeds with nx run ${project}:db-seed (all in one transaction).`);
+  logger.info(`${tense('Added seed', 'Would add seed')} ${path}: add the rows it should insert.`);
+  logger.info(`Run the seeds (all in one transaction):\n  nx run ${project}:db-seed`);
 }
 
 export default seedGenerator;
