@@ -4,14 +4,19 @@
  * advisory lock that our own session holds while dbmate works, and the pending list is read only
  * after the lock is held, so N runs at once apply each migration once.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { connect } from '../postgres/connect';
 import { ConnectionSettings } from '../postgres/settings';
 import { fail } from '../utils/errors';
 import { runDbmate } from './dbmate';
-import { compareVersions, MigrationFile, migrationFiles } from './migration-files';
+import {
+  compareVersions,
+  hasEmptyUpSection,
+  MigrationFile,
+  migrationFiles,
+} from './migration-files';
 
 /** pg_advisory_lock(ACME, MIGRATE): 'acme' in ASCII, and which of our locks. */
 const LOCK = [0x61636d65, 1] as const;
@@ -109,6 +114,13 @@ export async function applyPending(
   return withMigrationLock(m, async (c) => {
     const state = await readState(m, c);
     if (state.pending.length === 0) return { applied: [], pending: [] };
+    const empty = state.pending.filter((f) =>
+      hasEmptyUpSection(readFileSync(join(m.dir, f.file), 'utf-8')),
+    );
+    if (empty.length > 0)
+      fail(
+        `${empty.map((f) => `${m.shownDir}/${f.file}`).join(', ')} ${empty.length === 1 ? 'has' : 'have'} nothing but comments in -- migrate:up: applied, ${empty.length === 1 ? 'it' : 'they'} would be recorded as done, and SQL written there later would never run. Write the change, or delete the file. Nothing was applied.`,
+      );
     await beforeChange(state.pending, c);
     const applied: string[] = [];
     const run = await runDbmate({

@@ -68,3 +68,18 @@ describe('migration and seed file names', () => {
     expect(() => newSeedName(['001-a.sql'], 'a')).toThrow("A seed named 'a' exists already");
   });
 });
+
+describe('hasEmptyUpSection', () => {
+  it('the untouched template is empty; any statement is not', () => {
+    const { hasEmptyUpSection, migrationTemplate } = jest.requireActual('./migration-files');
+    expect(hasEmptyUpSection(migrationTemplate('add-orders'))).toBe(true);
+    expect(
+      hasEmptyUpSection('-- migrate:up\n/* later */\n  \n-- migrate:down\nDROP TABLE x;\n'),
+    ).toBe(true);
+    expect(
+      hasEmptyUpSection('-- migrate:up\nCREATE TABLE x (id int); -- the table\n-- migrate:down\n'),
+    ).toBe(false);
+    expect(hasEmptyUpSection('-- migrate:up\nSELECT 1\n')).toBe(false);
+    expect(hasEmptyUpSection('CREATE TABLE x (id int);\n')).toBe(false);
+  });
+});

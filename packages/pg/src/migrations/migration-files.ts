@@ -77,6 +77,22 @@ export function newMigrationName(existing: string[], name: string, now = new Dat
   return `${version}_${name}.sql`;
 }
 
+/**
+ * Whether a migration's `-- migrate:up` section holds no statement, only comments and blank lines
+ * (the generator's template, untouched). dbmate would record it as applied, and the SQL written
+ * into it later would never run.
+ */
+export function hasEmptyUpSection(text: string): boolean {
+  const up = /^--\s*migrate:up\b.*$/m.exec(text);
+  if (!up) return false; // not dbmate's format: dbmate itself says what is wrong
+  const rest = text.slice(up.index + up[0].length);
+  const down = /^--\s*migrate:down\b/m.exec(rest);
+  const body = (down ? rest.slice(0, down.index) : rest)
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/--.*$/gm, '');
+  return body.trim() === '';
+}
+
 export function migrationTemplate(name: string): string {
   return `-- migrate:up
 -- ${name}: write the change here. It runs in one transaction; a failure leaves the database as it was.

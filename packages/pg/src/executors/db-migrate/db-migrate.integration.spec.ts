@@ -9,6 +9,7 @@ import {
 } from '../../../test-utils/executor-workspace';
 import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
 import dbMigrate from './db-migrate';
+import { migrationTemplate } from '../../migrations/migration-files';
 import { DbMigrateExecutorSchema } from './schema';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -117,6 +118,20 @@ describe('db-migrate on a real server, with the real dbmate', () => {
         if (e?.['ACME_PG_DBMATE_URL']) expect(e['ACME_PG_DBMATE_URL']).not.toContain('gr%40te');
     }
     expect(first.envs.some((e) => e?.['ACME_PG_DBMATE_URL'])).toBe(true);
+  });
+
+  it('refuses a migration still holding only the template: nothing applied, no backup taken', async () => {
+    migration('20261201100000', 'orders', 'CREATE TABLE orders (id int);', 'DROP TABLE orders;');
+    const dir = join(ws.root, 'sql/postgres/migrations');
+    writeFileSync(join(dir, '20261201100001_items.sql'), migrationTemplate('items'));
+    const r = await run();
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(
+      'sql/postgres/migrations/20261201100001_items.sql has nothing but comments in -- migrate:up',
+    );
+    expect(r.output).toContain('Nothing was applied.');
+    expect(await tables()).toEqual([]);
+    expect(existsSync(join(ws.root, 'backups'))).toBe(false);
   });
 
   it('--status and --json list applied and pending; --dryRun changes nothing', async () => {
