@@ -88,6 +88,15 @@ describe('acme-pg in a folder with no monorepo tool', () => {
     expect(r.stdout).toContain('CREATE polytope.yml');
     expect(r.stdout).toContain('CREATE sql/postgres/acme-pg.json');
     expect(fileHashes(dir)).toEqual(before);
+    expect(existsSync(join(dir, '.nx'))).toBe(false); // not even Nx's cache folder
+  });
+
+  it('a generator that refuses: exit 1, its one line, no file written', () => {
+    const before = fileHashes(dir);
+    failed(cli(['g', 'module', '--image', 'postgres:15;rm']), 1, 'acme-pg g module: ');
+    failed(cli(['g', 'module', 'Bad=Id']), 1, 'acme-pg g module: ');
+    failed(cli(['g', 'init-script']), 1, 'acme-pg g init-script: ');
+    expect(fileHashes(dir)).toEqual(before);
   });
 
   it('g module writes the module, its folder and its marker', () => {

@@ -69,4 +69,20 @@ describe('FileTree', () => {
         .sort(),
     ).toEqual(['DELETE d/e/y', 'DELETE d/x']);
   });
+
+  it('all or nothing: one file that cannot be written leaves every file as it was, and says which', () => {
+    const root = folder({
+      'polytope.yml': 'modules: []\n',
+      sql: 'a file where a folder is needed',
+    });
+    const tree = new FileTree(root);
+    tree.write('polytope.yml', 'modules: [x]\n');
+    tree.write('a-new.txt', 'new');
+    tree.write('sql/postgres/acme-pg.json', '{}');
+    expect(() => tree.flush()).toThrow(
+      /^Cannot write sql\/postgres\/?.*: ENOTDIR\. Nothing was changed\.$/,
+    );
+    expect(readFileSync(join(root, 'polytope.yml'), 'utf-8')).toBe('modules: []\n');
+    expect(readdirSync(root).sort()).toEqual(['polytope.yml', 'sql']);
+  });
 });

@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -144,20 +145,86 @@ export class FileTree implements Tree {
       }));
   }
 
-  /** Writes every change to disk, each file whole: written beside its place, then renamed. */
+  /**
+   * Writes every change to disk, all or nothing: each new content goes to a file beside its place
+   * first; only when all are written do they replace the old ones, which are kept aside until the
+   * end, so a failure part way puts every file back as it was.
+   */
   flush(): void {
-    for (const change of this.listChanges()) {
-      const full = join(this.root, change.path);
-      if (change.type === 'DELETE') {
-        rmSync(full, { force: true });
-        continue;
+    const changes = this.listChanges();
+    const tag = `.acme-pg-${process.pid}`;
+    const staged: { full: string; temporary?: string; aside?: string; placed?: boolean }[] = [];
+    const undo = () => {
+      for (const f of staged.reverse()) {
+        if (f.temporary) rmSync(f.temporary, { force: true });
+        if (f.aside && existsSync(f.aside)) renameSync(f.aside, f.full);
       }
-      mkdirSync(dirname(full), { recursive: true });
-      const temporary = `${full}.acme-pg-${process.pid}.tmp`;
-      const mode = change.options?.mode ?? (existsSync(full) ? statSync(full).mode : undefined);
-      writeFileSync(temporary, change.content!, mode !== undefined ? { mode } : {});
-      if (mode !== undefined) chmodSync(temporary, mode);
-      renameSync(temporary, full);
+    };
+    const made: string[] = [];
+    try {
+      for (const change of changes) {
+        const full = join(this.root, change.path);
+        if (change.type === 'DELETE') {
+          staged.push({ full });
+          continue;
+        }
+        const folder = dirname(full);
+        if (!existsSync(folder)) {
+          mkdirSync(folder, { recursive: true });
+          made.push(folder);
+        }
+        const temporary = `${full}${tag}.tmp`;
+        const mode = change.options?.mode ?? (existsSync(full) ? statSync(full).mode : undefined);
+        staged.push({ full, temporary });
+        writeFileSync(temporary, change.content!, mode !== undefined ? { mode } : {});
+        if (mode !== undefined) chmodSync(temporary, mode);
+      }
+      for (const f of staged) {
+        if (existsSync(f.full)) {
+          f.aside = `${f.full}${tag}.old`;
+          renameSync(f.full, f.aside);
+        }
+        if (f.temporary) {
+          renameSync(f.temporary, f.full);
+          f.temporary = undefined;
+          f.placed = true;
+        }
+      }
+    } catch (e) {
+      // The new files go; the old come back; folders made for them go if left empty.
+      for (const f of staged) if (f.placed) rmSync(f.full, { force: true });
+      undo();
+      for (const folder of made.reverse()) removeEmptyFolders(folder, this.root);
+      const err = e as NodeJS.ErrnoException;
+      const where = err.path
+        ? relative(this.root, err.path.replace(/\.acme-pg-\d+\.(tmp|old)$/, ''))
+        : '';
+      throw new FlushError(
+        `Cannot write ${where || 'the changes'}: ${explain(err)}. Nothing was changed.`,
+      );
+    }
+    for (const f of staged) if (f.aside) rmSync(f.aside, { force: true });
+  }
+}
+
+/** A write that failed and was undone: the message says what to fix. */
+export class FlushError extends Error {}
+
+function explain(e: NodeJS.ErrnoException): string {
+  if (e.code === 'EROFS') return 'the file system is read-only';
+  if (e.code === 'EACCES' || e.code === 'EPERM')
+    return 'permission denied (check the owner and mode, or chattr +i)';
+  if (e.code === 'ENOSPC') return 'no space left on the device';
+  return e.code ?? e.message;
+}
+
+function removeEmptyFolders(folder: string, root: string): void {
+  for (let dir = folder; dir.startsWith(root) && dir !== root; dir = dirname(dir)) {
+    try {
+      if (readdirSync(dir).length > 0) return;
+      rmdirSync(dir);
+    } catch {
+      return;
     }
   }
 }

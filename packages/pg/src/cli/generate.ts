@@ -2,7 +2,8 @@
  * `acme-pg g <generator>`: the Nx generators of @acme/pg on a plain folder, through FileTree. The
  * changes are listed as Nx lists them; with --dry-run nothing is written.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tree } from '@nx/devkit';
 import { FileTree } from './file-tree';
@@ -20,7 +21,10 @@ interface GeneratorEntry {
 export function generators(packageRoot: string): Record<string, GeneratorEntry> {
   const all = JSON.parse(readFileSync(join(packageRoot, 'generators.json'), 'utf-8')).generators;
   return Object.fromEntries(
-    Object.entries(all as Record<string, GeneratorEntry>).filter(([, g]) => !g.hidden),
+    // `init` registers the Nx plugin in nx.json: nothing to do outside Nx.
+    Object.entries(all as Record<string, GeneratorEntry>).filter(
+      ([name, g]) => !g.hidden && name !== 'init',
+    ),
   );
 }
 
@@ -54,23 +58,21 @@ export async function applyGenerator(
   return factory(tree, options);
 }
 
-/** Lists the changes as Nx does; writes them unless a dry run; then runs what was left to do. */
-export async function finish(
-  tree: FileTree,
-  dryRun: boolean,
-  callback: (() => unknown) | void,
-): Promise<void> {
-  const changes = tree.listChanges();
+function listChanges(changes: { type: string; path: string }[], dryRun: boolean): void {
   for (const c of changes) process.stdout.write(`${c.type} ${c.path}\n`);
-  if (dryRun) {
+  if (dryRun)
     process.stdout.write(
       changes.length
         ? '\nDry run: nothing was written; without --dry-run the changes above would be made.\n'
         : '\nDry run: nothing would change.\n',
     );
-    return;
-  }
+}
+
+/** Lists the changes as Nx does, writes them (all or nothing), then runs what was left to do. */
+export async function finish(tree: FileTree, callback: (() => unknown) | void): Promise<void> {
+  const changes = tree.listChanges();
   tree.flush();
+  listChanges(changes, false);
   if (typeof callback === 'function') await callback();
 }
 
@@ -110,7 +112,70 @@ export async function generate(packageRoot: string, argv: string[], cwd: string)
     process.stderr.write(`acme-pg g ${name}: ${e.message} See acme-pg g ${name} --help.\n`);
     return 2;
   }
-  const tree = new FileTree(findWorkspaceRoot(cwd));
-  await finish(tree, dryRun, await applyGenerator(packageRoot, name, tree, options));
-  return 0;
+  const root = findWorkspaceRoot(cwd);
+  const tree = new FileTree(root);
+  const restore = privateNxData(root);
+  const said = holdConsole();
+  try {
+    const callback = await applyGenerator(packageRoot, name, tree, options);
+    // Listed before the write: afterwards the disk has them, and they would read as no change.
+    const changes = tree.listChanges();
+    if (!dryRun) tree.flush();
+    said.release();
+    listChanges(changes, dryRun);
+    if (!dryRun && typeof callback === 'function') await callback();
+    return 0;
+  } catch (e) {
+    said.drop();
+    // A refusal of ours (PgPluginError), a write that was undone, or anything else: one line.
+    process.stderr.write(`acme-pg g ${name}: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    said.drop();
+    restore();
+  }
+}
+
+/**
+ * What the generator prints waits until its files are written: a message that says "Added …" must
+ * not stand above an error that wrote nothing.
+ */
+function holdConsole(): { release(): void; drop(): void } {
+  const methods = ['log', 'info', 'warn', 'error'] as const;
+  const originals = methods.map((m) => console[m]);
+  const held: [number, unknown[]][] = [];
+  methods.forEach((m, i) => {
+    console[m] = (...args: unknown[]) => void held.push([i, args]);
+  });
+  let done = false;
+  const put = () => methods.forEach((m, i) => (console[m] = originals[i]));
+  return {
+    release() {
+      if (done) return;
+      done = true;
+      put();
+      for (const [i, args] of held) originals[i](...args);
+    },
+    drop() {
+      if (done) return;
+      done = true;
+      put();
+    },
+  };
+}
+
+/**
+ * Nx's project discovery keeps a cache in .nx/workspace-data of the folder it looks at. Outside
+ * an Nx workspace that would be a stray folder (written even by --dry-run): it goes to a private
+ * temporary folder instead, removed afterwards.
+ */
+function privateNxData(root: string): () => void {
+  if (existsSync(join(root, 'nx.json')) || process.env['NX_WORKSPACE_DATA_DIRECTORY'])
+    return () => undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'acme-pg-nx-'));
+  process.env['NX_WORKSPACE_DATA_DIRECTORY'] = dir;
+  return () => {
+    delete process.env['NX_WORKSPACE_DATA_DIRECTORY'];
+    rmSync(dir, { recursive: true, force: true });
+  };
 }

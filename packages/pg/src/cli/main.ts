@@ -72,7 +72,8 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   const commands = executors();
   const [command, ...args] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(usage(commands));
+    // Asked for: on stdout. Nothing asked: a usage error, on stderr.
+    (command ? process.stdout : process.stderr).write(usage(commands));
     return command ? 0 : 2;
   }
   if (command === '--version' || command === '-v') {
@@ -82,10 +83,10 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   if (command === 'g' || command === 'generate') return generate(PACKAGE_ROOT, args, cwd);
   const entry = commands[command];
   if (!entry) {
-    const names = Object.keys(commands);
+    const names = [...Object.keys(commands), 'g'];
     const near = names.find((c) => c === `db-${command}`) ?? closest(command, names);
     process.stderr.write(
-      `acme-pg: unknown command '${command}'.${near ? ` Did you mean ${near}?` : ''} The commands: ${Object.keys(commands).join(', ')}.\n`,
+      `acme-pg: unknown command '${command}'.${near ? ` Did you mean ${near}?` : ''} The commands: ${names.join(', ')} (acme-pg --help).\n`,
     );
     return 2;
   }

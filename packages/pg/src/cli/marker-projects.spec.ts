@@ -50,6 +50,10 @@ describe('chooseProject', () => {
     'apps/api/acme-pg.json': '{ "kind": "client", "modules": ["postgres"] }',
     'apps/api/package.json': '{ "name": "@shop/api" }',
     'node_modules/x/acme-pg.json': '{ "kind": "database", "module": "x" }',
+    // a project of its own inside this one: its markers are not ours
+    'vendor/other/package.json': '{ "name": "other" }',
+    'vendor/other/polytope.yml': 'modules: []',
+    'vendor/other/sql/postgres/acme-pg.json': '{ "kind": "database", "module": "postgres" }',
   });
   const projects = findMarkerProjects(root);
   const choose = (cwd: string, wanted: { project?: string; module?: string } = {}) =>

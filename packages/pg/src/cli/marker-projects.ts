@@ -84,6 +84,12 @@ export function findWorkspaceRoot(cwd: string): string {
   return nearest;
 }
 
+function insideOtherWorkspace(root: string, dir: string): boolean {
+  for (let d = dir; d !== root && d.startsWith(root); d = dirname(d))
+    if (existsSync(join(d, 'polytope.yml')) || isMonorepoRoot(d)) return true;
+  return false;
+}
+
 const SKIP = new Set(['node_modules', 'dist', 'build', 'tmp', 'coverage', 'out', 'target', 'venv']);
 const MAX_DEPTH = 6;
 
@@ -116,7 +122,10 @@ export function findMarkerProjects(root: string): MarkerProject[] {
         walk(join(dir, e.name), depth + 1);
   };
   walk(root, 0);
-  return found.sort((a, b) => (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
+  // A folder below with its own polytope.yml or monorepo root is a workspace of its own: its
+  // markers' paths are relative to it, not to us.
+  const ours = found.filter((p) => !insideOtherWorkspace(root, join(root, p.root)));
+  return ours.sort((a, b) => (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
 }
 
 /**
