@@ -25,7 +25,7 @@ interface Generate {
     tree: FileTreeLike,
     options: Record<string, unknown>,
   ): Promise<Callback>;
-  finish(tree: FileTreeLike, dryRun: boolean, callback: Callback): Promise<void>;
+  finish(tree: FileTreeLike, callback: Callback): Promise<void>;
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports */

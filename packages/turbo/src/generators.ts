@@ -51,7 +51,7 @@ async function run(
       .map((c) => c.path),
   );
   const notes = then(tree, created);
-  await pg.generate.finish(tree, false, callback);
+  await pg.generate.finish(tree, callback);
   return [`@acme/pg:${name} done`, ...notes].join('\n');
 }
 
@@ -136,10 +136,11 @@ export function generators(plop: Plop): void {
         {
           type: 'input',
           name: 'name',
-          message: `${kind === 'migration' ? 'Migration' : 'Seed'} name (lower-case words joined by -)`,
+          message: `${kind === 'migration' ? 'Migration' : 'Seed'} name (a-z, 0-9, _ and -)`,
+          // The rule of the Nx generator, which checks it again.
           validate: (v) =>
-            /^[a-z0-9]+(-[a-z0-9]+)*$/.test(v) ||
-            'Use lower-case letters and digits, words joined by - (add-orders).',
+            /^[a-z0-9][a-z0-9_-]{0,79}$/.test(v) ||
+            "1 to 80 characters from a-z, 0-9, '_' and '-', starting with a letter or digit.",
         },
         { type: 'input', name: 'module', message: 'Module id', default: 'postgres' },
       ],

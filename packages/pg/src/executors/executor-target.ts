@@ -24,6 +24,7 @@ import { logger } from '../utils/logger';
 import { LOCAL_STATE_FILE, readLocalState, updateLocalState } from '../workspace/local-state';
 import { startedBy } from '../polytope/entry-point';
 import { MARKER_FILE } from '../workspace/marker-file';
+import { generatorCommand, targetCommand } from '../utils/commands';
 
 /** The options every executor takes: which module, where its database is, how long to wait. */
 export interface TargetOptions extends ConnectionOptions {
@@ -71,7 +72,7 @@ function moduleOf(options: TargetOptions, context: ExecutorContext): string {
   if (marker?.['kind'] === 'client' && Array.isArray(marker['modules']) && marker['modules'][0])
     return String(marker['modules'][0]);
   fail(
-    `Project '${context.projectName}' does not say which PostgreSQL module it uses; give --module <id> (or run nx g @acme/pg:client for it).`,
+    `Project '${context.projectName}' does not say which PostgreSQL module it uses; give --module <id> (or run ${generatorCommand('client')} for it).`,
   );
 }
 
@@ -253,12 +254,12 @@ function connectionHints(
   const entry = startedBy(stackFiles, moduleId);
   const state = join(record.projectRoot, LOCAL_STATE_FILE);
   const envFileNote = !envFilePath
-    ? `no env file is recorded for this machine in ${state}; write one with nx run ${project}:db-values --envFile .env.${moduleId} --noPt --generatePassword`
+    ? `no env file is recorded for this machine in ${state}; write one with ${targetCommand(project, 'db-values', `--envFile .env.${moduleId} --noPt --generatePassword`)}`
     : !envFile
-      ? `the env file ${envFilePath} recorded in ${state} is missing; write it again with nx run ${project}:db-values --envFile ${envFilePath} --noPt`
+      ? `the env file ${envFilePath} recorded in ${state} is missing; write it again with ${targetCommand(project, 'db-values', `--envFile ${envFilePath} --noPt`)}`
       : undefined;
   return {
-    start: `nx run ${project}:db-up${entry ? `, or pt run ${entry}` : ''}`,
+    start: `${targetCommand(project, 'db-up')}${entry ? `, or pt run ${entry}` : ''}`,
     envFile: envFileNote,
   };
 }

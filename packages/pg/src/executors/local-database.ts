@@ -19,6 +19,7 @@ import {
 import { readLocalState, updateLocalState } from '../workspace/local-state';
 import { fail } from '../utils/errors';
 import { ExecutorTarget, resolveTarget, TargetOptions } from './executor-target';
+import { generatorCommand } from '../utils/commands';
 
 export interface LocalDatabase {
   target: ExecutorTarget;
@@ -74,11 +75,13 @@ export function localDatabase(
   const target = resolveTarget(o, context);
   const id = target.moduleId;
   if (!target.file || !target.record)
-    fail(`No polytope.yml records module '${id}'; run nx g @acme/pg:module --id ${id} first.`);
+    fail(
+      `No polytope.yml records module '${id}'; run ${generatorCommand('module')} --id ${id} first.`,
+    );
   const existing = target.module;
   if (!existing)
     fail(
-      `Module '${id}' is not in ${target.record.polytopeFile}; run nx g @acme/pg:module --id ${id}.`,
+      `Module '${id}' is not in ${target.record.polytopeFile}; run ${generatorCommand('module')} --id ${id}.`,
     );
   const notes: string[] = [];
   const auth = envValue(existing, 'POSTGRES_HOST_AUTH_METHOD');

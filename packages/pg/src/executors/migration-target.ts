@@ -12,6 +12,8 @@ import { MigrateContext } from '../migrations/migrate';
 import { MIGRATIONS_DIR, SEEDS_DIR } from '../migrations/migration-files';
 import { fail } from '../utils/errors';
 import { ExecutorTarget, note, resolveTarget, TargetOptions } from './executor-target';
+import { generatorCommand, targetCommand } from '../utils/commands';
+import { shellQuote } from '../polytope/pt-cli';
 
 export interface MigrationOptions extends TargetOptions {
   noBackup?: boolean;
@@ -40,7 +42,7 @@ export function migrationTarget(
   const target = resolveTarget(o, context);
   if (!target.record)
     fail(
-      `Module '${target.moduleId}' has no database project in this workspace; run nx g @acme/pg:module --id ${target.moduleId}.`,
+      `Module '${target.moduleId}' has no database project in this workspace; run ${generatorCommand('module')} --id ${target.moduleId}.`,
     );
   const projectRoot = target.record.projectRoot;
   const timeoutSeconds = o.timeout ?? 5;
@@ -107,7 +109,7 @@ export async function safetyBackup(
   const shown = relative(context.root, result.path) || result.path;
   note(
     o.json,
-    `Safety backup of '${db}' before ${why}: ${shown} (to go back: db-restore --file ${shown} --clean).`,
+    `Safety backup of '${db}' before ${why}: ${shown} (to go back: ${targetCommand(context.projectName ?? 'postgres', 'db-restore', `--file ${shellQuote(shown)} --clean`)}).`,
   );
   return shown;
 }

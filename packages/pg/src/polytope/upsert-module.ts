@@ -37,6 +37,7 @@ import {
   Splicer,
   WantMap,
 } from './yaml-splice';
+import { generatorCommand } from '../utils/commands';
 
 /** The module (or tool) with this id, checked to be a PostgreSQL module. */
 export interface FoundModule {
@@ -317,10 +318,12 @@ export function setModuleEnv(
 ): string {
   const found = findPostgresModule(file, id);
   if (!found)
-    fail(`Module '${id}' is not in ${file.path}. Run \`nx g @acme/pg:module --id ${id}\` first.`);
+    fail(
+      `Module '${id}' is not in ${file.path}. Run \`${generatorCommand('module')} --id ${id}\` first.`,
+    );
   if (found.variant === 'simple')
     fail(
-      `Module '${id}' is ${found.ref}, which takes no env. Turn it into the full module first: nx g @acme/pg:module --id ${id} --convert.`,
+      `Module '${id}' is ${found.ref}, which takes no env. Turn it into the full module first: ${generatorCommand('module')} --id ${id} --convert.`,
     );
   const s = new Splicer(file.text);
   reconcileMap(s, found.argsHolder, {

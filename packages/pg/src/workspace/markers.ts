@@ -7,6 +7,7 @@ import { posix } from 'node:path';
 import { fail } from '../utils/errors';
 
 import { MARKER_FILE } from './marker-file';
+import { generatorCommand } from '../utils/commands';
 
 export { MARKER_FILE };
 
@@ -97,7 +98,9 @@ export function findDatabaseProjects(tree: Tree): DatabaseProjectRef[] {
 export function chooseDatabase(tree: Tree, module: string | undefined): DatabaseProjectRef {
   const dbs = findDatabaseProjects(tree);
   if (dbs.length === 0)
-    fail('This workspace has no PostgreSQL module yet. Run `nx g @acme/pg:module` first.');
+    fail(
+      `This workspace has no PostgreSQL module yet. Run \`${generatorCommand('module')}\` first.`,
+    );
   const ids = dbs.map((d) => d.module).join(', ');
   if (module === undefined) {
     if (dbs.length > 1)

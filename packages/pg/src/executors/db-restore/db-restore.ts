@@ -43,6 +43,8 @@ import { ConnectionSettings } from '../../postgres/settings';
 import { findTool, ToolInstall } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
 import { logger } from '../../utils/logger';
+import { targetCommand } from '../../utils/commands';
+import { shellQuote } from '../../polytope/pt-cli';
 import { guardedWithOutputFile, note, resolveTarget } from '../executor-target';
 import { DbRestoreExecutorSchema } from './schema';
 
@@ -70,6 +72,8 @@ interface Plan {
   dataOnly: boolean;
   /** psql, which loads a data-only archive as a script (pg_restore converts it). */
   psql?: ToolInstall;
+  /** The project it runs for, to print the command that goes back. */
+  project?: string;
 }
 
 function chooseFile(
@@ -154,7 +158,10 @@ async function restore(
   const loadedRows = await interruptible(async (intr) => {
     const admin = await maintenanceConnection(s, timeoutSeconds, db);
     try {
-      const plan = await planRestore(o, context.root, admin, s, dir, shown, timeoutSeconds);
+      const plan = {
+        ...(await planRestore(o, context.root, admin, s, dir, shown, timeoutSeconds)),
+        project: context.projectName,
+      };
       return await execute(plan, o, admin, s, dir, shown, intr);
     } finally {
       await admin.end().catch(() => undefined);
@@ -309,10 +316,11 @@ async function safetyBackup(
     serverVersion: plan.serverVersion,
     uninterruptible,
   });
-  note(
-    o.json,
-    `Safety backup of the current '${s.database}': ${join(shownDir, SAFETY_DIR, safety.name)} (to go back: db-restore --file <it> --clean).`,
-  );
+  const file = join(shownDir, SAFETY_DIR, safety.name);
+  const back = plan.project
+    ? targetCommand(plan.project, 'db-restore', `--file ${shellQuote(file)} --clean`)
+    : `db-restore --file ${shellQuote(file)} --clean`;
+  note(o.json, `Safety backup of the current '${s.database}': ${file} (to go back: ${back}).`);
 }
 
 async function execute(

@@ -5,6 +5,7 @@ import { guarded } from '../executor-target';
 import { serverMajor, withClient } from '../../postgres/connect';
 import { clientTool, migrationTarget } from '../migration-target';
 import { DbSeedExecutorSchema } from './schema';
+import { generatorCommand } from '../../utils/commands';
 
 export default async function dbSeedExecutor(
   options: DbSeedExecutorSchema,
@@ -28,7 +29,7 @@ export default async function dbSeedExecutor(
     if (options.json) process.stdout.write(`${JSON.stringify({ database: db, seeds })}\n`);
     else if (seeds.length === 0)
       logger.info(
-        `No seeds in ${t.shownSeedsDir}; add one with nx g @acme/pg:seed <name>. Nothing was run.`,
+        `No seeds in ${t.shownSeedsDir}; add one with ${generatorCommand('seed')} <name>. Nothing was run.`,
       );
     else
       logger.info(

@@ -37,6 +37,7 @@ import { askHidden, canPrompt } from '../db-values/prompt';
 import { guarded } from '../executor-target';
 import { forgetServer, LocalDatabase, localDatabase, runningServer } from '../local-database';
 import { DbUpExecutorSchema } from './schema';
+import { targetCommand } from '../../utils/commands';
 
 export default async function dbUpExecutor(
   options: DbUpExecutorSchema,
@@ -202,7 +203,7 @@ async function startOnce(
   if (running) {
     if (o.port !== undefined && o.port !== running.port)
       fail(
-        `The local server of '${id}' already runs at localhost:${running.port} (pid ${running.pid}), not on ${o.port}. To move it, stop it first: nx run ${project}:db-down.`,
+        `The local server of '${id}' already runs at localhost:${running.port} (pid ${running.pid}), not on ${o.port}. To move it, stop it first: ${targetCommand(project, 'db-down')}.`,
       );
     logger.info(
       `The local server of '${id}' is already running at localhost:${running.port} (pid ${running.pid}).`,
@@ -281,7 +282,7 @@ async function serveUntilStopped(
   }
   if (!own) {
     logger.info(
-      `Left the local server of '${id}' running; stop it with nx run ${project}:db-down.`,
+      `Left the local server of '${id}' running; stop it with ${targetCommand(project, 'db-down')}.`,
     );
     return true;
   }
@@ -322,7 +323,7 @@ async function firstStart(
   };
   if (s.password === undefined && db.authMethod !== 'trust') {
     fail(
-      `The database is not initialised and no superuser password is given (the image refuses this too). Set ${s.sources.password === 'none' ? 'POSTGRES_PASSWORD' : s.sources.password}, or write an env file with nx run ${project}:db-values --envFile .env.${db.target.moduleId} --noPt --generatePassword.`,
+      `The database is not initialised and no superuser password is given (the image refuses this too). Set ${s.sources.password === 'none' ? 'POSTGRES_PASSWORD' : s.sources.password}, or write an env file with ${targetCommand(project, 'db-values', `--envFile .env.${db.target.moduleId} --noPt --generatePassword`)}.`,
     );
   }
   const psql = initPsql(bin.major);
@@ -386,7 +387,7 @@ function report(db: LocalDatabase, version: string, port: number, project: strin
       `  password  ${s.password ? '****' : '(none)'}  (from ${s.sources.password})`,
       `  database  ${s.database}`,
       `  DATABASE_URL=${maskedUrl({ ...s, host: 'localhost', port })}`,
-      `Stop it with: nx run ${project}:db-down`,
+      `Stop it with: ${targetCommand(project, 'db-down')}`,
     ].join('\n'),
   );
 }

@@ -19,6 +19,7 @@ import { localDatabase } from '../local-database';
 import { askHidden, canPrompt } from './prompt';
 import { rotatePassword } from './rotate';
 import { DbValuesExecutorSchema } from './schema';
+import { generatorCommand } from '../../utils/commands';
 
 export default async function dbValuesExecutor(
   options: DbValuesExecutorSchema,
@@ -118,13 +119,15 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
   );
   const id = target.moduleId;
   if (!target.file || !target.record) {
-    fail(`No polytope.yml records module '${id}'; run nx g @acme/pg:module --id ${id} first.`);
+    fail(
+      `No polytope.yml records module '${id}'; run ${generatorCommand('module')} --id ${id} first.`,
+    );
   }
   const record = target.record;
   const refs = referencedKeys(target.file, id, target.stackFiles);
   if (refs.length === 0)
     fail(
-      `Module '${id}' references no pt.value or pt.secret; run nx g @acme/pg:module --id ${id} to bring it up to the blueprint.`,
+      `Module '${id}' references no pt.value or pt.secret; run ${generatorCommand('module')} --id ${id} to bring it up to the blueprint.`,
     );
   const env = process.env;
   const names = connectionEnvNames(id);

@@ -7,6 +7,7 @@ import { ProjectConfiguration, Tree } from '@nx/devkit';
 import { fail } from '../../utils/errors';
 import { askChoice, canAsk, Choice } from '../../utils/prompt';
 import { findDatabaseProjects } from '../../workspace/markers';
+import { generatorCommand } from '../../utils/commands';
 
 const E2E_CONFIG = /^(cypress|playwright)\.config\.[cm]?[jt]s$/;
 const E2E_EXECUTOR = /(cypress|playwright)/;
@@ -44,11 +45,13 @@ export async function askProject(
   const choices = projectChoices(tree, projects);
   if (choices.length === 0)
     fail(
-      'This workspace has no app to connect to the database yet (e2e and database projects do not count). Add one, then run: nx g @acme/pg:client <project>',
+      `This workspace has no app to connect to the database yet (e2e and database projects do not count). Add one, then run: ${generatorCommand('client')} <project>`,
     );
   const names = choices.map((c) => c.value);
   const list = names.length > 15 ? `${names.slice(0, 15).join(', ')}, …` : names.join(', ');
   if (!canAsk())
-    fail(`Name the app that connects to the database: nx g @acme/pg:client <project> (${list}).`);
+    fail(
+      `Name the app that connects to the database: ${generatorCommand('client')} <project> (${list}).`,
+    );
   return askChoice('Which project should connect to the database?', choices);
 }

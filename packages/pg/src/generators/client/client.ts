@@ -31,6 +31,7 @@ import { tense } from '../../utils/dry-run';
 import { normalizeOptions, NormalizedClientOptions } from './normalize-options';
 import { installCommand, pythonManager, recordedEnvFile, runCommand } from './test-command';
 import { ClientGeneratorSchema } from './schema';
+import { targetCommand } from '../../utils/commands';
 
 export async function clientGenerator(
   tree: Tree,
@@ -155,7 +156,7 @@ function report(
   const dbProject = o.databaseProject ?? o.db.module;
   if (!envFile)
     logger.info(
-      `No env file is recorded for '${o.db.module}' on this machine yet. Write one and start the database here (port 5432; --exposedPort gives another):\n  nx run ${dbProject}:db-values --envFile .env.${o.db.module} --noPt --generatePassword && nx run ${dbProject}:db-up`,
+      `No env file is recorded for '${o.db.module}' on this machine yet. Write one and start the database here (port 5432; --exposedPort gives another):\n  ${targetCommand(dbProject, 'db-values', `--envFile .env.${o.db.module} --noPt --generatePassword`)} && ${targetCommand(dbProject, 'db-up')}`,
     );
   logger.info(
     `${kept ? 'Connection code' : tense('Wrote connection code', 'Would write connection code')} for '${o.db.module}' in ${o.path}${o.role ? `, as role '${o.role.name}'` : ''}; to test it, ${envFile ? '' : 'then '}run (it prints "ok <version>"):\n  ${runCommand(tree, o, envFile ?? `.env.${o.db.module}`)}`,
@@ -175,7 +176,7 @@ function report(
   }
   if (o.role)
     logger.info(
-      `Set the role's keys in pt (its username, database and password secret):\n  nx run ${dbProject}:db-values`,
+      `Set the role's keys in pt (its username, database and password secret):\n  ${targetCommand(dbProject, 'db-values')}`,
     );
 }
 

@@ -16,6 +16,7 @@ import { askProject } from './choose-project';
 import { detectLanguage, hasTsConfig, sourceFiles } from './detect-language';
 import { LANGUAGES, parseLanguage } from './languages';
 import { ClientGeneratorSchema, ClientLanguage } from './schema';
+import { generatorCommand } from '../../utils/commands';
 
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -79,14 +80,14 @@ export async function normalizeOptions(
   }
   if (!tree.exists(db.polytopeFile)) {
     fail(
-      `${db.polytopeFile} does not exist, but ${db.root}/acme-pg.json says module '${db.module}' is in it. Run \`nx g @acme/pg:module --id ${db.module}\` to write it.`,
+      `${db.polytopeFile} does not exist, but ${db.root}/acme-pg.json says module '${db.module}' is in it. Run \`${generatorCommand('module')} --id ${db.module}\` to write it.`,
     );
   }
   const file = readPolytopeFile(tree, db.polytopeFile);
   const found = findPostgresModule(file, db.module);
   if (!found) {
     fail(
-      `Module '${db.module}' is recorded in ${db.root} but missing from ${db.polytopeFile}. Run \`nx g @acme/pg:module --id ${db.module}\` to add it back.`,
+      `Module '${db.module}' is recorded in ${db.root} but missing from ${db.polytopeFile}. Run \`${generatorCommand('module')} --id ${db.module}\` to add it back.`,
     );
   }
   const appModule = chooseAppModule(file, schema.polytopeModule, project);
@@ -105,7 +106,7 @@ export async function normalizeOptions(
   const serviceId = found.existing.serviceId ?? db.module;
   if (!HOST_NAME.test(serviceId)) {
     fail(
-      `${file.path}: service-id '${serviceId}' of module '${db.module}' is not a host name (a-z, 0-9 and '-'); fix it with \`nx g @acme/pg:module --id ${db.module} --serviceId <name>\`.`,
+      `${file.path}: service-id '${serviceId}' of module '${db.module}' is not a host name (a-z, 0-9 and '-'); fix it with \`${generatorCommand('module')} --id ${db.module} --serviceId <name>\`.`,
     );
   }
   const env = connectionEnvNames(db.module);
@@ -159,7 +160,7 @@ function chooseRole(db: DatabaseProjectRef, module: ExistingArgs, role: string):
   if (!made) {
     const known = Object.keys(db.roles ?? {});
     fail(
-      `No init script of module '${db.module}' makes the role '${role}'${known.length ? ` (its roles: ${known.join(', ')})` : ''}. Create it first: nx g @acme/pg:init-script ${role.replace(/_/g, '-')} --kind database-user --role ${role}${db.module === 'postgres' ? '' : ` --module ${db.module}`}`,
+      `No init script of module '${db.module}' makes the role '${role}'${known.length ? ` (its roles: ${known.join(', ')})` : ''}. Create it first: ${generatorCommand('init-script')} ${role.replace(/_/g, '-')} --kind database-user --role ${role}${db.module === 'postgres' ? '' : ` --module ${db.module}`}`,
     );
   }
   return { name: role, database: made.database ?? role, passwordVar };

@@ -19,6 +19,7 @@ import { chooseDatabase, MARKER_FILE } from '../../workspace/markers';
 import { moduleToUse } from '../ask-module';
 import { readPolytopeFile } from '../module/normalize-options';
 import { InitScriptGeneratorSchema } from './schema';
+import { generatorCommand, targetCommand } from '../../utils/commands';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,49}$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -57,12 +58,12 @@ export async function initScriptGenerator(
     ),
   );
   logger.info(
-    `Init scripts run only when the data volume is empty (the first start). To apply this one to a running database:\n  nx run ${o.project}:db-psql -- -f ${o.path}`,
+    `Init scripts run only when the data volume is empty (the first start). To apply this one to a running database:\n  ${targetCommand(o.project, 'db-psql', `-- -f ${o.path}`)}`,
   );
   if (o.kind === 'database-user') {
     logger.info(
       [
-        `The role's password is the secret ${o.substitutions.secretKey}: nx run ${o.project}:db-values sets it (--generatePassword makes one), or pt secrets set ${o.substitutions.secretKey} --stdin.`,
+        `The role's password is the secret ${o.substitutions.secretKey}: ${targetCommand(o.project, 'db-values')} sets it (--generatePassword makes one), or pt secrets set ${o.substitutions.secretKey} --stdin.`,
         `db-psql passes it to the script as ${o.substitutions.envName} from the env file (db-values --envFile) or your environment.`,
         connectHint(tree, o.db.root, o.substitutions.role),
       ].join('\n'),
@@ -79,9 +80,9 @@ function connectHint(tree: Tree, dbRoot: string, role: string): string {
     .map(([name]) => name)
     .sort();
   if (!apps.length)
-    return `Connect an app as the role: nx g @acme/pg:client with the app's name and --role ${role}.`;
+    return `Connect an app as the role: ${generatorCommand('client')} with the app's name and --role ${role}.`;
   const others = apps.length > 1 ? ` (or ${apps.slice(1).join(', ')})` : '';
-  return `Connect an app as the role, for example ${apps[0]}${others}:\n  nx g @acme/pg:client ${apps[0]} --role ${role}`;
+  return `Connect an app as the role, for example ${apps[0]}${others}:\n  ${generatorCommand('client')} ${apps[0]} --role ${role}`;
 }
 
 /** The database marker lists the roles its scripts make, for client --role and db-values. */
@@ -113,7 +114,7 @@ async function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
   const found = findPostgresModule(file, db.module);
   if (!found) {
     fail(
-      `Module '${db.module}' is recorded in ${db.root} but missing from ${db.polytopeFile}. Run \`nx g @acme/pg:module --id ${db.module}\` to add it back.`,
+      `Module '${db.module}' is recorded in ${db.root} but missing from ${db.polytopeFile}. Run \`${generatorCommand('module')} --id ${db.module}\` to add it back.`,
     );
   }
   const name = schema.name ?? (await askName(tree, db.root));
@@ -142,7 +143,7 @@ async function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
   if (kind === 'database-user') {
     if (found.variant === 'simple')
       fail(
-        `Module '${db.module}' is ${found.ref}, which takes no env for the role's password. Turn it into the full module first: nx g @acme/pg:module --id ${db.module} --convert.`,
+        `Module '${db.module}' is ${found.ref}, which takes no env for the role's password. Turn it into the full module first: ${generatorCommand('module')} --id ${db.module} --convert.`,
       );
     if (role === 'postgres')
       fail(
@@ -170,7 +171,7 @@ async function normalizeOptions(tree: Tree, schema: InitScriptGeneratorSchema) {
 }
 
 async function askName(tree: Tree, root: string): Promise<string> {
-  if (!canAsk()) fail(`Name the script: nx g @acme/pg:init-script <name> (${NAME_RULE}).`);
+  if (!canAsk()) fail(`Name the script: ${generatorCommand('init-script')} <name> (${NAME_RULE}).`);
   return askText(`What should the init script be called? (${NAME_RULE})`, (value) =>
     nameProblem(tree, root, value),
   );

@@ -7,6 +7,7 @@ import {
 import { tense } from '../../utils/dry-run';
 import { chooseDatabase } from '../../workspace/markers';
 import { MigrationGeneratorSchema } from './schema';
+import { targetCommand } from '../../utils/commands';
 
 /** The files in a folder of the Tree (none when it does not exist yet). */
 export function filesIn(tree: Tree, dir: string): string[] {
@@ -33,7 +34,7 @@ export async function migrationGenerator(
     `${tense('Added migration', 'Would add migration')} ${path}: write its -- migrate:up and -- migrate:down sections.`,
   );
   logger.info(
-    `Apply it (a safety backup is taken first; --dryRun shows what would run):\n  nx run ${project}:db-migrate`,
+    `Apply it (a safety backup is taken first; --dryRun shows what would run):\n  ${targetCommand(project, 'db-migrate')}`,
   );
 }
 

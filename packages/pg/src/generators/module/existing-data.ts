@@ -7,6 +7,7 @@ import { imageMajor } from '../../polytope/image';
 import { FoundModule } from '../../polytope/upsert-module';
 import { fail } from '../../utils/errors';
 import { ModuleGeneratorSchema } from './schema';
+import { generatorCommand, targetCommand } from '../../utils/commands';
 
 export interface KeptDefaults {
   database?: string;
@@ -48,7 +49,7 @@ export function dataLocation(
       if (!schema.allowMajorUpgrade)
         fail(
           `--image would move module '${id}' ${what}: a data volume written by one major version cannot be read by another. ` +
-            `The way through: nx run ${project}:db-backup (while the old server runs), then nx g @acme/pg:module --id ${id} --image ${image} --allowMajorUpgrade (a new volume, ${newVolume}; the old one stays as it is), pt run, then nx run ${project}:db-restore. Nothing was changed.`,
+            `The way through: ${targetCommand(project, 'db-backup')} (while the old server runs), then ${generatorCommand('module')} --id ${id} --image ${image} --allowMajorUpgrade (a new volume, ${newVolume}; the old one stays as it is), pt run, then ${targetCommand(project, 'db-restore')}. Nothing was changed.`,
         );
       if (volumeId !== undefined && newVolume === volumeId)
         fail(
@@ -58,7 +59,7 @@ export function dataLocation(
       const scope =
         volume?.['type'] === 'volume' && isPersistent(volume) ? String(volume['scope']) : 'project';
       notes.push(
-        `Major upgrade: module '${id}' now uses the new volume ${newVolume} (scope ${scope}${volume?.['type'] === 'volume' || !volume ? '' : `; the old data-volume was of type ${String(volume['type'])}, the new one is a volume`}); ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: nx run ${project}:db-restore.`,
+        `Major upgrade: module '${id}' now uses the new volume ${newVolume} (scope ${scope}${volume?.['type'] === 'volume' || !volume ? '' : `; the old data-volume was of type ${String(volume['type'])}, the new one is a volume`}); ${volumeId ? `the old volume ${volumeId} stays as it was` : 'the old data location stays as it was'}. Start the stack, then restore your backup: ${targetCommand(project, 'db-restore')}.`,
       );
       return { id: newVolume, scope };
     }
@@ -67,7 +68,7 @@ export function dataLocation(
   if (schema.volumeId !== undefined && (schema.volumeId !== volumeId || !isPersistent(volume))) {
     if (isPersistent(volume))
       fail(
-        `--volumeId ${schema.volumeId} would move module '${id}' off its data (${JSON.stringify(volume)}); the new volume would start empty. To move the data: nx run ${project}:db-backup, change the volume by hand, pt run, nx run ${project}:db-restore. Nothing was changed.`,
+        `--volumeId ${schema.volumeId} would move module '${id}' off its data (${JSON.stringify(volume)}); the new volume would start empty. To move the data: ${targetCommand(project, 'db-backup')}, change the volume by hand, pt run, ${targetCommand(project, 'db-restore')}. Nothing was changed.`,
       );
     warnings.push(
       `Module '${id}' had no persistent data volume, so its data did not outlive a run; it now uses volume ${schema.volumeId}, which starts empty.`,
@@ -134,7 +135,7 @@ export function keptValues(
   const oldPassword = variant === 'full' ? literal('POSTGRES_PASSWORD') : undefined;
   if (oldPassword !== undefined)
     warnings.push(
-      `Module '${id}' had its password in plain text; it is now the secret ${id}-password, and db-values sets it to the old value (the data was created with it). That password is still in git history: change it with nx run ${id}:db-values --rotatePassword.`,
+      `Module '${id}' had its password in plain text; it is now the secret ${id}-password, and db-values sets it to the old value (the data was created with it). That password is still in git history: change it with ${targetCommand(id, 'db-values', `--rotatePassword`)}.`,
     );
   const defaults: KeptDefaults = {};
   if (database !== undefined) defaults.database = database;

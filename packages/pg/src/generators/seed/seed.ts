@@ -4,6 +4,7 @@ import { tense } from '../../utils/dry-run';
 import { chooseDatabase } from '../../workspace/markers';
 import { filesIn, projectOf } from '../migration/migration';
 import { SeedGeneratorSchema } from './schema';
+import { targetCommand } from '../../utils/commands';
 
 export async function seedGenerator(tree: Tree, schema: SeedGeneratorSchema): Promise<void> {
   const db = chooseDatabase(tree, schema.module);
@@ -12,7 +13,7 @@ export async function seedGenerator(tree: Tree, schema: SeedGeneratorSchema): Pr
   tree.write(path, seedTemplate(schema.name));
   const project = projectOf(tree, db.root, db.module);
   logger.info(`${tense('Added seed', 'Would add seed')} ${path}: add the rows it should insert.`);
-  logger.info(`Run the seeds (all in one transaction):\n  nx run ${project}:db-seed`);
+  logger.info(`Run the seeds (all in one transaction):\n  ${targetCommand(project, 'db-seed')}`);
 }
 
 export default seedGenerator;
