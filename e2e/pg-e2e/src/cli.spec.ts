@@ -86,6 +86,8 @@ describe('acme-pg in a folder with no monorepo tool', () => {
     const r = cli(['g', 'module', '--image', 'postgres:15', '--dry-run']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('CREATE polytope.yml');
+    expect(r.stdout).toContain("Would add module 'postgres' in polytope.yml");
+    expect(r.stdout).not.toContain('Added module');
     expect(r.stdout).toContain('CREATE sql/postgres/acme-pg.json');
     expect(fileHashes(dir)).toEqual(before);
     expect(existsSync(join(dir, '.nx'))).toBe(false); // not even Nx's cache folder

@@ -120,7 +120,7 @@ describe('nx g @acme/pg:client through the real nx CLI', () => {
     expect(refused.output).toContain("Database 'shop' is not empty");
     const restored = nx(ws, ['run', 'api:db-restore', '--clean'], env);
     expect(restored.status).toBe(0);
-    expect(restored.output).toContain("Restored 'shop': 1 tables, 2 rows");
+    expect(restored.output).toMatch(/Restored 'shop' from backups\/postgres\/\S+: 1 table, 2 rows/);
     expect(`${check.output}${psql.output}${backup.output}${restored.output}`).not.toContain(
       server.password,
     );

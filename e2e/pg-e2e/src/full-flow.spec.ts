@@ -222,7 +222,7 @@ describe.each<[string, Pristine]>([
     expect(restore).toMatch(
       /Safety backup of the current 'shop': backups\/postgres\/safety\/shop-/,
     );
-    expect(restore).toContain("Restored 'shop': 1 tables, 3 rows");
+    expect(restore).toMatch(/Restored 'shop' from backups\/postgres\/\S+: 1 table, 3 rows/);
     const values = ok(nx(ws, ['run', 'postgres:db-values', '--dryRun', '--database', 'shop'], env));
     expect(values).toContain('pt values set postgres-database shop');
     expect(values).toContain('pt secrets set postgres-role-app_user-secret --stdin');

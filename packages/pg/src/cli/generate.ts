@@ -115,6 +115,9 @@ export async function generate(packageRoot: string, argv: string[], cwd: string)
   const root = findWorkspaceRoot(cwd);
   const tree = new FileTree(root);
   const restore = privateNxData(root);
+  // The generators word their messages "would add" under a dry run: Nx tells them so this way.
+  const dryBefore = process.env['NX_DRY_RUN'];
+  if (dryRun) process.env['NX_DRY_RUN'] = 'true';
   const said = holdConsole();
   try {
     const callback = await applyGenerator(packageRoot, name, tree, options);
@@ -133,6 +136,8 @@ export async function generate(packageRoot: string, argv: string[], cwd: string)
   } finally {
     said.drop();
     restore();
+    if (dryBefore === undefined) delete process.env['NX_DRY_RUN'];
+    else process.env['NX_DRY_RUN'] = dryBefore;
   }
 }
 

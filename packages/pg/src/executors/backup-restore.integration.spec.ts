@@ -144,7 +144,7 @@ describe('backup options', () => {
     );
     const withData = await restore({ database: 'data_copy', file: JSON.parse(data.stdout).file });
     expect(withData.success).toBe(true);
-    expect(withData.output).toContain("Restored 'data_copy': 3 tables, 101002 rows");
+    expect(withData.output).toMatch(/Restored 'data_copy' from \S+: 3 tables, 101002 rows/);
   });
 
   it('Ctrl-C during a backup stops pg_dump and leaves no file', async () => {

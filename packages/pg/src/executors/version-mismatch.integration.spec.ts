@@ -52,7 +52,7 @@ describe('a server newer than every client tool here', () => {
     const r = await run(dbBackup, { database: 'postgres' });
     expect(r.success).toBe(false);
     expect(r.output).toMatch(
-      /^pg_dump 16 or newer is needed \(the server runs PostgreSQL 16\.\d+\), but the pg_dump found on this machine: 15\.\d+ \(.*\)\. Install PostgreSQL 16's client tools \(Debian\/Ubuntu: apt install postgresql-client-16; macOS: brew install postgresql@16\) or point --pgBinDir at their bin folder\. Nothing was written\.$/,
+      /^pg_dump 16 or newer is needed \(the server runs PostgreSQL 16\.\d+\), but the pg_dump found on this machine: 15\.\d+ \(.*\)\. Install PostgreSQL 16's client tools \(Debian\/Ubuntu: apt install postgresql-client-16, after adding PostgreSQL's apt repository \(apt\.postgresql\.org, see https:\/\/wiki\.postgresql\.org\/wiki\/Apt\) when apt cannot find it; macOS: brew install postgresql@16\) or point --pgBinDir at their bin folder\. Nothing was written\.$/,
     );
     expect(existsSync(join(ws.root, 'backups'))).toBe(false);
   });

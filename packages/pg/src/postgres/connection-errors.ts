@@ -1,7 +1,7 @@
 /**
  * What went wrong when connecting, chosen by error code (a SQLSTATE or a Node errno), and the one
- * line that tells the user. Only "SSL not supported" has no code in node-postgres: its message is
- * matched, the single exception.
+ * line that tells the user. Two have no code in node-postgres, so their messages are matched:
+ * "SSL not supported", and a server that asks for a password when none is set.
  */
 import { ConnectionSettings } from './settings';
 
@@ -10,6 +10,7 @@ export type FailureKind =
   | 'unknown-host'
   | 'timeout'
   | 'wrong-password'
+  | 'no-password'
   | 'rejected'
   | 'database-missing'
   | 'starting-up'
@@ -88,6 +89,12 @@ export function classifyConnectionError(
       );
   }
   const message = (err as Error)?.message ?? String(err);
+  if (!s.password && /password must be a string/.test(message)) {
+    return f(
+      'no-password',
+      `The server at ${where} asks user '${s.user}' for a password, and none is set (not in ${s.sources.password === 'none' ? 'POSTGRES_PASSWORD, the env file, DATABASE_URL, PGPASSWORD or ~/.pgpass' : s.sources.password})${s.hints?.envFile ? `: ${s.hints.envFile}` : ''}.`,
+    );
+  }
   if (/does not support SSL/.test(message)) {
     return f(
       'ssl-unsupported',

@@ -65,7 +65,7 @@ describe('choosing PostgreSQL client tools by version', () => {
     expect(() =>
       findTool('pg_dump', { minMajor: 18, why: 'the server runs 18.1' }, search()),
     ).toThrow(
-      /^pg_dump 18 or newer is needed \(the server runs 18\.1\), but the pg_dump found on this machine: .*13\.4 .*17\.6 .*Install PostgreSQL 18's client tools \(Debian\/Ubuntu: apt install postgresql-client-18; macOS: brew install postgresql@18\) or point --pgBinDir at their bin folder\. Nothing was written\.$/,
+      /^pg_dump 18 or newer is needed \(the server runs 18\.1\), but the pg_dump found on this machine: .*13\.4 .*17\.6 .*Install PostgreSQL 18's client tools \(Debian\/Ubuntu: apt install postgresql-client-18, after adding PostgreSQL's apt repository \(apt\.postgresql\.org, see https:\/\/wiki\.postgresql\.org\/wiki\/Apt\) when apt cannot find it; macOS: brew install postgresql@18\) or point --pgBinDir at their bin folder\. Nothing was written\.$/,
     );
   });
 

@@ -170,8 +170,16 @@ export function chooseTool(
     : `no ${tool} was found ${where}`;
   const m = need.minMajor;
   fail(
-    `${tool} ${m} or newer is needed (${need.why}), but ${seen}. Install PostgreSQL ${m}'s client tools (Debian/Ubuntu: apt install postgresql-client-${m}; macOS: brew install postgresql@${m}) or point --pgBinDir at their bin folder. Nothing was written.`,
+    `${tool} ${m} or newer is needed (${need.why}), but ${seen}. Install PostgreSQL ${m}'s client tools (${installHint(m)}) or point --pgBinDir at their bin folder. Nothing was written.`,
   );
+}
+
+/**
+ * How to install a major's client tools. A distribution carries one major (Debian 12: 15), so
+ * another comes from PostgreSQL's own apt repository, which `apt install` alone does not know.
+ */
+function installHint(major: number): string {
+  return `Debian/Ubuntu: apt install postgresql-client-${major}, after adding PostgreSQL's apt repository (apt.postgresql.org, see https://wiki.postgresql.org/wiki/Apt) when apt cannot find it; macOS: brew install postgresql@${major}`;
 }
 
 function checkBinDir(o: SearchOptions): void {
@@ -299,7 +307,7 @@ export function findPsql(
   }
   const psql = findTool('psql', { minMajor: 15, why }, o);
   note(
-    `Note: psql ${psql.version} runs SQL against PostgreSQL ${server.major} (plain SQL runs the same across majors). db-backup needs pg_dump ${server.major} or newer: apt install postgresql-client-${server.major}, or brew install postgresql@${server.major}.`,
+    `Note: psql ${psql.version} runs SQL against PostgreSQL ${server.major} (plain SQL runs the same across majors). db-backup needs pg_dump ${server.major} or newer: ${installHint(server.major)}.`,
   );
   return psql;
 }

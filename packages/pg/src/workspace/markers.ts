@@ -126,8 +126,15 @@ export function readClientMarker(tree: Tree, root: string): ClientMarker | undef
   } catch {
     fail(`${path} is not valid JSON; fix or delete it and run again.`);
   }
+  const database = marker as { kind?: unknown; module?: unknown };
+  if (database.kind === 'database')
+    fail(
+      `${root || 'The workspace root'} is the database project of module '${String(database.module)}', not an app: give the app that connects to it (its acme-pg.json stays as it is).`,
+    );
   if (marker.kind !== 'client' || !Array.isArray(marker.modules))
-    fail(`${path} is not an @acme/pg client marker; move it away and run again.`);
+    fail(
+      `${path} is not an @acme/pg client marker (no kind 'client' with its modules): it was left as it is. If it is yours, move it; if it is a broken one of ours, delete it and run the generator again.`,
+    );
   const roles = Object.fromEntries(
     Object.entries(marker.roles && typeof marker.roles === 'object' ? marker.roles : {}).filter(
       ([, r]) => typeof r === 'string',

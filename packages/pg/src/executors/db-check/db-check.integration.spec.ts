@@ -118,6 +118,21 @@ describe('db-check on a real server', () => {
     }
   });
 
+  it("no password anywhere, to a server that asks for one: one line that says so, not the driver's", async () => {
+    useEnv({ ...serverEnv(), PGPASSFILE: '/nonexistent/pgpass' });
+    delete process.env['POSTGRES_PASSWORD'];
+    const r = await run({ json: true });
+    expect(r.success).toBe(false);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ ok: false, error: 'no-password' });
+    expect(result.message).toMatch(
+      new RegExp(
+        `^The server at localhost:${server.port} asks user '${server.user}' for a password, and none is set`,
+      ),
+    );
+    expect(r.output).not.toContain('SCRAM-SERVER-FIRST-MESSAGE');
+  });
+
   it('target options win over the environment', async () => {
     useEnv(serverEnv({ POSTGRES_DB: 'nope' }));
     const r = await run({ database: 'shop', json: true });

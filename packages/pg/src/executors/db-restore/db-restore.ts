@@ -97,6 +97,10 @@ function chooseFile(
   return { file: newest.path, shownFile: join(shownDir, newest.name) };
 }
 
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
 function megabytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -155,27 +159,30 @@ async function restore(
   }
   const started = Date.now();
 
-  const loadedRows = await interruptible(async (intr) => {
+  const { rows: loadedRows, shownFile } = await interruptible(async (intr) => {
     const admin = await maintenanceConnection(s, timeoutSeconds, db);
     try {
       const plan = {
         ...(await planRestore(o, context.root, admin, s, dir, shown, timeoutSeconds)),
         project: context.projectName,
       };
-      return await execute(plan, o, admin, s, dir, shown, intr);
+      return {
+        rows: await execute(plan, o, admin, s, dir, shown, intr),
+        shownFile: plan.shownFile,
+      };
     } finally {
       await admin.end().catch(() => undefined);
     }
   });
   const counts = await withClient(s, { timeoutSeconds }, (c) => tableRows(c, loadedRows));
   const seconds = (Date.now() - started) / 1000;
-  const json = { database: db, tables: counts.tables, rows: counts.rows, seconds };
+  const json = { database: db, file: shownFile, tables: counts.tables, rows: counts.rows, seconds };
   write(json);
   if (o.json) {
     process.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     logger.info(
-      `Restored '${db}': ${counts.tables} tables, ${counts.rows} rows, in ${seconds.toFixed(1)} s.`,
+      `Restored '${db}' from ${shownFile}: ${count(counts.tables, 'table')}, ${count(counts.rows, 'row')}, in ${seconds.toFixed(1)} s.`,
     );
   }
   return true;

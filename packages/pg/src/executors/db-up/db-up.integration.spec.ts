@@ -32,6 +32,7 @@ import dbDown from '../db-down/db-down';
 import dbValues from '../db-values/db-values';
 import { resolveTarget } from '../executor-target';
 import dbUp from './db-up';
+import { roleSecretKey } from '../../polytope/postgres-module';
 
 const PASSWORD = 'up:p@ss/w0rd';
 let ws: ExecutorWorkspace;
@@ -468,6 +469,43 @@ describe('two at once, and a first start cut short', () => {
       process.env['POSTGRES_PASSWORD'] = pw;
     }
     expect(await query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  it("a role's script added after the first start: its password is generated while the role does not exist, refused once it does", async () => {
+    await run(dbUp, {});
+    const rolePw = process.env['PGINIT_REPORTER_PASSWORD'];
+    delete process.env['PGINIT_REPORTER_PASSWORD'];
+    // The module as the database-user init-script generator leaves it: the role's password secret.
+    const stack = join(ws.root, 'polytope.yml');
+    const before = readFileSync(stack, 'utf-8');
+    writeFileSync(
+      stack,
+      before.replace('postgres-reporter-password', roleSecretKey('postgres', 'reporter')),
+    );
+    try {
+      const fresh = await run(dbValues, {
+        envFile: '.env.roles',
+        noPt: true,
+        generatePassword: true,
+      });
+      expect(fresh.success).toBe(true);
+      const written = readFileSync(join(ws.root, '.env.roles'), 'utf-8');
+      expect(written).toMatch(/^PGINIT_REPORTER_PASSWORD='[^']{32}'$/m);
+      rmSync(join(ws.root, '.env.roles'));
+      await query("CREATE ROLE reporter LOGIN PASSWORD 'made-by-hand'");
+      const made = await run(dbValues, {
+        envFile: '.env.roles',
+        noPt: true,
+        generatePassword: true,
+      });
+      expect(made.success).toBe(false);
+      expect(made.output).toContain("was initialised with the password of role 'reporter'");
+      expect(existsSync(join(ws.root, '.env.roles'))).toBe(false);
+    } finally {
+      process.env['PGINIT_REPORTER_PASSWORD'] = rolePw;
+      writeFileSync(stack, before);
+      await query('DROP ROLE IF EXISTS reporter');
+    }
   });
 
   it('an initdb cut short (data/ half made, no PG_VERSION yet) is redone, not refused', async () => {

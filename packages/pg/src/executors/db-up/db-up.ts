@@ -29,6 +29,7 @@ import {
 } from '../../postgres/local-server';
 import { withDataLock } from '../../postgres/data-lock';
 import { maskedUrl } from '../../postgres/settings';
+import { connectionEnvNames } from '../../postgres/env-names';
 import { findPsql, ToolInstall } from '../../postgres/tools';
 import { fail, PgPluginError } from '../../utils/errors';
 import { unpinnedImageProblem, withMajor } from '../../polytope/image';
@@ -390,4 +391,13 @@ function report(db: LocalDatabase, version: string, port: number, project: strin
       `Stop it with: ${targetCommand(project, 'db-down')}`,
     ].join('\n'),
   );
+  // The env file is what apps and the printed checks read: on another port they would reach
+  // whatever listens there, perhaps another checkout's database.
+  const file = db.target.record?.envFile;
+  const portName = connectionEnvNames(db.target.moduleId).port;
+  const written = db.target.envFile?.[portName];
+  if (file && written !== undefined && written !== String(port))
+    logger.warn(
+      `${file} says ${portName}=${written}, but this server listens on ${port}: apps and scripts that read ${file} reach whatever listens on ${written}. Write it again: ${targetCommand(project, 'db-values', `--envFile ${file} --noPt --exposedPort ${port}`)}`,
+    );
 }

@@ -5,6 +5,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { valueKeys } from '../../polytope/postgres-module';
 import { findPt, KeyKind, listPtKeys, PtSet, runPtSet, showPtCommand } from '../../polytope/pt-cli';
 import { KeyRef, referencedKeys } from '../../polytope/value-refs';
+import { withClient } from '../../postgres/connect';
 import { ident } from '../../postgres/databases';
 import { connectionEnvNames } from '../../postgres/env-names';
 import { readEnvFile, renderEnvFile, shellUnsafeKeys, writeEnvFile } from '../../postgres/env-file';
@@ -68,6 +69,8 @@ interface Item {
     old?: string;
     /** The local cluster db-up made with the password, when there is one (shown path). */
     cluster?: string;
+    /** For a database-user script's role: its name. */
+    role?: string;
   };
 }
 
@@ -162,7 +165,13 @@ async function run(o: DbValuesExecutorSchema, context: ExecutorContext): Promise
     target.serviceId,
     adopted,
   );
-  for (const i of items) if (i.password) i.password.cluster = cluster;
+  // A role whose script came after the local database was made does not exist there yet: its
+  // password is set nowhere, so one may be generated (db-psql -f then makes the role with it).
+  const roleNames = items.flatMap((i) => (i.password?.role ? [i.password.role] : []));
+  const absent = cluster && roleNames.length ? await rolesAbsent(target, roleNames) : undefined;
+  for (const i of items)
+    if (i.password)
+      i.password.cluster = i.password.role && absent?.has(i.password.role) ? undefined : cluster;
   const pt = o.noPt ? undefined : findPt(env);
   if (!o.noPt && !pt && !o.dryRun) {
     // Values and user names are shown; passwords are never asked for or shown: pt reads them from the terminal.
@@ -475,6 +484,7 @@ function planItems(
             vars: [r.envName],
             fileVar: r.envName,
             what: `password of role '${r.role}' (${r.envName})`,
+            role: r.role,
           },
         };
       if (ref.kind === 'secret' && ref.key === r.username)
@@ -552,9 +562,28 @@ async function decide(
   }
   if (p.cluster && o.generatePassword && !o.rotatePassword)
     fail(
-      `The local database in ${p.cluster} was initialised with the ${p.what}, and it is not known here (not in the env file or the environment): a generated one would not let anyone in. Give it (${p.vars.join(' or ')}), or start that database over with db-up --reset --yes (deletes its data). Nothing was set.`,
+      `The local database in ${p.cluster} was initialised with the ${p.what}, and it is not known here (not in the env file or the environment): a generated one would not let anyone in. Give it (${p.vars.join(' or ')}), or start that database over with db-up --reset --yes (deletes its data).${p.role ? ` If role '${p.role}' was added after the database was made, start it (db-up) and run this again: a role it does not have yet gets a new password.` : ''} Nothing was set.`,
     );
   return { item, action: usingPt ? 'set' : 'kept', ...(await secretFrom(o, p.vars, p.what)) };
+}
+
+/** Of these roles, those the running database does not have; undefined when it cannot be asked. */
+async function rolesAbsent(
+  target: ExecutorTarget,
+  roles: string[],
+): Promise<Set<string> | undefined> {
+  try {
+    const have = await withClient(target.settings, { timeoutSeconds: 2 }, async (c) =>
+      (
+        await c.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [
+          roles,
+        ])
+      ).rows.map((r) => r.rolname),
+    );
+    return new Set(roles.filter((r) => !have.includes(r)));
+  } catch {
+    return undefined; // not running, or not reachable: nothing is assumed
+  }
 }
 
 /** The module's local cluster that db-up initialised, as shown, when there is one. */

@@ -183,7 +183,13 @@ const cases: [string, Setup[], Partial<ClientGeneratorSchema>, string | RegExp][
     'a foreign acme-pg.json in the app',
     [withModule(), pythonApi, file('apps/api/acme-pg.json', '{"kind":"something"}')],
     {},
-    'apps/api/acme-pg.json is not an @acme/pg client marker; move it away and run again.',
+    /^apps\/api\/acme-pg\.json is not an @acme\/pg client marker \(no kind 'client' with its modules\): it was left as it is\./,
+  ],
+  [
+    'the database project given as the app',
+    [withModule()],
+    { project: 'postgres' },
+    "'postgres' is the project of the database 'postgres' itself; give the app that connects to it.",
   ],
 ];
 
