@@ -146,4 +146,13 @@ describe('interactive prompts in a real terminal', () => {
     expect(term.screen()).toContain('Cancelled; no file was changed.');
     expect(fileHashes(ws)).toEqual(before);
   });
+
+  it('module: Enter on the offered id takes it', async () => {
+    term.run('npx nx g @acme/pg:module --image postgres:15');
+    await term.waitFor(/What id should the PostgreSQL module have\?.*\n.*postgres/);
+    term.press('Enter');
+    expect(await term.exitCode()).toBe(0);
+    expect(term.screen()).toContain("Added module 'postgres' in polytope.yml");
+    expect(read(ws, 'polytope.yml')).toContain('- id: postgres\n');
+  });
 });

@@ -76,11 +76,14 @@ export async function askText(
   initialValue?: string,
 ): Promise<string> {
   const clack = await import('@clack/prompts');
+  // Enter on the offered value takes it, whether the field shows it filled in or as a hint.
+  const orOffered = (value: string | undefined) => (value ?? '').trim() || (initialValue ?? '');
   const answer = await clack.text({
     message,
     initialValue,
-    validate: (value) => check((value ?? '').trim()),
+    defaultValue: initialValue,
+    validate: (value) => check(orOffered(value)),
   });
   if (clack.isCancel(answer)) fail(CANCELLED);
-  return answer.trim();
+  return orOffered(answer);
 }

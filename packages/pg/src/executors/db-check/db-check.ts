@@ -139,14 +139,16 @@ async function connectWaiting(
       return client;
     } catch (e) {
       if (!(e instanceof ConnectionError) || !e.failure.retryable) throw e;
-      if (Date.now() + delay > deadline) {
+      // The last wait is cut to the deadline, and one more try made there: --wait 3 waits 3 s.
+      const left = deadline - Date.now();
+      if (left <= 0) {
         if (!retries) throw e;
         throw new ConnectionError({
           ...e.failure,
           message: `${e.failure.message} (Waited ${waited()} for it, --wait ${wait}; a longer --wait gives it more time.)`,
         });
       }
-      await new Promise((r) => setTimeout(r, delay));
+      await new Promise((r) => setTimeout(r, Math.min(delay, left)));
       delay = Math.min(delay * 2, 2000);
       retries++;
     }

@@ -195,6 +195,19 @@ describe('client generator', () => {
       });
     });
 
+    it('a JavaScript app in a workspace: pg only, and no empty devDependencies left behind', async () => {
+      tree.write('package.json', '{"name":"ws","workspaces":["apps/*"]}');
+      app(tree, 'api', {
+        'package.json': '{"name":"api"}',
+        'src/main.js': 'module.exports = {};\n',
+      });
+      await run(tree, { project: 'api', language: 'node' });
+      expect(readJson(tree, 'apps/api/package.json')).toEqual({
+        name: 'api',
+        dependencies: { pg: '^8.23.1' },
+      });
+    });
+
     it('keeps a typescript the workspace has already', async () => {
       tree.write('package.json', '{"name":"ws","devDependencies":{"typescript":"5.4.5"}}');
       app(tree, 'api', { 'tsconfig.json': '{}' });

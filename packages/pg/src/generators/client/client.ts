@@ -1,5 +1,7 @@
 import {
   addDependenciesToPackageJson,
+  readJson,
+  updateJson,
   formatFiles,
   generateFiles,
   GeneratorCallback,
@@ -94,12 +96,29 @@ function addPg(tree: Tree, o: NormalizedClientOptions): GeneratorCallback {
         }
       : {};
   let pg = PG_VERSION;
+  const files = [...new Set([installed, ...(own ? [own] : [])])];
+  const hadKeys = files.map((f) => Object.keys(readJson(tree, f)));
   if (own && own !== installed) {
     const ownPg = declaredVersion(tree, own, 'pg');
     if (ownPg) pg = ownPg;
     else addDependenciesToPackageJson(tree, { pg }, {}, own, true);
   }
-  return addDependenciesToPackageJson(tree, missing({ pg }), missing(dev), installed, true);
+  const install = addDependenciesToPackageJson(
+    tree,
+    missing({ pg }),
+    missing(dev),
+    installed,
+    true,
+  );
+  // Nx adds both dependency lists even when one stays empty: a `{}` the file did not have goes.
+  files.forEach((f, i) =>
+    updateJson(tree, f, (json) => {
+      for (const key of ['dependencies', 'devDependencies'])
+        if (!hadKeys[i].includes(key) && JSON.stringify(json[key]) === '{}') delete json[key];
+      return json;
+    }),
+  );
+  return install;
 }
 
 /** The env entries that give the app the database's values and secrets inside the stack. */
