@@ -3,9 +3,9 @@
  * project and an app that uses it, each with its acme-pg.json, and the ExecutorContext Nx would pass.
  */
 import { ExecutorContext } from '@nx/devkit';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export const POLYTOPE_YML = `modules:
   - id: postgres
@@ -57,7 +57,16 @@ export function executorWorkspace(): ExecutorWorkspace {
         nxJsonConfiguration: {},
         projectGraph: { nodes: {}, dependencies: {} },
       }) as unknown as ExecutorContext,
-    remove: () => rmSync(root, { recursive: true, force: true }),
+    remove: () => {
+      rmSync(root, { recursive: true, force: true });
+      // As root in a private folder, db-up keeps the data in /var/lib/acme-pg/<folder>-<key>: it
+      // belongs to this workspace and goes with it.
+      const shared = '/var/lib/acme-pg';
+      const prefix = `${basename(root)}-`;
+      if (existsSync(shared))
+        for (const d of readdirSync(shared))
+          if (d.startsWith(prefix)) rmSync(join(shared, d), { recursive: true, force: true });
+    },
   };
 }
 
