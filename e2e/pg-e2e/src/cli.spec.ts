@@ -254,6 +254,13 @@ describe('acme-pg in a folder with no monorepo tool', () => {
     expect(json.status).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: 'refused' });
     failed(cli(['db-backup', '--timeout', '1']), 1, 'No backup was written');
+    // --json: one object on stdout even when the command prints none of its own.
+    const backupJson = cli(['db-backup', '--json', '--timeout', '1']);
+    expect(backupJson.status).toBe(1);
+    expect(JSON.parse(backupJson.stdout)).toEqual({
+      ok: false,
+      message: expect.stringContaining('No backup was written'),
+    });
     expect(existsSync(join(dir, 'backups/postgres'))).toBe(true);
   });
 });

@@ -126,10 +126,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
     process.stderr.write(`acme-pg ${command}: ${e.message}${help}\n`);
     return 2;
   }
-  if (options['json']) {
-    // --json: stdout carries the one JSON result and nothing else; every other line goes to stderr.
-    console.log = console.info = (...a: unknown[]) => console.error(...a);
-  }
+  const json = options['json'] ? jsonOnStdout() : undefined;
   const implementation = join(PACKAGE_ROOT, entry.implementation);
   if (!existsSync(`${implementation}.js`) && !existsSync(`${implementation}.ts`))
     throw new Error(`acme-pg is incomplete: ${implementation} is missing; reinstall @acme/pg.`);
@@ -143,8 +140,36 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     const result = await run(options, context);
+    if (!result.success) json?.failed();
     return result.success ? 0 : 1;
   } finally {
     clearInterval(keepAlive);
   }
+}
+
+/**
+ * --json: stdout carries the one JSON result and nothing else; every other line goes to stderr.
+ * A command that fails without printing its JSON still gives one, `{ "ok": false, "message" }`,
+ * so `| jq` always has an object to read.
+ */
+function jsonOnStdout(): { failed(): void } {
+  const error = console.error.bind(console);
+  let last = '';
+  console.error = (...a: unknown[]) => {
+    last = a.map(String).join(' ');
+    error(...a);
+  };
+  console.log = console.info = console.warn = (...a: unknown[]) => error(...a);
+  const write = process.stdout.write.bind(process.stdout);
+  let wrote = false;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    wrote = true;
+    return (write as (...x: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  return {
+    failed() {
+      const message = last.replace(/\x1b\[[0-9;]*m/g, '').trim();
+      if (!wrote) write(`${JSON.stringify({ ok: false, message })}\n`);
+    },
+  };
 }
