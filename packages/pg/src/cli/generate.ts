@@ -129,12 +129,11 @@ export async function generate(packageRoot: string, argv: string[], cwd: string)
     if (!dryRun && typeof callback === 'function') await callback();
     return 0;
   } catch (e) {
-    said.drop();
     // A refusal of ours (PgPluginError), a write that was undone, or anything else: one line.
     process.stderr.write(`acme-pg g ${name}: ${(e as Error).message}\n`);
     return 1;
   } finally {
-    said.drop();
+    said.drop(); // after a failure: what it said goes unsaid (after success, already released)
     restore();
     if (dryBefore === undefined) delete process.env['NX_DRY_RUN'];
     else process.env['NX_DRY_RUN'] = dryBefore;

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { minimatch } from 'minimatch';
+import { isWorkspaceMember, workspacePatterns } from '../workspace/workspace-globs';
 import { MARKER_FILE } from '../workspace/marker-file';
 import { UsageError } from './schema-options';
 
@@ -27,39 +27,27 @@ function readJson(path: string): Record<string, unknown> | undefined {
 
 const MONOREPO_FILES = ['nx.json', 'turbo.json', 'pnpm-workspace.yaml'];
 
-/** The package manager's workspace globs of a folder (package.json, pnpm-workspace.yaml). */
-function workspaceGlobs(dir: string): string[] | undefined {
-  const w = readJson(join(dir, 'package.json'))?.['workspaces'];
-  const fromPackage = Array.isArray(w) ? w : (w as { packages?: unknown } | undefined)?.packages;
-  if (Array.isArray(fromPackage)) return fromPackage.map(String);
-  const pnpm = join(dir, 'pnpm-workspace.yaml');
-  if (!existsSync(pnpm)) return undefined;
-  // The few lines of `packages:` that pnpm reads; a full YAML parse is not needed for a list.
-  const lines = readFileSync(pnpm, 'utf-8').split('\n');
-  const at = lines.findIndex((l) => /^packages:\s*$/.test(l));
-  if (at < 0) return [];
-  const globs: string[] = [];
-  for (const l of lines.slice(at + 1)) {
-    const m = /^\s+-\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$/.exec(l);
-    if (m) globs.push(m[1]);
-    else if (/^\S/.test(l)) break;
-  }
-  return globs;
+/** The workspace globs of the folder `dir`. */
+function globsAt(dir: string): string[] {
+  return workspacePatterns((p) =>
+    existsSync(join(dir, p)) ? readFileSync(join(dir, p), 'utf-8') : null,
+  );
 }
 
+const hasWorkspaceList = (w: unknown) =>
+  Array.isArray(w) || Array.isArray((w as { packages?: unknown } | undefined)?.packages);
+
 function isMonorepoRoot(dir: string): boolean {
-  return MONOREPO_FILES.some((f) => existsSync(join(dir, f))) || !!workspaceGlobs(dir);
+  return (
+    MONOREPO_FILES.some((f) => existsSync(join(dir, f))) ||
+    hasWorkspaceList(readJson(join(dir, 'package.json'))?.['workspaces'])
+  );
 }
 
 /** Whether `dir` is one of the packages of the monorepo at `root` (or an Nx project of it). */
 function isMember(root: string, dir: string): boolean {
   if (existsSync(join(root, 'nx.json')) && existsSync(join(dir, 'project.json'))) return true;
-  const rel = relative(root, dir).split(sep).join('/');
-  const globs = workspaceGlobs(root) ?? [];
-  const included = globs.filter((g) => !g.startsWith('!'));
-  const excluded = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
-  const match = (g: string) => minimatch(rel, g.replace(/^\.\//, '').replace(/\/+$/, ''));
-  return included.some(match) && !excluded.some(match);
+  return isWorkspaceMember(globsAt(root), relative(root, dir).split(sep).join('/'));
 }
 
 /**

@@ -4,38 +4,14 @@
  * pnpm-workspace.yaml; otherwise the root's, which is the only one `npm install` at the root reads.
  */
 import { joinPathFragments, readJson, Tree } from '@nx/devkit';
-import { minimatch } from 'minimatch';
-import { parse } from 'yaml';
-
-function workspacePatterns(tree: Tree): string[] {
-  const patterns: string[] = [];
-  if (tree.isFile('package.json')) {
-    const w = readJson(tree, 'package.json').workspaces;
-    const list = Array.isArray(w) ? w : Array.isArray(w?.packages) ? w.packages : [];
-    patterns.push(...list.filter((p: unknown): p is string => typeof p === 'string'));
-  }
-  if (tree.isFile('pnpm-workspace.yaml')) {
-    try {
-      const doc = parse(tree.read('pnpm-workspace.yaml', 'utf-8') ?? '');
-      const list = Array.isArray(doc?.packages) ? doc.packages : [];
-      patterns.push(...list.filter((p: unknown): p is string => typeof p === 'string'));
-    } catch {
-      // A broken pnpm-workspace.yaml installs nothing of the app's own: the root's is used.
-    }
-  }
-  return patterns;
-}
+import { isWorkspaceMember as isMember, workspacePatterns } from './workspace-globs';
 
 /** True when the install at the root installs `root`'s own package.json (a workspace member). */
 export function isWorkspaceMember(tree: Tree, root: string): boolean {
-  const dir = root.replace(/\/+$/, '');
-  let member = false;
-  for (const p of workspacePatterns(tree)) {
-    const negated = p.startsWith('!');
-    const pattern = (negated ? p.slice(1) : p).replace(/^\.\//, '').replace(/\/+$/, '');
-    if (minimatch(dir, pattern)) member = !negated;
-  }
-  return member;
+  return isMember(
+    workspacePatterns((p) => (tree.isFile(p) ? tree.read(p, 'utf-8') : null)),
+    root,
+  );
 }
 
 /** The app's own package.json, when it has one. */
