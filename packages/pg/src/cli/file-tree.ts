@@ -38,6 +38,15 @@ export class FileTree implements Tree {
       .replace(/^\.$/, '');
   }
 
+  /** Whether the disk has a file there: a stat, not a read. */
+  private fileOnDisk(path: string): boolean {
+    try {
+      return statSync(join(this.root, path)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
   private onDisk(path: string): Buffer | null {
     const full = join(this.root, path);
     try {
@@ -74,7 +83,7 @@ export class FileTree implements Tree {
     const path = this.normalize(filePath);
     const change = this.changes.get(path);
     if (change) return change.content !== null;
-    return this.onDisk(path) !== null;
+    return this.fileOnDisk(path);
   }
 
   children(dirPath: string): string[] {
@@ -111,7 +120,7 @@ export class FileTree implements Tree {
   delete(filePath: string): void {
     const path = this.normalize(filePath);
     if (this.isFile(path)) {
-      if (this.onDisk(path) !== null) this.changes.set(path, { content: null });
+      if (this.fileOnDisk(path)) this.changes.set(path, { content: null });
       else this.changes.delete(path);
       return;
     }
@@ -135,14 +144,12 @@ export class FileTree implements Tree {
   }
 
   listChanges(): FileChange[] {
-    return [...this.changes]
-      .filter(([path, c]) => c.content !== null || this.onDisk(path) !== null)
-      .map(([path, c]) => ({
-        path,
-        type: c.content === null ? 'DELETE' : this.onDisk(path) === null ? 'CREATE' : 'UPDATE',
-        content: c.content,
-        ...(c.mode ? { options: { mode: c.mode } } : {}),
-      }));
+    return [...this.changes].flatMap(([path, c]): FileChange[] => {
+      const onDisk = this.fileOnDisk(path);
+      if (c.content === null && !onDisk) return [];
+      const type = c.content === null ? 'DELETE' : onDisk ? 'UPDATE' : 'CREATE';
+      return [{ path, type, content: c.content, ...(c.mode ? { options: { mode: c.mode } } : {}) }];
+    });
   }
 
   /**
