@@ -15,6 +15,30 @@ export default [
     },
   },
   {
+    // The core runs where there is no Nx: the command line, Turborepo, a CI script.
+    files: ['packages/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['nx', 'nx/*', '@nx/*'],
+              message: '@acme/pg-core runs without Nx: put Nx code in packages/pg.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name='require'][arguments.0.value=/^(nx|@nx)(\\/|$)/]",
+          message: '@acme/pg-core runs without Nx: put Nx code in packages/pg.',
+        },
+      ],
+    },
+  },
+  {
     // CommonJS scripts (bench runners) load modules with require().
     files: ['**/*.cjs'],
     languageOptions: {

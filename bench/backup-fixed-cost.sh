@@ -17,7 +17,9 @@ source "$ROOT/bench/pgbench-server.sh"
 # process and loads it the same way), so the difference is what db-backup itself costs.
 WS=$WORK/ws
 mkdir -p "$WS/node_modules/@acme" "$WS/sql/postgres" "$WS/apps/app"
-ln -s "$ROOT/dist/packages/pg" "$WS/node_modules/@acme/pg"
+# A copy, not a link: @acme/pg then finds @acme/pg-core beside it, as in an install.
+cp -r "$ROOT/dist/packages/pg" "$WS/node_modules/@acme/pg"
+ln -s "$ROOT/dist/packages/core" "$WS/node_modules/@acme/pg-core"
 for dep in nx @nx pg yaml tslib; do ln -s "$ROOT/node_modules/$dep" "$WS/node_modules/$dep"; done
 mkdir -p "$WS/node_modules/bench-noop"
 echo '{"name":"bench-noop","version":"0.0.0","executors":"./executors.json"}' > "$WS/node_modules/bench-noop/package.json"

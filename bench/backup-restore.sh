@@ -9,7 +9,7 @@ set -euo pipefail
 SCALE=${1:-20}
 ROUNDS=${2:-9}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-[ -f "$ROOT/dist/packages/pg/src/executors/db-backup/db-backup.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
+[ -f "$ROOT/dist/packages/core/src/commands/db-backup/db-backup.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
 # shellcheck source=bench/pgbench-server.sh
 source "$ROOT/bench/pgbench-server.sh"
 

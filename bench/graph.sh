@@ -19,7 +19,9 @@ for entry in "$ROOT"/node_modules/* "$ROOT"/node_modules/.bin; do
   [ "$(basename "$entry")" = @acme ] || ln -s "$entry" "$WS/node_modules/$(basename "$entry")"
 done
 mkdir -p "$WS/node_modules/@acme"
-ln -s "$ROOT/dist/packages/pg" "$WS/node_modules/@acme/pg"
+# A copy, not a link: @acme/pg then finds @acme/pg-core beside it, as in an install.
+cp -r "$ROOT/dist/packages/pg" "$WS/node_modules/@acme/pg"
+ln -s "$ROOT/dist/packages/core" "$WS/node_modules/@acme/pg-core"
 echo '{ "name": "@graph/source", "private": true }' > "$WS/package.json"
 node - "$WS" "$N" <<'JS'
 const fs = require('fs'), path = require('path');

@@ -2,7 +2,7 @@
 //   node bench/run-executor.cjs <workspace> <db-backup|db-restore|db-check> '<options as JSON>'
 const { join } = require('node:path');
 const [root, name, json] = process.argv.slice(2);
-const dist = join(__dirname, '..', 'dist', 'packages', 'pg', 'src', 'executors', name, name);
+const dist = join(__dirname, '..', 'dist', 'packages', 'core', 'src', 'commands', name, name);
 const executor = require(dist).default;
 const context = {
   root,

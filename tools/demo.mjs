@@ -107,13 +107,16 @@ try {
     bold(`@acme/pg demo: a workspace in ${ws}, PostgreSQL ${pgMajor} (the client tools here)`),
   );
   run('Build and pack the plugin', 'npx', ['nx', 'build', 'pg'], { cwd: root, max: 2 });
-  execFileSync('npm', ['pack', join(root, 'dist/packages/pg'), '--pack-destination', base], {
-    stdio: 'ignore',
-  });
-  const tarball = join(
-    base,
-    readdirSync(base).find((f) => f.endsWith('.tgz')),
-  );
+  for (const pkg of ['core', 'pg'])
+    execFileSync('npm', ['pack', join(root, 'dist/packages', pkg), '--pack-destination', base], {
+      stdio: 'ignore',
+    });
+  const packed = (name) =>
+    join(
+      base,
+      readdirSync(base).find((f) => f.startsWith(`${name}-0`)),
+    );
+  const tarball = packed('acme-pg');
   run(
     `Create an Nx ${nxVersion} workspace`,
     'npx',
@@ -128,6 +131,15 @@ try {
       '--skipGit',
     ],
     { cwd: base, max: 3 },
+  );
+  // @acme/pg-core is not on the registry yet: its tarball stands in, as @acme/pg's does.
+  run(
+    'Add @acme/pg-core',
+    'npm',
+    ['install', '-D', '--no-audit', '--no-fund', packed('acme-pg-core')],
+    {
+      max: 4,
+    },
   );
   run('Add @acme/pg', 'npx', ['nx', 'add', `@acme/pg@file:${tarball}`], { max: 4 });
 

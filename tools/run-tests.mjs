@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: lint, type-check, then every jest suite (unit, integration against a real PostgreSQL,
-// e2e through the real nx CLI), `npm run demo`, and one closing line with the counts (the demo
-// counts as one test).
+// `npm test`: the Debian packages it needs (installed as root, else named), lint, type-check,
+// then every jest suite (unit, integration against a real PostgreSQL, e2e through the real nx
+// CLI), `npm run demo`, and one closing line with the counts (the demo counts as one test).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureSystemPackages } from './system-packages.mjs';
+
+if (!ensureSystemPackages()) process.exit(1);
 
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const results = join(root, 'tmp', 'test-results');
@@ -26,7 +29,8 @@ step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
 step('typecheck', 'npm', ['run', '-s', 'typecheck']);
 const suites = [
-  ['unit and integration', 'packages/pg/jest.config.ts'],
+  ['core: unit and integration', 'packages/core/jest.config.ts'],
+  ['nx plugin: unit and integration', 'packages/pg/jest.config.ts'],
   ['turborepo pack', 'packages/turbo/jest.config.ts'],
   ['e2e', 'e2e/pg-e2e/jest.config.ts'],
 ];

@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { freePort } from '../../../packages/pg/test-utils/real-postgres';
+import { freePort } from '../../../packages/core/test-utils/real-postgres';
 import { e2eTmp, env, fileHashes, tarballPath } from './workspace';
 
 const dir0 = join(e2eTmp, 'plain-cli');
@@ -46,7 +46,8 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o700);
   writeFileSync(join(dir, 'package.json'), '{ "name": "plain-shop", "private": true }\n');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', tarballPath()], {
+  // The command line alone: @acme/pg-core, without Nx.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', tarballPath('pg-core')], {
     cwd: dir,
     env,
     stdio: 'pipe',
@@ -62,6 +63,13 @@ afterAll(() => {
 });
 
 describe('acme-pg in a folder with no monorepo tool', () => {
+  it('installs without Nx: no nx, no @nx package in node_modules', () => {
+    const installed = readdirSync(join(dir, 'node_modules'));
+    expect(installed).toContain('@acme');
+    expect(installed.filter((n) => n === 'nx' || n === '@nx')).toEqual([]);
+    expect(readdirSync(join(dir, 'node_modules', '@acme'))).toEqual(['pg-core']);
+  });
+
   it('answers --help, and wrong usage with exit 2 and one line', () => {
     const help = cli(['db-backup', '--help']);
     expect(help.status).toBe(0);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres, TestServer } from '../../../packages/pg/test-utils/real-postgres';
+import { startPostgres, TestServer } from '../../../packages/core/test-utils/real-postgres';
 import { fileHashes, freshWorkspace, nx } from './workspace';
 
 const POLYTOPE = `templates:

@@ -16,7 +16,7 @@ import {
 import { createServer, Server } from 'node:net';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { freePort } from '../../../packages/pg/test-utils/real-postgres';
+import { freePort } from '../../../packages/core/test-utils/real-postgres';
 import { env as baseEnv, fileHashes, freshWorkspace, nx, repoRoot, Run } from './workspace';
 
 const PASSWORD = 'e2e:up/p@ss';

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startPostgres, TestServer } from '../../../packages/pg/test-utils/real-postgres';
+import { startPostgres, TestServer } from '../../../packages/core/test-utils/real-postgres';
 import { freshWorkspace, nx, Pristine, repoRoot } from './workspace';
 
 const POLYTOPE = `templates:

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { startPostgres, TestServer } from '../../../packages/pg/test-utils/real-postgres';
+import { startPostgres, TestServer } from '../../../packages/core/test-utils/real-postgres';
 import { freshWorkspace, nx, repoRoot } from './workspace';
 
 const POLYTOPE = `modules:
@@ -64,7 +64,7 @@ describe('an app connected as a least-privilege role', () => {
     bin = mkdtempSync(join(tmpdir(), 'acme-pg-bin-'));
     symlinkSync('/usr/bin/python3', join(bin, 'python3'));
     env = {
-      PATH: [join(repoRoot, 'packages/pg/test-utils/fake-pt'), bin, process.env['PATH']].join(
+      PATH: [join(repoRoot, 'packages/core/test-utils/fake-pt'), bin, process.env['PATH']].join(
         delimiter,
       ),
       PT_LOG: join(bin, 'pt-calls.jsonl'),

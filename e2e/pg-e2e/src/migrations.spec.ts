@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startPostgres, TestServer } from '../../../packages/pg/test-utils/real-postgres';
+import { startPostgres, TestServer } from '../../../packages/core/test-utils/real-postgres';
 import { env as nxEnv, freshWorkspace, nx } from './workspace';
 
 const PASSWORD = 'mig:r@tion/pw';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { polytopeFileErrors } from '../../../packages/pg/test-utils/polytope-validation';
+import { polytopeFileErrors } from '../../../packages/core/test-utils/polytope-validation';
 import { fileHashes, freshWorkspace, nx, repoRoot } from './workspace';
 
 const EXISTING = `# Stack of the e2e workspace: this comment stays.

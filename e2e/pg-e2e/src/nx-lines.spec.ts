@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres, TestServer } from '../../../packages/pg/test-utils/real-postgres';
+import { startPostgres, TestServer } from '../../../packages/core/test-utils/real-postgres';
 import { freshWorkspace, nx, Pristine } from './workspace';
 
 describe.each<[string, Pristine]>([

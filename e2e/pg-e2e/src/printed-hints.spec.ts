@@ -123,7 +123,7 @@ describe('every printed command, run as printed', () => {
     ...env,
     PATH: [
       bin,
-      join(repoRoot, 'packages/pg/test-utils/fake-pt'),
+      join(repoRoot, 'packages/core/test-utils/fake-pt'),
       join(ws, 'node_modules/.bin'),
       process.env['PATH'],
     ].join(delimiter),

@@ -9,7 +9,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { freePort } from '../../../packages/pg/test-utils/real-postgres';
+import { freePort } from '../../../packages/core/test-utils/real-postgres';
 import { e2eTmp, env, fileHashes, freshWorkspace, nx, tarballPath } from './workspace';
 
 const dir = join(e2eTmp, 'turbo-shop');
@@ -72,7 +72,7 @@ beforeAll(async () => {
       '-D',
       'turbo@2.11.9',
       '@turbo/gen@2.11.9',
-      tarballPath('pg'),
+      tarballPath('pg-core'),
       tarballPath('turbo-pg'),
     ],
     { cwd: dir, env: turboEnv, stdio: 'pipe' },

@@ -31,7 +31,7 @@ export const env = {
   NX_INTERACTIVE: 'false',
 };
 
-export function tarballPath(pkg: 'pg' | 'turbo-pg' = 'pg'): string {
+export function tarballPath(pkg: 'pg' | 'pg-core' | 'turbo-pg' = 'pg'): string {
   const tgz = readdirSync(e2eTmp).find((f) => new RegExp(`^acme-${pkg}-\\d.*\\.tgz$`).test(f));
   if (!tgz) throw new Error(`No packed @acme/${pkg} in tmp/e2e: the global setup did not run.`);
   return join(e2eTmp, tgz);
@@ -87,14 +87,14 @@ export function prepare(): void {
   mkdirSync(e2eTmp, { recursive: true });
   execFileSync(
     'npx',
-    ['nx', 'run-many', '-t', 'build', '-p', 'pg', 'turbo-pg', '--skip-nx-cache'],
+    ['nx', 'run-many', '-t', 'build', '-p', 'core', 'pg', 'turbo-pg', '--skip-nx-cache'],
     {
       cwd: repoRoot,
       env,
       stdio: 'pipe',
     },
   );
-  for (const pkg of ['pg', 'turbo'])
+  for (const pkg of ['core', 'pg', 'turbo'])
     execFileSync(
       'npm',
       ['pack', join(repoRoot, 'dist', 'packages', pkg), '--pack-destination', e2eTmp],
@@ -109,10 +109,23 @@ export function prepare(): void {
       version === NX_NEW_VERSION
         ? createBareWorkspace(name, version)
         : createWorkspace(name, version);
+    installCore(dir);
     const add = nx(dir, ['add', `@acme/pg@file:${tarballPath()}`]);
     if (add.status !== 0) throw new Error(`nx add @acme/pg failed in ${name}:\n${add.output}`);
     writeFileSync(join(e2eTmp, `${name}.nx-add.log`), add.output);
   }
+}
+
+/**
+ * @acme/pg-core from its tarball, as the registry would give it: @acme/pg depends on it, and it is
+ * not published yet. npm then takes it as the installed copy that @acme/pg's range matches.
+ */
+export function installCore(dir: string): void {
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '-D', tarballPath('pg-core')], {
+    cwd: dir,
+    env,
+    stdio: 'pipe',
+  });
 }
 
 /** A copy of a pristine workspace, with @acme/pg added. */

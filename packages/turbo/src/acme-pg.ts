@@ -1,5 +1,5 @@
 /**
- * What the pack uses of @acme/pg, loaded from the installed package at run time (never bundled:
+ * What the pack uses of @acme/pg-core, loaded from the installed package at run time (never bundled:
  * turbo gen's esbuild would move the generators' template folders out of reach).
  */
 import { dirname } from 'node:path';
@@ -34,11 +34,11 @@ export function acmePg(): {
   generate: Generate;
   newTree(root: string): FileTreeLike;
 } {
-  const packageRoot = dirname(require.resolve('@acme/pg/package.json'));
+  const packageRoot = dirname(require.resolve('@acme/pg-core/package.json'));
   // The messages of the generators then name turbo's and acme-pg's commands, not Nx's.
   process.env['ACME_PG_FRONT_END'] = 'turbo';
-  const generate = require('@acme/pg/src/cli/generate') as Generate;
-  const { FileTree } = require('@acme/pg/src/cli/file-tree') as {
+  const generate = require('@acme/pg-core/src/cli/generate') as Generate;
+  const { FileTree } = require('@acme/pg-core/src/cli/file-tree') as {
     FileTree: new (root: string) => FileTreeLike;
   };
   return { packageRoot, generate, newTree: (root) => new FileTree(root) };

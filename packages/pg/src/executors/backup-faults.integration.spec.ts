@@ -36,9 +36,9 @@ import {
   POLYTOPE_YML,
   useServerEnv,
 } from '../../test-utils/executor-workspace';
-import { startPostgres, TestServer } from '../../test-utils/real-postgres';
-import { fingerprint, RICH_SQL, sql } from '../../test-utils/rich-database';
-import { backupName, parseBackupName } from '../postgres/backup-files';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
+import { fingerprint, RICH_SQL, sql } from '@acme/pg-core/test-utils/rich-database';
+import { backupName, parseBackupName } from '@acme/pg-core/src/postgres/backup-files';
 import dbBackup from './db-backup/db-backup';
 import dbRestore from './db-restore/db-restore';
 

@@ -16,9 +16,9 @@ import {
   ExecutorWorkspace,
   useServerEnv,
 } from '../../test-utils/executor-workspace';
-import { startPostgres, TestServer } from '../../test-utils/real-postgres';
-import { fingerprint, RICH_SQL, sql } from '../../test-utils/rich-database';
-import { inspectBackup } from '../postgres/backup-inspect';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
+import { fingerprint, RICH_SQL, sql } from '@acme/pg-core/test-utils/rich-database';
+import { inspectBackup } from '@acme/pg-core/src/postgres/backup-inspect';
 import dbBackup from './db-backup/db-backup';
 import dbRestore from './db-restore/db-restore';
 

@@ -1,7 +1,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { executorWorkspace } from '../../test-utils/executor-workspace';
-import { localDatabase } from './local-database';
+import { localDatabase } from '@acme/pg-core/src/commands/local-database';
 
 describe('localDatabase on a module in an included file', () => {
   it("reads the module there and resolves a ./ bundle path from the stack's root", () => {

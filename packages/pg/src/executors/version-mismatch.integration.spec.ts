@@ -11,8 +11,8 @@ import {
   ExecutorWorkspace,
   useServerEnv,
 } from '../../test-utils/executor-workspace';
-import { serverBinDir, startPostgres, TestServer } from '../../test-utils/real-postgres';
-import { findInstalls } from '../postgres/tools';
+import { serverBinDir, startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
+import { findInstalls } from '@acme/pg-core/src/postgres/tools';
 import dbBackup from './db-backup/db-backup';
 import dbPsql from './db-psql/db-psql';
 import dbRestore from './db-restore/db-restore';

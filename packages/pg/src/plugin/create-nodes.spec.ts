@@ -127,19 +127,24 @@ describe('createNodes', () => {
 
 describe('with the real nx CLI on a temporary workspace', () => {
   it('explicit targets in project.json win over the inferred ones', () => {
-    // The plugin's two source files, compiled as they are for the package.
+    // The plugin's source and its targets, compiled as they are for the packages.
     const repo = join(__dirname, '../../../..');
     // A workspace of its own: one app with a marker and an explicit db-check.
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root);
     const plugin = join(root, 'plugin');
     mkdirSync(plugin, { recursive: true });
-    for (const f of ['create-nodes', 'targets']) {
-      const source = readFileSync(join(__dirname, `${f}.ts`), 'utf-8');
-      const out = ts.transpileModule(source, {
+    // The targets come from @acme/pg-core, which the repo's node_modules does not hold: beside it.
+    const sources = {
+      'create-nodes': join(__dirname, 'create-nodes.ts'),
+      targets: join(repo, 'packages/core/src/workspace/targets.ts'),
+    };
+    for (const [f, path] of Object.entries(sources)) {
+      const out = ts.transpileModule(readFileSync(path, 'utf-8'), {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
       });
-      writeFileSync(join(plugin, `${f}.js`), out.outputText);
+      const text = out.outputText.replace(/@acme\/pg-core\/src\/workspace\/targets/g, './targets');
+      writeFileSync(join(plugin, `${f}.js`), text);
     }
     symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
     write({

@@ -6,7 +6,13 @@
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CLIENT_TARGETS, DATABASE_TARGETS, dbTarget, PgPluginOptions, targetName } from './targets';
+import {
+  CLIENT_TARGETS,
+  DATABASE_TARGETS,
+  dbTarget,
+  PgPluginOptions,
+  targetName,
+} from '@acme/pg-core/src/workspace/targets';
 
 export const MARKER_GLOB = '**/acme-pg.json';
 

@@ -1,6 +1,6 @@
-/** Workspace-level settings the generators keep: the sync generator in nx.json, the formatters' ignore list. */
+/** What the generators keep in nx.json: the plugin's registration and the sync generator. */
 import { readNxJson, Tree, updateNxJson } from '@nx/devkit';
-import { defaultPluginOptions } from '../plugin/targets';
+import { defaultPluginOptions } from '@acme/pg-core/src/workspace/targets';
 
 export const SYNC_GENERATOR = '@acme/pg:init-bundle-sync';
 
@@ -12,34 +12,6 @@ export function registerSyncGenerator(tree: Tree): void {
   if (list.includes(SYNC_GENERATOR)) return;
   list.push(SYNC_GENERATOR);
   updateNxJson(tree, nxJson);
-}
-
-// Nx formats with Prettier or oxfmt; both read .prettierignore.
-const FORMATTER_CONFIGS = [
-  '.oxfmtrc.json',
-  '.oxfmtrc.jsonc',
-  '.prettierrc',
-  '.prettierrc.json',
-  '.prettierrc.yml',
-  '.prettierrc.yaml',
-  '.prettierrc.js',
-  '.prettierrc.cjs',
-  'prettier.config.js',
-  'prettier.config.cjs',
-  'prettier.config.mjs',
-];
-
-/** polytope.yml is edited byte for byte; a formatter must not re-flow it. */
-export function keepOutOfFormatters(tree: Tree, path: string): void {
-  const ignore = tree.read('.prettierignore', 'utf-8');
-  if (ignore === null && !FORMATTER_CONFIGS.some((f) => tree.exists(f))) return;
-  const lines = (ignore ?? '').split(/\r?\n/).map((l) => l.trim());
-  if (lines.includes(path) || lines.includes(`/${path}`)) return;
-  const sep = ignore && !ignore.endsWith('\n') ? '\n' : '';
-  tree.write(
-    '.prettierignore',
-    `${ignore ?? ''}${sep}# Edited in place by @acme/pg: keep its layout byte for byte.\n/${path}\n`,
-  );
 }
 
 export const PLUGIN_NAME = '@acme/pg';

@@ -12,7 +12,7 @@ import {
   executorWorkspace,
   ExecutorWorkspace,
 } from '../../../test-utils/executor-workspace';
-import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
 import dbCheck from './db-check';
 
 let envServer: TestServer; // the one the env file names

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
-import { LOCAL_STATE_FILE } from '../../workspace/local-state';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
+import { LOCAL_STATE_FILE } from '@acme/pg-core/src/workspace/local-state';
 import {
   captureOutput,
   executorWorkspace,

@@ -7,10 +7,10 @@ import {
   ExecutorWorkspace,
   useServerEnv,
 } from '../../../test-utils/executor-workspace';
-import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
 import dbMigrate from './db-migrate';
-import { migrationTemplate } from '../../migrations/migration-files';
-import { DbMigrateExecutorSchema } from './schema';
+import { migrationTemplate } from '@acme/pg-core/src/migrations/migration-files';
+import { DbMigrateExecutorSchema } from '@acme/pg-core/src/commands/db-migrate/schema';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const childProcess = require('node:child_process');

@@ -11,7 +11,7 @@ import {
   ExecutorWorkspace,
   useServerEnv,
 } from '../../../test-utils/executor-workspace';
-import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
 import dbPsql from './db-psql';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

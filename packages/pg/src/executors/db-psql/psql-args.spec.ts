@@ -1,4 +1,4 @@
-import { connectionOverride } from './psql-args';
+import { connectionOverride } from '@acme/pg-core/src/commands/db-psql/psql-args';
 
 describe("db-psql's check of psql arguments", () => {
   it.each([

@@ -9,10 +9,10 @@ import {
   POLYTOPE_YML,
   useServerEnv,
 } from '../../../test-utils/executor-workspace';
-import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
 import dbSeed from '../db-seed/db-seed';
 import dbReset from './db-reset';
-import { DbResetExecutorSchema } from './schema';
+import { DbResetExecutorSchema } from '@acme/pg-core/src/commands/db-reset/schema';
 
 const PASSWORD = 're:set@pw';
 let server: TestServer;

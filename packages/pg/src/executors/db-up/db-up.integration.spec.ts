@@ -17,22 +17,22 @@ import {
 import { createServer, Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { buildBundle } from '../../init-scripts/bundle';
-import { runningPid } from '../../postgres/local-server';
+import { buildBundle } from '@acme/pg-core/src/init-scripts/bundle';
+import { runningPid } from '@acme/pg-core/src/postgres/local-server';
 import {
   captureOutput,
   executorWorkspace,
   ExecutorWorkspace,
   useServerEnv,
 } from '../../../test-utils/executor-workspace';
-import { freePort } from '../../../test-utils/real-postgres';
-import { readLocalState } from '../../workspace/local-state';
+import { freePort } from '@acme/pg-core/test-utils/real-postgres';
+import { readLocalState } from '@acme/pg-core/src/workspace/local-state';
 import dbCheck from '../db-check/db-check';
 import dbDown from '../db-down/db-down';
 import dbValues from '../db-values/db-values';
-import { resolveTarget } from '../executor-target';
+import { resolveTarget } from '@acme/pg-core/src/commands/executor-target';
 import dbUp from './db-up';
-import { roleSecretKey } from '../../polytope/postgres-module';
+import { roleSecretKey } from '@acme/pg-core/src/polytope/postgres-module';
 
 const PASSWORD = 'up:p@ss/w0rd';
 let ws: ExecutorWorkspace;

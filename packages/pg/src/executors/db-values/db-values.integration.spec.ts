@@ -10,8 +10,8 @@ import {
   executorWorkspace,
   ExecutorWorkspace,
 } from '../../../test-utils/executor-workspace';
-import { FakePt, installFakePt } from '../../../test-utils/fake-pt';
-import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { FakePt, installFakePt } from '@acme/pg-core/test-utils/fake-pt';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
 import dbCheck from '../db-check/db-check';
 import dbValues from './db-values';
 

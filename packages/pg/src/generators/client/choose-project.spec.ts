@@ -1,10 +1,11 @@
-import { addProjectConfiguration, getProjects, readJson, Tree } from '@nx/devkit';
+import { addProjectConfiguration, readJson, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { choiceMatches, choiceNamed } from '../../utils/prompt';
+import { choiceMatches, choiceNamed } from '@acme/pg-core/src/utils/prompt';
 import { moduleGenerator } from '../module/module';
 import { clientGenerator } from './client';
-import { isE2eProject, projectChoices } from './choose-project';
-import { LANGUAGES, parseLanguage } from './languages';
+import { nxTree } from '../../nx-tree';
+import { isE2eProject, projectChoices } from '@acme/pg-core/src/generators/client/choose-project';
+import { LANGUAGES, parseLanguage } from '@acme/pg-core/src/generators/client/languages';
 
 const app = (tree: Tree, name: string, extra: object = {}) =>
   addProjectConfiguration(tree, name, {
@@ -29,7 +30,7 @@ describe('client: the project list', () => {
   });
 
   it('lists applications first, then libraries, and never e2e or database projects', () => {
-    expect(projectChoices(tree, getProjects(tree))).toEqual([
+    expect(projectChoices(nxTree(tree), nxTree(tree).host.projects())).toEqual([
       { value: 'api', hint: 'application in apps/api' },
       { value: 'web', hint: 'application in apps/web' },
       { value: 'shared', hint: 'library in libs/shared' },
@@ -44,7 +45,7 @@ describe('client: the project list', () => {
     ['api', false],
     ['shared', false],
   ])('%s is an e2e project: %s', (name, e2e) => {
-    expect(isE2eProject(tree, name, getProjects(tree).get(name)!)).toBe(e2e);
+    expect(isE2eProject(nxTree(tree), name, nxTree(tree).host.projects().get(name)!)).toBe(e2e);
   });
 
   it('without --project and without a terminal: one error naming the apps, no file changed', async () => {

@@ -3,7 +3,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { snapshot } from '../../../test-utils/tree-snapshot';
 import { moduleGenerator } from '../module/module';
 import { clientGenerator } from './client';
-import { ClientGeneratorSchema } from './schema';
+import { ClientGeneratorSchema } from '@acme/pg-core/src/generators/client/schema';
 
 const POLYTOPE = `modules:
   - id: api

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addProjectConfiguration, readJson, readProjectConfiguration, Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { polytopeFileErrors } from '../../../test-utils/polytope-validation';
+import { polytopeFileErrors } from '@acme/pg-core/test-utils/polytope-validation';
 import { snapshot } from '../../../test-utils/tree-snapshot';
 import { initScriptGenerator } from '../init-script/init-script';
 import { moduleGenerator } from '../module/module';
 import { clientGenerator } from './client';
-import { ClientGeneratorSchema } from './schema';
+import { ClientGeneratorSchema } from '@acme/pg-core/src/generators/client/schema';
 
 function app(tree: Tree, name: string, files: Record<string, string | Buffer> = {}): string {
   const root = `apps/${name}`;

@@ -12,11 +12,11 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { captureOutput } from '../../../test-utils/executor-workspace';
-import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
 import { initScriptGenerator } from '../init-script/init-script';
 import { moduleGenerator } from '../module/module';
 import { clientGenerator } from './client';
-import { ClientGeneratorSchema } from './schema';
+import { ClientGeneratorSchema } from '@acme/pg-core/src/generators/client/schema';
 
 const REPO = resolve(__dirname, '../../../../..');
 const PASSWORD = 'pr1nted:p@ss';

@@ -1,19 +1,8 @@
-import { Tree } from '@nx/devkit';
-import { updateBundle } from '../../init-scripts/folder';
-import { findDatabaseProjects } from '../../workspace/markers';
+// The sync generator of @acme/pg-core, which `nx sync` runs on Nx's Tree.
+import type { Tree } from '@nx/devkit';
+import { initBundleSyncGenerator as generate } from '@acme/pg-core/src/generators/init-bundle-sync/init-bundle-sync';
+import { nxTree } from '../../nx-tree';
 
-/**
- * Sync generator: rebuilds each database's init bundle from its folder of scripts. Registered in
- * nx.json (`sync.globalGenerators`), so `nx sync:check` fails while a bundle is stale.
- */
-export async function initBundleSyncGenerator(tree: Tree): Promise<{ outOfSyncMessage?: string }> {
-  const stale = findDatabaseProjects(tree)
-    .filter((db) => tree.exists(db.root) && updateBundle(tree, db.root))
-    .map((db) => db.root);
-  if (stale.length === 0) return {};
-  return {
-    outOfSyncMessage: `The init bundle of ${stale.join(', ')} does not match its .sql scripts. Run \`nx sync\` to rebuild it.`,
-  };
-}
-
+export const initBundleSyncGenerator = (tree: Tree): ReturnType<typeof generate> =>
+  generate(nxTree(tree));
 export default initBundleSyncGenerator;

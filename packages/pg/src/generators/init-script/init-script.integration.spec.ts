@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startPostgres, TestServer } from '../../../test-utils/real-postgres';
+import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
 import { moduleGenerator } from '../module/module';
 import { initScriptGenerator } from './init-script';
 

@@ -2,10 +2,12 @@ import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { snapshot } from '../../../test-utils/tree-snapshot';
 import { parse } from 'yaml';
-import { polytopeFileErrors } from '../../../test-utils/polytope-validation';
+import { polytopeFileErrors } from '@acme/pg-core/test-utils/polytope-validation';
 import { initBundleSyncGenerator } from '../init-bundle-sync/init-bundle-sync';
 import { moduleGenerator } from '../module/module';
-import { initScriptGenerator, nameProblem } from './init-script';
+import { initScriptGenerator } from './init-script';
+import { nxTree } from '../../nx-tree';
+import { nameProblem } from '@acme/pg-core/src/generators/init-script/init-script';
 
 describe('init-script generator', () => {
   let tree: Tree;
@@ -139,14 +141,14 @@ describe('init-script generator', () => {
 
   it('checks a typed name against the rule and the scripts already there', async () => {
     await initScriptGenerator(tree, { name: 'orders' });
-    expect(nameProblem(tree, 'sql/postgres', 'orders-table')).toBeUndefined();
-    expect(nameProblem(tree, 'sql/postgres', 'orders')).toBe(
+    expect(nameProblem(nxTree(tree), 'sql/postgres', 'orders-table')).toBeUndefined();
+    expect(nameProblem(nxTree(tree), 'sql/postgres', 'orders')).toBe(
       'sql/postgres/001-orders.sql exists already; choose another name, or edit that script.',
     );
-    expect(nameProblem(tree, 'sql/postgres', '-x')).toMatch(
+    expect(nameProblem(nxTree(tree), 'sql/postgres', '-x')).toMatch(
       /^Invalid script name '-x'.*\(for example: x\)\.$/,
     );
-    expect(nameProblem(tree, 'sql/postgres', '日本')).toMatch(
+    expect(nameProblem(nxTree(tree), 'sql/postgres', '日本')).toMatch(
       /^Invalid script name '日本': use [^(]*\.$/,
     );
   });

@@ -1,11 +1,12 @@
-import { logger, readJson, Tree } from '@nx/devkit';
+import { readJson, Tree } from '@nx/devkit';
+import { logger } from '@acme/pg-core/src/utils/logger';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse } from 'yaml';
 import { snapshot } from '../../../test-utils/tree-snapshot';
 import { initScriptGenerator } from '../init-script/init-script';
 import defaultExport, { moduleGenerator } from './module';
-import { ModuleGeneratorSchema } from './schema';
-import schemaJson from './schema.json';
+import { ModuleGeneratorSchema } from '@acme/pg-core/src/generators/module/schema';
+import schemaJson from '@acme/pg-core/src/generators/module/schema.json';
 
 /** The options as Nx passes them: every `default` of schema.json filled in. */
 function withSchemaDefaults(options: ModuleGeneratorSchema): ModuleGeneratorSchema {

@@ -1,7 +1,7 @@
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { snapshot } from '../../../test-utils/tree-snapshot';
 import { moduleGenerator } from './module';
-import { ModuleGeneratorSchema } from './schema';
+import { ModuleGeneratorSchema } from '@acme/pg-core/src/generators/module/schema';
 
 const VALID = `templates:
   - id: stack

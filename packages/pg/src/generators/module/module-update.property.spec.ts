@@ -5,10 +5,10 @@
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { outsideModule } from '../../../test-utils/outside-module';
+import { outsideModule } from '@acme/pg-core/test-utils/outside-module';
 import { snapshot } from '../../../test-utils/tree-snapshot';
 import { moduleGenerator } from './module';
-import { ModuleGeneratorSchema } from './schema';
+import { ModuleGeneratorSchema } from '@acme/pg-core/src/generators/module/schema';
 
 type Env = { name: string; value: string };
 

@@ -1,7 +1,8 @@
-import { logger, readJson, readNxJson, readProjectConfiguration, Tree } from '@nx/devkit';
+import { readJson, readNxJson, readProjectConfiguration, Tree } from '@nx/devkit';
+import { logger } from '@acme/pg-core/src/utils/logger';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse } from 'yaml';
-import { polytopeFileErrors } from '../../../test-utils/polytope-validation';
+import { polytopeFileErrors } from '@acme/pg-core/test-utils/polytope-validation';
 import { initBundleSyncGenerator } from '../init-bundle-sync/init-bundle-sync';
 import { moduleGenerator } from './module';
 

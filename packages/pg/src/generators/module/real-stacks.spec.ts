@@ -2,13 +2,13 @@ import { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { outsideModule } from '../../../test-utils/outside-module';
+import { outsideModule } from '@acme/pg-core/test-utils/outside-module';
 import { snapshot } from '../../../test-utils/tree-snapshot';
-import { fileDefining, readStack } from '../../polytope/include-graph';
-import { envValue } from '../../polytope/postgres-module';
-import { findPostgresModule } from '../../polytope/upsert-module';
+import { fileDefining, readStack } from '@acme/pg-core/src/polytope/include-graph';
+import { envValue } from '@acme/pg-core/src/polytope/postgres-module';
+import { findPostgresModule } from '@acme/pg-core/src/polytope/upsert-module';
 import { moduleGenerator } from './module';
-import { ModuleGeneratorSchema } from './schema';
+import { ModuleGeneratorSchema } from '@acme/pg-core/src/generators/module/schema';
 
 const CORPUS = join(__dirname, 'fixtures', 'real-stacks');
 

@@ -1,19 +1,11 @@
-import { joinPathFragments, logger, Tree } from '@nx/devkit';
-import { newSeedName, SEEDS_DIR, seedTemplate } from '../../migrations/migration-files';
-import { tense } from '../../utils/dry-run';
-import { chooseDatabase } from '../../workspace/markers';
-import { filesIn, projectOf } from '../migration/migration';
-import { SeedGeneratorSchema } from './schema';
-import { targetCommand } from '../../utils/commands';
+// The Nx generator is the one of @acme/pg-core, on Nx's Tree and Nx's view of the workspace.
+import type { Tree } from '@nx/devkit';
+import { seedGenerator as generate } from '@acme/pg-core/src/generators/seed/seed';
+import type { SeedGeneratorSchema } from '@acme/pg-core/src/generators/seed/schema';
+import { nxTree } from '../../nx-tree';
 
-export async function seedGenerator(tree: Tree, schema: SeedGeneratorSchema): Promise<void> {
-  const db = chooseDatabase(tree, schema.module);
-  const dir = joinPathFragments(db.root, SEEDS_DIR);
-  const path = joinPathFragments(dir, newSeedName(filesIn(tree, dir), schema.name));
-  tree.write(path, seedTemplate(schema.name));
-  const project = projectOf(tree, db.root, db.module);
-  logger.info(`${tense('Added seed', 'Would add seed')} ${path}: add the rows it should insert.`);
-  logger.info(`Run the seeds (all in one transaction):\n  ${targetCommand(project, 'db-seed')}`);
-}
-
+export const seedGenerator = (
+  tree: Tree,
+  schema: SeedGeneratorSchema,
+): ReturnType<typeof generate> => generate(nxTree(tree), schema);
 export default seedGenerator;

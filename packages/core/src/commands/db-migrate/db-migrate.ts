@@ -1,0 +1,151 @@
+import type { RunContext } from '../run-context';
+import { logger } from '../../utils/logger';
+import { join, relative } from 'node:path';
+import {
+  applyPending,
+  baseline,
+  dumpSchema,
+  MigrationState,
+  readState,
+  rollbackLast,
+} from '../../migrations/migrate';
+import { fail } from '../../utils/errors';
+import { guarded } from '../executor-target';
+import { serverMajor, withClient } from '../../postgres/connect';
+import { clientTool, migrationTarget, MigrationTarget, safetyBackup } from '../migration-target';
+import { DbMigrateExecutorSchema } from './schema';
+
+export default async function dbMigrateExecutor(
+  options: DbMigrateExecutorSchema,
+  context: RunContext,
+): Promise<{ success: boolean }> {
+  return guarded(() => migrate(options, context));
+}
+
+function checkOptions(o: DbMigrateExecutorSchema): void {
+  const modes = (['status', 'rollback', 'dryRun', 'dumpSchema'] as const).filter((k) => o[k]);
+  if (o.baseline !== undefined) modes.push('baseline' as never);
+  if (modes.length > 1)
+    fail(`--${modes.join(' and --')} exclude each other; give one (or none to apply migrations).`);
+}
+
+function print(o: DbMigrateExecutorSchema, result: Record<string, unknown>, text: string[]): void {
+  if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else for (const line of text) logger.info(line);
+}
+
+function statusLines(t: MigrationTarget, s: MigrationState): string[] {
+  const db = t.target.settings.database;
+  const lines = [
+    ...s.applied.map((f) => `  [X] ${f.file}`),
+    ...s.pending.map((f) => `  [ ] ${f.file}`),
+    ...s.missing.map(
+      (v) => `  [?] ${v} (applied, but its file is not in ${t.migrations.shownDir})`,
+    ),
+  ];
+  return [
+    `Migrations of '${db}' in ${t.migrations.shownDir}: ${s.applied.length} applied, ${s.pending.length} pending.`,
+    ...lines,
+  ];
+}
+
+async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise<boolean> {
+  checkOptions(o);
+  const t = migrationTarget(o, context);
+  const m = t.migrations;
+  const db = t.target.settings.database;
+
+  if (o.status || o.dryRun) {
+    const s = await readState(m);
+    if (o.status) {
+      print(
+        o,
+        {
+          database: db,
+          applied: s.applied.map((f) => f.file),
+          pending: s.pending.map((f) => f.file),
+          missing: s.missing,
+        },
+        statusLines(t, s),
+      );
+    } else {
+      print(
+        o,
+        { database: db, applied: [], pending: s.pending.map((f) => f.file), dryRun: true },
+        s.pending.length
+          ? [
+              `Would apply ${s.pending.length} migration(s) to '${db}' (dry run, nothing changed):`,
+              ...s.pending.map((f) => `  ${f.file}`),
+            ]
+          : [`'${db}' is up to date with ${m.shownDir}; nothing would run.`],
+      );
+    }
+    return true;
+  }
+
+  if (o.baseline !== undefined) {
+    const recorded = await baseline(m, o.baseline);
+    print(
+      o,
+      { database: db, baseline: o.baseline, recorded },
+      recorded.length
+        ? [
+            `Recorded ${recorded.length} migration(s) of '${db}' as applied, without running them (--baseline ${o.baseline}):`,
+            ...recorded.map((f) => `  ${f}`),
+          ]
+        : [`Every migration up to ${o.baseline} was recorded as applied already; nothing changed.`],
+    );
+    return true;
+  }
+
+  if (o.dumpSchema) {
+    const file = join(context.root, t.projectRoot, 'schema.sql');
+    const server = await withClient(
+      t.target.settings,
+      { timeoutSeconds: m.timeoutSeconds },
+      serverMajor,
+    );
+    const pgDump = clientTool(server, o, 'pg_dump');
+    await dumpSchema(m, file, join(pgDump.path, '..'));
+    const shown = relative(context.root, file);
+    print(o, { database: db, schemaFile: shown }, [
+      `Wrote the schema of '${db}' to ${shown} (pg_dump ${pgDump.version}).`,
+    ]);
+    return true;
+  }
+
+  if (o.rollback) {
+    let backup: string | undefined;
+    const last = await rollbackLast(m, async (f, c) => {
+      backup = await safetyBackup(t, o, context, `rolling back ${f.file}`, await serverMajor(c));
+    });
+    print(o, { database: db, rolledBack: last.file, backup: backup ?? null }, [
+      `Rolled back ${join(m.shownDir, last.file)} on '${db}'.`,
+    ]);
+    return true;
+  }
+
+  let backup: string | undefined;
+  const { applied, pending } = await applyPending(m, async (todo, c) => {
+    backup = await safetyBackup(
+      t,
+      o,
+      context,
+      `applying ${todo.length} migration(s)`,
+      await serverMajor(c),
+    );
+  });
+  print(
+    o,
+    {
+      database: db,
+      applied,
+      pending: pending.map((f) => f.file),
+      backup: backup ?? null,
+    },
+    applied.length
+      ? [`Applied ${applied.length} migration(s) to '${db}'; it is up to date with ${m.shownDir}.`]
+      : [`'${db}' is up to date with ${m.shownDir}; no migration to apply.`],
+  );
+  return true;
+}

@@ -1,0 +1,115 @@
+/**
+ * What db-migrate, db-seed and db-reset share: the database project's folders of migrations and
+ * seeds, dbmate, and the safety backup taken before a change.
+ */
+import type { RunContext } from './run-context';
+import { join, relative } from 'node:path';
+import { outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
+import { dumpDatabase } from '../postgres/dump';
+import { findTool, ToolInstall } from '../postgres/tools';
+import { findDbmate } from '../migrations/dbmate';
+import { MigrateContext } from '../migrations/migrate';
+import { MIGRATIONS_DIR, SEEDS_DIR } from '../migrations/migration-files';
+import { fail } from '../utils/errors';
+import { ExecutorTarget, note, resolveTarget, TargetOptions } from './executor-target';
+import { generatorCommand, targetCommand } from '../utils/commands';
+import { shellQuote } from '../polytope/pt-cli';
+
+export interface MigrationOptions extends TargetOptions {
+  noBackup?: boolean;
+  outputDir?: string;
+  json?: boolean;
+  pgBinDir?: string;
+}
+
+export interface MigrationTarget {
+  target: ExecutorTarget;
+  /** The database project's folder, as shown (sql/<id>). */
+  projectRoot: string;
+  migrations: MigrateContext;
+  seedsDir: string;
+  shownSeedsDir: string;
+}
+
+export type ServerVersion = { major: number; version: string };
+
+/** Resolves where everything is; connects to nothing (each command connects once, where it must). */
+export function migrationTarget(
+  o: MigrationOptions,
+  context: RunContext,
+  needDbmate = true,
+): MigrationTarget {
+  const target = resolveTarget(o, context);
+  if (!target.record)
+    fail(
+      `Module '${target.moduleId}' has no database project in this workspace; run ${generatorCommand('module')} --id ${target.moduleId}.`,
+    );
+  const projectRoot = target.record.projectRoot;
+  const timeoutSeconds = o.timeout ?? 5;
+  return {
+    target,
+    projectRoot,
+    migrations: {
+      settings: target.settings,
+      dbmate: needDbmate ? findDbmate(context.root) : '',
+      dir: join(context.root, projectRoot, MIGRATIONS_DIR),
+      shownDir: join(projectRoot, MIGRATIONS_DIR),
+      timeoutSeconds,
+      report: (line) => note(o.json, line),
+    },
+    seedsDir: join(context.root, projectRoot, SEEDS_DIR),
+    shownSeedsDir: join(projectRoot, SEEDS_DIR),
+  };
+}
+
+export function clientTool(
+  server: ServerVersion,
+  o: MigrationOptions,
+  tool: 'pg_dump' | 'psql',
+): ToolInstall {
+  return findTool(
+    tool,
+    { minMajor: server.major, why: `the server runs PostgreSQL ${server.version}` },
+    { pgBinDir: o.pgBinDir, env: process.env },
+  );
+}
+
+/**
+ * A custom-format backup of the database before a change, in the safety folder (never pruned,
+ * never taken for the newest backup). `from` is the database to dump when it is not the target
+ * itself (a replaced copy); the file is named for the target. Returns its path as shown, or
+ * undefined with --noBackup.
+ */
+export async function safetyBackup(
+  t: MigrationTarget,
+  o: MigrationOptions,
+  context: RunContext,
+  why: string,
+  server: ServerVersion,
+  from?: string,
+): Promise<string | undefined> {
+  if (o.noBackup) {
+    note(o.json, `No safety backup (--noBackup) before ${why}.`);
+    return undefined;
+  }
+  const { dir } = outputDirOf(o, t.target.moduleId, context.root);
+  const db = t.target.settings.database;
+  const result = await dumpDatabase({
+    install: clientTool(server, o, 'pg_dump'),
+    settings: t.target.settings,
+    database: from,
+    nameFor: db,
+    format: 'custom',
+    compress: false,
+    dir: join(dir, SAFETY_DIR),
+    serverVersion: server.version,
+    // The way back: Ctrl-C does not stop it.
+    uninterruptible: true,
+  });
+  const shown = relative(context.root, result.path) || result.path;
+  note(
+    o.json,
+    `Safety backup of '${db}' before ${why}: ${shown} (to go back: ${targetCommand(context.projectName ?? 'postgres', 'db-restore', `--file ${shellQuote(shown)} --clean`)}).`,
+  );
+  return shown;
+}
