@@ -1,5 +1,5 @@
 // The Debian packages `npm test` needs (PostgreSQL's client tools and server binaries, the Python
-// clients and checkers, openssl, jq): installed with apt as root when missing; otherwise named in
+// clients and checkers, openssl, jq, tmux, busybox and strace): installed with apt as root when missing; otherwise named in
 // one line, and the run stops.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,6 +19,9 @@ const NEEDED = [
   ['black', () => has('black')],
   ['openssl', () => has('openssl')],
   ['tmux', () => has('tmux')],
+  // The stack migration step's test: an Alpine-like root (busybox's sh), a record of every exec.
+  ['busybox-static', () => has('busybox')],
+  ['strace', () => has('strace')],
 ];
 
 export function ensureSystemPackages() {

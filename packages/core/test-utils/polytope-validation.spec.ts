@@ -41,6 +41,18 @@ describe('polytope.yml validators', () => {
       'an undeclared tool arg',
       'tools:\n  pg:\n    run:\n      - tool: polytope/postgres\n        args: { volume: x }\n',
     ],
+    [
+      'a dbmate container with a relative mount path',
+      'modules:\n  - id: m\n    module: polytope/container\n    args: { image: ghcr.io/amacneil/dbmate:2.36.0, mounts: [ { path: db, source: { type: host, path: x } } ] }\n',
+    ],
+    [
+      'a dbmate container with an undeclared arg',
+      'modules:\n  - id: m\n    module: polytope/container\n    args: { image: ghcr.io/amacneil/dbmate:2.36.0, after: pg }\n',
+    ],
+    [
+      'a dbmate container with a bad restart policy',
+      'modules:\n  - id: m\n    module: polytope/container\n    args: { image: ghcr.io/amacneil/dbmate:2.36.0, restart: { policy: sometimes } }\n',
+    ],
   ])('reject %s', (_name, text) => {
     expect(polytopeFileErrors(text).length).toBeGreaterThan(0);
   });

@@ -28,7 +28,8 @@ type ParamType = string | ParamType[] | { [key: string]: ParamType };
 const ALIASES: Record<string, ParamType> = {
   'env-var': { name: 'str', value: 'str' },
   'docker-image': 'str',
-  'absolute-path': 'str',
+  'absolute-path': ['regex', '^/'],
+  id: ['regex', '^[a-z0-9_-]+$'],
 };
 
 function checkMountSource(v: unknown, path: string): string[] {
@@ -77,7 +78,7 @@ export function checkParam(value: unknown, type: ParamType, path: string): strin
         ? []
         : [`${path}: ${JSON.stringify(value)} is not one of ${rest.join(', ')}`];
     if (head === 'regex')
-      return new RegExp(String(rest[0])).test(String(value))
+      return typeof value === 'string' && new RegExp(String(rest[0])).test(String(value))
         ? []
         : [`${path}: does not match ${String(rest[0])}`];
     if (!Array.isArray(value)) return [`${path}: expected a list`];
@@ -94,32 +95,61 @@ export function checkParam(value: unknown, type: ParamType, path: string): strin
   ];
 }
 
-/** Errors of a polytope/postgres module's args against the module's declared params. */
-export function postgresArgsErrors(args: unknown): string[] {
-  const params = fixture('postgres-module-params.yml').params as { id: string; type: ParamType }[];
+function argsErrors(args: unknown, fixtureName: string, module: string): string[] {
+  const params = fixture(fixtureName).params as { id: string; type: ParamType }[];
   const a = (args ?? {}) as Record<string, unknown>;
   const undeclared = Object.keys(a)
     .filter((k) => !params.some((p) => p.id === k))
-    .map((k) => `args.${k}: not a declared param of polytope/postgres`);
-  return [...undeclared, ...params.flatMap((p) => checkParam(a[p.id], p.type, `args.${p.id}`))];
+    .map((k) => `args.${k}: not a declared param of ${module}`);
+  const required = params
+    .filter((p) => typeof p.type === 'string' && a[p.id] === undefined)
+    .map((p) => `args.${p.id}: required by ${module}`);
+  return [
+    ...undeclared,
+    ...required,
+    ...params.flatMap((p) =>
+      a[p.id] === undefined ? [] : checkParam(a[p.id], p.type, `args.${p.id}`),
+    ),
+  ];
 }
+
+/** Errors of a polytope/postgres module's args against the module's declared params. */
+export function postgresArgsErrors(args: unknown): string[] {
+  return argsErrors(args, 'postgres-module-params.yml', 'polytope/postgres');
+}
+
+/** Errors of a polytope/container module's args against the module's declared params. */
+export function containerArgsErrors(args: unknown): string[] {
+  return argsErrors(args, 'container-module-params.yml', 'polytope/container');
+}
+
+const isGenerated = (args: unknown) =>
+  String((args as { image?: unknown } | undefined)?.image ?? '').startsWith(
+    'ghcr.io/amacneil/dbmate',
+  );
 
 /** Both checks on a polytope.yml text (the schema only for the templates/modules format). */
 export function polytopeFileErrors(text: string): string[] {
   const doc = parse(text) as Record<string, unknown>;
   const errors = doc && 'tools' in doc ? [] : polytopeSchemaErrors(text);
-  const argsOf: unknown[] = [];
+  const checks: string[] = [];
+  const check = (ref: unknown, args: unknown, isPostgres: boolean) => {
+    if (isPostgres) checks.push(...postgresArgsErrors(args));
+    // Only the containers the generators write: a user's own may use params of later releases.
+    else if (ref === 'polytope/container' && isGenerated(args))
+      checks.push(...containerArgsErrors(args));
+  };
   if (doc && Array.isArray(doc['modules'])) {
     for (const m of doc['modules'] as Record<string, unknown>[])
-      if (String(m['module']).startsWith('polytope/postgres')) argsOf.push(m['args']);
+      check(m['module'], m['args'], String(m['module']).startsWith('polytope/postgres'));
   }
   if (doc && doc['tools']) {
     for (const t of Object.values(
       doc['tools'] as Record<string, { run?: Record<string, unknown>[] }>,
     )) {
       for (const step of t?.run ?? [])
-        if (step && step['tool'] === 'polytope/postgres') argsOf.push(step['args']);
+        if (step) check(step['tool'], step['args'], step['tool'] === 'polytope/postgres');
     }
   }
-  return [...errors, ...argsOf.flatMap(postgresArgsErrors)];
+  return [...errors, ...checks];
 }

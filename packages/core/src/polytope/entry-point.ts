@@ -91,3 +91,11 @@ export function startedBy(files: PolytopeFile[], id: string): string | undefined
     seen.add(up.name);
   }
 }
+
+/** The templates (or tools) whose run list starts `id` directly. */
+export function runnersOf(files: PolytopeFile[], id: string): EntryPoint[] {
+  return files
+    .flatMap(runners)
+    .filter((r) => r.name !== id && r.items.some((i) => runsId(i, id)))
+    .map((r) => ({ file: r.file, name: r.name }));
+}

@@ -294,6 +294,46 @@ function joinTool(s: Splicer, file: PolytopeFile, id: string, template: string):
   else reconcileMap(s, tools, { [template]: { run: [{ tool: id }] } });
 }
 
+/**
+ * Adds a module of another kind (the migration step) to a file that already holds modules or tools,
+ * when no entry has its id; an existing one is left exactly as it is, the user's edits included.
+ * `template`: a template (or entry tool) of the same file that gets its run entry, or null.
+ */
+export function addOtherModule(
+  file: PolytopeFile,
+  id: string,
+  module: { info: YamlValue; ref: string; args: Record<string, YamlValue> },
+  template: string | null,
+): string {
+  if (!ID_PATTERN.test(id)) fail(`Invalid module id '${id}'.`);
+  const s = new Splicer(file.text);
+  if (file.format === 'tools') {
+    const tools = toolsMap(file);
+    if (!tools) throw new Error(`internal error: ${file.path} has no tools to add '${id}' to.`);
+    if (!tools.get(id, true))
+      reconcileMap(s, tools, {
+        [id]: { info: module.info, run: [{ tool: module.ref, args: module.args }] },
+      });
+    if (template) joinTool(s, file, id, template);
+  } else {
+    if (!file.root || !findPair(file.root, 'modules'))
+      throw new Error(`internal error: ${file.path} has no modules to add '${id}' to.`);
+    if (!entryById(listOf(file, 'modules'), id))
+      addToList(
+        s,
+        file.root,
+        'modules',
+        { id, info: module.info, module: module.ref, args: module.args },
+        seqIndent(s, file.root),
+      );
+    if (template) joinTemplate(s, file, id, template);
+  }
+  const text = s.changed ? s.apply() : file.text;
+  const after = reparseEdited(file, text);
+  assertOthersUnchanged(file, after, { entries: template ? [id, template] : [id] });
+  return text;
+}
+
 /** Reads the result back: it must parse, hold the module as meant, and nothing else may differ. */
 function verify(
   before: PolytopeFile,

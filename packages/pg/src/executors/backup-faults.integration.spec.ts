@@ -685,32 +685,47 @@ describe('parallel backups through nx run-many', () => {
     );
     const nxWs = mkdtempSync(join(tmpdir(), 'acme-pg-nx-'));
     try {
-      const plugin = join(nxWs, 'plugin');
-      // The plugin as its package ships: compiled JavaScript, package.json, executors.json, schemas.
+      // The plugin and the core as their packages ship: compiled JavaScript, package.json,
+      // executors.json and commands.json, schemas; the core beside the plugin, as npm puts it.
+      const out = join(nxWs, 'out');
+      const tsconfig = join(nxWs, 'tsconfig.build.json');
+      writeFileSync(
+        tsconfig,
+        JSON.stringify({
+          extends: join(REPO, 'tsconfig.base.json'),
+          compilerOptions: {
+            rootDir: join(REPO, 'packages'),
+            outDir: out,
+            types: ['node'],
+            typeRoots: [join(REPO, 'node_modules/@types')],
+          },
+          include: ['pg/src/**/*.ts', 'core/src/**/*.ts'].map((g) => join(REPO, 'packages', g)),
+          exclude: ['**/*.spec.ts', '**/files/**'].map((g) => join(REPO, 'packages', g)),
+        }),
+      );
       const build = spawnSync(
         process.execPath,
-        [
-          join(REPO, 'node_modules/typescript/bin/tsc'),
-          ...[
-            '-p',
-            join(REPO, 'packages/pg/tsconfig.lib.json'),
-            '--rootDir',
-            join(REPO, 'packages/pg/src'),
-          ],
-          ...['--outDir', join(plugin, 'src'), '--declaration', 'false', '--sourceMap', 'false'],
-        ],
+        [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, '--sourceMap', 'false'],
         { cwd: REPO, encoding: 'utf-8' },
       );
       expect(build.stdout).toBe('');
       expect(build.status).toBe(0);
-      for (const f of ['package.json', 'executors.json'])
-        cpSync(join(REPO, 'packages/pg', f), join(plugin, f));
-      cpSync(join(REPO, 'packages/pg/src'), join(plugin, 'src'), {
-        recursive: true,
-        filter: (p) => statSync(p).isDirectory() || p.endsWith('.json'),
-      });
+      const plugin = join(out, 'pg');
+      const core = join(out, 'core');
+      for (const [pkg, files] of [
+        ['pg', ['package.json', 'executors.json']],
+        ['core', ['package.json', 'commands.json']],
+      ] as const) {
+        for (const f of files) cpSync(join(REPO, 'packages', pkg, f), join(out, pkg, f));
+        cpSync(join(REPO, 'packages', pkg, 'src'), join(out, pkg, 'src'), {
+          recursive: true,
+          dereference: true,
+          filter: (p) => statSync(p).isDirectory() || p.endsWith('.json'),
+        });
+      }
       mkdirSync(join(nxWs, 'node_modules/@acme'), { recursive: true });
       symlinkSync(plugin, join(nxWs, 'node_modules/@acme/pg'));
+      symlinkSync(core, join(nxWs, 'node_modules/@acme/pg-core'));
       for (const dep of ['nx', '@nx', 'pg', 'yaml', 'tslib'])
         if (!existsSync(join(nxWs, 'node_modules', dep)))
           symlinkSync(join(REPO, 'node_modules', dep), join(nxWs, 'node_modules', dep));
@@ -813,10 +828,13 @@ describe('secrets and stack traces', () => {
   });
 });
 
-/** Runs an executor in a node process of its own process group, as a terminal's foreground job. */
+/**
+ * Runs an executor (the core's command, which the Nx executor re-exports) in a node process of its
+ * own process group, as a terminal's foreground job.
+ */
 function runInGroupOf(executor: string, options: object) {
   const script = `
-    const run = require(${JSON.stringify(join(__dirname, executor))}).default;
+    const run = require(${JSON.stringify(join(REPO, 'packages/core/src/commands', executor))}).default;
     const ctx = JSON.parse(process.env.ACME_TEST_CONTEXT);
     // What Nx's task process (nx/dist/src/tasks-runner/fork.js) does on Ctrl-C.
     process.on('SIGINT', () => process.exit(130));
@@ -827,7 +845,7 @@ function runInGroupOf(executor: string, options: object) {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      TS_NODE_PROJECT: join(REPO, 'packages/pg/tsconfig.spec.json'),
+      TS_NODE_PROJECT: join(REPO, 'packages/core/tsconfig.spec.json'),
       ACME_TEST_CONTEXT: JSON.stringify(ws.context()),
     },
   });

@@ -30,6 +30,7 @@ import {
 } from '../../polytope/postgres-module';
 import { EMBEDDED_POSTGRES } from '../../utils/versions';
 import {
+  addOtherModule,
   addRunEntry,
   findPostgresModule,
   FoundModule,
@@ -41,6 +42,9 @@ import { keepOutOfFormatters } from '../../workspace/formatters';
 import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
 import { copyAdoptedScripts } from './adopt-scripts';
 import { askModuleId } from './module-id';
+import { MigrationStepPlan, stepRunner } from './migration-step';
+import { CONTAINER_MODULE, stepArgs, stepInfo } from '../../polytope/migration-step';
+import { runnersOf } from '../../polytope/entry-point';
 import { ModuleGeneratorSchema } from './schema';
 import { targetCommand } from '../../utils/commands';
 
@@ -50,6 +54,9 @@ export async function moduleGenerator(
 ): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, { ...schema, id: schema.id ?? (await askModuleId()) });
   const texts = editStack(options);
+  // The mount needs a source folder; a file keeps it in git before the first migration exists.
+  if (options.migrationStep?.createFolder)
+    tree.write(posix.join(options.migrationStep.dir, '.gitkeep'), '');
   const adopted = copyAdoptedScripts(tree, options.adopted, options.scriptsDir);
   addDatabaseProject(tree, options);
   for (const [path, text] of texts) {
@@ -84,6 +91,7 @@ function editStack(o: NormalizedModuleOptions): Map<string, string> {
     const host = current(o.newInclude.host.path, o.newInclude.host);
     texts.set(host.path, addIncludeEntry(host, o.newInclude.entry));
   }
+  if (o.migrationStep) addStep(o, o.migrationStep, texts, current);
   const originals = new Map(o.stack.files.map((f) => [f.path, f.text]));
   const after = readStack(
     {
@@ -98,6 +106,48 @@ function editStack(o: NormalizedModuleOptions): Map<string, string> {
     );
   for (const [path, text] of [...texts]) if (text === originals.get(path)) texts.delete(path);
   return texts;
+}
+
+/** The migration step beside the module, and its run entry where the database's is. */
+function addStep(
+  o: NormalizedModuleOptions,
+  plan: MigrationStepPlan,
+  texts: Map<string, string>,
+  current: (path: string, fallback: PolytopeFile) => PolytopeFile,
+): void {
+  const id = o.settings.id;
+  const files = o.stack.files.map((f) => current(f.path, f));
+  if (!files.some((f) => f.path === o.file.path)) files.push(current(o.file.path, o.file));
+  const runner = stepRunner(files, id, o.entry, o.notes);
+  // A step already run by an entry point (the user's own choice of where) gets no second entry.
+  const runIn = runner && runnersOf(files, plan.stepId).length === 0 ? runner : null;
+  let inModuleFile = false;
+  if (!plan.existing) {
+    const moduleFile = current(o.file.path, o.file);
+    const db = findPostgresModule(moduleFile, id)!;
+    const input = {
+      moduleId: id,
+      moduleEnv: db.existing.env,
+      variant: db.variant,
+      password: db.variant !== 'simple' && o.settings.auth !== 'trust',
+      mountSource: plan.mountSource,
+      info: stepInfo(id),
+    };
+    inModuleFile = runIn?.file.path === moduleFile.path;
+    texts.set(
+      moduleFile.path,
+      addOtherModule(
+        moduleFile,
+        plan.stepId,
+        { info: input.info, ref: CONTAINER_MODULE, args: stepArgs(input) },
+        inModuleFile ? runIn!.name : null,
+      ),
+    );
+  }
+  if (runIn && !inModuleFile) {
+    const file = current(runIn.file.path, runIn.file);
+    texts.set(file.path, addRunEntry(file, plan.stepId, runIn.name));
+  }
 }
 
 /**
@@ -250,6 +300,13 @@ function report(
     );
   if (o.entry)
     lines.push(`  ${tense('run', 'would be run')} by '${o.entry.name}' in ${o.entry.file.path}`);
+  const step = o.migrationStep;
+  if (step && !step.existing)
+    lines.push(
+      `  ${tense('added', 'would add')} the migration step '${step.stepId}': dbmate applies ${step.dir}/ when the stack starts, once the server accepts connections`,
+    );
+  else if (step && texts.size)
+    lines.push(`  the migration step '${step.stepId}' ${tense('was', 'would be')} kept as it is`);
   for (const a of adopted)
     lines.push(`  ${tense('copied', 'would copy')} init script ${a.from} → ${a.to}`);
   if (adopted.length)

@@ -40,6 +40,7 @@ import { AdoptedScript, readAdoptedScripts } from './adopt-scripts';
 import { dataLocation, FromFiles, KeptDefaults, keptValues } from './existing-data';
 import { idProblem } from './module-id';
 import { ModuleGeneratorSchema } from './schema';
+import { MigrationStepPlan, planMigrationStep } from './migration-step';
 import { generatorCommand } from '../../utils/commands';
 
 export interface NormalizedModuleOptions {
@@ -65,6 +66,8 @@ export interface NormalizedModuleOptions {
   /** A plaintext password the module had: offered to db-values, never written to a tracked file. */
   oldPassword?: string;
   adopted: AdoptedScript[];
+  /** The stack's migration step to write (or complete), when one is wanted. */
+  migrationStep?: MigrationStepPlan;
   skipFormat: boolean;
   addPlugin?: boolean;
 }
@@ -292,8 +295,14 @@ export function normalizeOptions(
     ref,
     freshVolume,
   };
+  const migrationStep = planMigrationStep(
+    tree,
+    { migrations: schema.migrations, id, isNew: !found, scriptsDir, file, stack },
+    notes,
+  );
   return {
     settings,
+    migrationStep,
     file,
     stack,
     found,

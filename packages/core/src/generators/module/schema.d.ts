@@ -13,6 +13,7 @@ export interface ModuleGeneratorSchema {
   initdbArgs?: string;
   walDir?: string;
   template?: string;
+  migrations?: boolean;
   polytopeFile?: string;
   scriptsDir?: string;
   skipFormat?: boolean;
