@@ -86,6 +86,15 @@ describe('acme-pg in a folder with no monorepo tool', () => {
       "--format is one of plain, custom, directory; 'zip' is not.",
     );
     failed(cli(['db-bakup']), 2, "unknown command 'db-bakup'. Did you mean db-backup?");
+    // With --json, a usage error is an object on stdout too: `| jq` has something to read.
+    const usage = cli(['db-check', '--json', '--timout', '3']);
+    expect(usage.status).toBe(2);
+    expect(JSON.parse(usage.stdout)).toEqual({
+      ok: false,
+      usage: true,
+      message:
+        'acme-pg db-check: Unknown option --timout. Did you mean --timeout? See acme-pg db-check --help.',
+    });
     failed(cli(['db-check']), 2, 'No PostgreSQL module here');
   });
 

@@ -6,9 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './workspace';
+import { e2eTmp } from './workspace';
 
-const dist = join(repoRoot, 'dist', 'packages', 'pg');
+// The plugin as `nx add` installed it, with @acme/pg-core beside it.
+const dist = join(e2eTmp, 'pristine', 'node_modules', '@acme', 'pg');
 const executors = Object.keys(
   JSON.parse(readFileSync(join(dist, 'executors.json'), 'utf-8')).executors,
 );

@@ -5,24 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkspaceTree } from '../tree/workspace-tree';
+import { GeneratorEntry, generators } from './catalogue';
 import { FileTree } from './file-tree';
 import { commandHelp } from './help';
 import { findWorkspaceRoot } from './marker-projects';
 import { CommandSchema, parseCommandArgs, UsageError } from './schema-options';
-
-interface GeneratorEntry {
-  factory: string;
-  schema: string;
-  description: string;
-  hidden?: boolean;
-}
-
-export function generators(packageRoot: string): Record<string, GeneratorEntry> {
-  const all = JSON.parse(readFileSync(join(packageRoot, 'commands.json'), 'utf-8')).generators;
-  return Object.fromEntries(
-    Object.entries(all as Record<string, GeneratorEntry>).filter(([, g]) => !g.hidden),
-  );
-}
 
 function generatorsUsage(list: Record<string, GeneratorEntry>): string {
   const width = Math.max(...Object.keys(list).map((n) => n.length)) + 4;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunContext } from '../commands/run-context';
-import { generate, generators } from './generate';
+import { generators } from './catalogue';
 import { commandHelp } from './help';
 import { useFrontEnd } from '../utils/commands';
 import { chooseProject, findMarkerProjects, findWorkspaceRoot } from './marker-projects';
@@ -80,7 +80,10 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  if (command === 'g' || command === 'generate') return generate(PACKAGE_ROOT, args, cwd);
+  if (command === 'g' || command === 'generate')
+    // Loaded here only: the generators' code is not what a db-* command should wait for.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./generate') as typeof import('./generate')).generate(PACKAGE_ROOT, args, cwd);
   const entry = commands[command];
   if (!entry) {
     const names = [...Object.keys(commands), 'g'];
@@ -119,7 +122,11 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     const help = e.seeHelp ? ` See acme-pg ${command} --help.` : '';
-    process.stderr.write(`acme-pg ${command}: ${e.message}${help}\n`);
+    const message = `acme-pg ${command}: ${e.message}${help}`;
+    process.stderr.write(`${message}\n`);
+    // `acme-pg … --json | jq` reads an object even when the command line was wrong.
+    if (own.some((a) => a === '--json' || a.startsWith('--json=')))
+      process.stdout.write(`${JSON.stringify({ ok: false, usage: true, message })}\n`);
     return 2;
   }
   const json = options['json'] ? jsonOnStdout() : undefined;

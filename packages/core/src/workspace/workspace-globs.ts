@@ -4,8 +4,13 @@
  * them. One reading for the generators (where an app's dependencies go) and the command line
  * (which folder is the workspace root). No Nx here: it runs where there is none.
  */
-import { minimatch } from 'minimatch';
-import { parse } from 'yaml';
+// Loaded when a workspace has patterns to match or a pnpm-workspace.yaml to read, not before:
+// every command finds its workspace root through here.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const minimatch = (path: string, pattern: string): boolean =>
+  (require('minimatch') as typeof import('minimatch')).minimatch(path, pattern);
+const parse = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The workspace globs at a root, read through `read` (a path relative to it → text, or null). */
 export function workspacePatterns(read: (path: string) => string | null): string[] {
@@ -19,7 +24,8 @@ export function workspacePatterns(read: (path: string) => string | null): string
     // A package.json that does not parse lists no workspaces.
   }
   try {
-    patterns.push(...strings(parse(read('pnpm-workspace.yaml') ?? '')?.packages));
+    const pnpm = read('pnpm-workspace.yaml');
+    if (pnpm !== null) patterns.push(...strings((parse(pnpm) as { packages?: unknown })?.packages));
   } catch {
     // A broken pnpm-workspace.yaml installs nothing: it lists no workspaces.
   }
