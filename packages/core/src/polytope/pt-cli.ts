@@ -6,6 +6,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { findOnPath } from '../utils/executables';
+import { shellQuote } from '../utils/shell-quote';
+
+export { shellQuote };
 
 export type KeyKind = 'value' | 'secret';
 
@@ -20,10 +23,6 @@ export function ptArgs(s: PtSet): string[] {
   return s.kind === 'value'
     ? ['values', 'set', s.key, s.value]
     : ['secrets', 'set', s.key, '--stdin'];
-}
-
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -4,7 +4,7 @@
  * a Turborepo `npx turbo run db:up --filter=postgres`. A hint that names a tool the user does not
  * have cannot be run as printed.
  */
-import { shellQuote } from '../polytope/pt-cli';
+import { shellQuote } from './shell-quote';
 
 export type FrontEnd = 'nx' | 'cli' | 'turbo';
 
