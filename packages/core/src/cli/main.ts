@@ -34,10 +34,11 @@ function usage(commands: Record<string, ExecutorEntry>): string {
   return [
     'Usage: acme-pg <command> [options]   (acme-pg <command> --help for its options)',
     '',
-    'PostgreSQL for Polytope projects: the commands of @acme/pg, without Nx.',
+    'PostgreSQL for Polytope projects: the commands of @acme/pg, without Nx (@acme/pg-core).',
     '',
     'Commands:',
     ...Object.entries(commands).map(([n, e]) => `  ${n.padEnd(width)}${e.description}`),
+    `  ${'sync'.padEnd(width)}Rebuild the init bundles from their .sql scripts, as nx sync does (--check for CI).`,
     `  ${'g'.padEnd(width)}Run a generator: ${Object.keys(generators(PACKAGE_ROOT)).join(', ')} (acme-pg g --help).`,
     '',
     'Every command also takes --project <name or folder>: the project (a folder with an',
@@ -80,13 +81,16 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
     process.stdout.write(`${version()}\n`);
     return 0;
   }
+  if (command === 'sync')
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./sync') as typeof import('./sync')).sync(args, cwd);
   if (command === 'g' || command === 'generate')
     // Loaded here only: the generators' code is not what a db-* command should wait for.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('./generate') as typeof import('./generate')).generate(PACKAGE_ROOT, args, cwd);
   const entry = commands[command];
   if (!entry) {
-    const names = [...Object.keys(commands), 'g'];
+    const names = [...Object.keys(commands), 'sync', 'g'];
     const near = names.find((c) => c === `db-${command}`) ?? closest(command, names);
     process.stderr.write(
       `acme-pg: unknown command '${command}'.${near ? ` Did you mean ${near}?` : ''} The commands: ${names.join(', ')} (acme-pg --help).\n`,

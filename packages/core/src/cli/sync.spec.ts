@@ -1,0 +1,81 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './main';
+
+/** A plain folder with one database project whose bundle was never built. */
+function workspace(): string {
+  const root = mkdtempSync(join(tmpdir(), 'acme-pg-sync-'));
+  mkdirSync(join(root, 'sql/postgres'), { recursive: true });
+  writeFileSync(join(root, 'package.json'), '{ "name": "shop", "private": true }\n');
+  writeFileSync(join(root, 'polytope.yml'), 'modules: []\n');
+  writeFileSync(
+    join(root, 'sql/postgres/acme-pg.json'),
+    '{ "kind": "database", "module": "postgres", "polytopeFile": "polytope.yml" }\n',
+  );
+  writeFileSync(join(root, 'sql/postgres/001-orders.sql'), 'CREATE TABLE orders (id int);\n');
+  return root;
+}
+
+function run(args: string[], cwd: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c) => !!out.push(String(c)));
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c) => !!err.push(String(c)));
+  return main(args, cwd)
+    .then(
+      (code) => ({ code, stdout: out.join(''), stderr: err.join('') }),
+      () => ({ code: -1, stdout: out.join(''), stderr: err.join('') }),
+    )
+    .finally(() => {
+      o.mockRestore();
+      e.mockRestore();
+    });
+}
+
+describe('acme-pg sync', () => {
+  let root: string;
+  beforeEach(() => (root = workspace()));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const bundle = () => join(root, 'sql/postgres/_init-bundle.sql');
+
+  it('--check fails while a bundle is stale and writes nothing; sync rebuilds it; then --check passes', async () => {
+    const check = await run(['sync', '--check'], root);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toBe(
+      'acme-pg sync: sql/postgres/_init-bundle.sql does not match its .sql scripts: run acme-pg sync to rebuild it.\n',
+    );
+    expect(() => readFileSync(bundle())).toThrow();
+
+    const dry = await run(['sync', '--dry-run'], root);
+    expect(dry).toEqual({
+      code: 0,
+      stdout: 'UPDATE sql/postgres/_init-bundle.sql\n\nDry run: nothing was written.\n',
+      stderr: '',
+    });
+    expect(() => readFileSync(bundle())).toThrow();
+
+    expect(await run(['sync'], root)).toEqual({
+      code: 0,
+      stdout: 'UPDATE sql/postgres/_init-bundle.sql\n',
+      stderr: '',
+    });
+    expect(readFileSync(bundle(), 'utf-8')).toContain('CREATE TABLE orders (id int);');
+    expect((await run(['sync', '--check'], root)).code).toBe(0);
+
+    // A script edited by hand makes it stale again.
+    writeFileSync(join(root, 'sql/postgres/002-items.sql'), 'CREATE TABLE items (id int);\n');
+    expect((await run(['sync', '--check'], root)).code).toBe(1);
+    await run(['sync'], root);
+    expect(readFileSync(bundle(), 'utf-8')).toContain('CREATE TABLE items (id int);');
+  });
+
+  it('a wrong option: exit 2, one line, nothing written', async () => {
+    const r = await run(['sync', '--chek'], root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^acme-pg sync: Unknown option '--chek'.* See acme-pg sync --help\.\n$/,
+    );
+    expect(() => readFileSync(bundle())).toThrow();
+  });
+});
