@@ -131,6 +131,9 @@ describe('acme-pg in a folder with no monorepo tool', () => {
       },
     );
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Where there is no Nx, nothing of Nx is written.
+    expect(existsSync(join(dir, 'sql/postgres/project.json'))).toBe(false);
+    expect(existsSync(join(dir, 'nx.json'))).toBe(false);
   });
 
   it('db-values, db-up, db-check --json | jq, db-backup: each exits 0', () => {

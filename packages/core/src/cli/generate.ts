@@ -108,6 +108,10 @@ export async function generate(packageRoot: string, argv: string[], cwd: string)
     if (!dryRun) tree.flush();
     said.release();
     listChanges(changes, dryRun);
+    if (tree.host.nx() === 'without-plugin')
+      process.stdout.write(
+        '\nnx.json is here, but @acme/pg is not installed: no Nx target was written. For db-* targets in Nx, run nx add @acme/pg and use nx g @acme/pg:<generator>.\n',
+      );
     if (!dryRun && typeof callback === 'function') await callback();
     return 0;
   } catch (e) {

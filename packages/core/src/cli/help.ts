@@ -1,4 +1,5 @@
 /** `acme-pg <command> --help`: the command's options, from its schema.json, as Nx shows them. */
+import { withDocsPaths } from '../utils/commands';
 import { CommandSchema, unparsedOption } from './schema-options';
 
 const WIDTH = 100;
@@ -39,7 +40,7 @@ export function commandHelp(name: string, summary: string, schema: CommandSchema
     ]
       .filter(Boolean)
       .join(' ');
-    const text = wrap(`${p.description ?? ''} ${extra}`.trim(), col);
+    const text = wrap(withDocsPaths(`${p.description ?? ''} ${extra}`.trim()), col);
     const l = label(n, p.type);
     out.push(l.length < col ? `${l.padEnd(col)}${text}` : `${l}\n${' '.repeat(col)}${text}`);
   }

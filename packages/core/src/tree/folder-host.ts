@@ -8,8 +8,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import ignore, { Ignore } from 'ignore';
 import { render } from 'ejs';
+import { FORMATTER_CONFIGS } from '../workspace/formatters';
 import { isWorkspaceMember, workspacePatterns } from '../workspace/workspace-globs';
-import { joinPathFragments, readJson, updateJson, writeJson } from './tree-api';
+import { fail } from '../utils/errors';
+import { joinPathFragments, readJson, writeJson } from './tree-api';
 import { Callback, FileTree, ProjectConfig, WorkspaceHost } from './workspace-tree';
 
 // Copied as they are, never rendered: the generators' templates are text, but a user's may not be.
@@ -60,38 +62,65 @@ export class FolderHost implements WorkspaceHost {
     return config;
   }
 
+  /**
+   * Nx around the folder: none (no nx.json), or an Nx workspace with or without @acme/pg to run
+   * its targets. Project files carry Nx settings only in the last case; elsewhere a project is its
+   * folder and its acme-pg.json, and nothing of Nx is written.
+   */
+  nx(): 'none' | 'with-plugin' | 'without-plugin' {
+    if (!this.tree.exists('nx.json')) return 'none';
+    try {
+      require.resolve('@acme/pg/package.json', { paths: [this.tree.root] });
+      return 'with-plugin';
+    } catch {
+      return 'without-plugin';
+    }
+  }
+
+  private writesNxProjects(): boolean {
+    return this.nx() === 'with-plugin';
+  }
+
+  /** Nx's `$schema` of a project.json, relative to its folder. */
+  private schemaPath(root: string): string {
+    return relative(join(this.tree.root, root), join(this.tree.root, NX_PROJECT_SCHEMA));
+  }
+
   addProject(name: string, config: ProjectConfig): void {
+    if (!this.writesNxProjects()) return;
     const path = joinPathFragments(config.root, 'project.json');
     if (this.tree.exists(path))
       throw new Error(
         `Cannot create a new project ${name} at ${config.root}. A project already exists in this directory.`,
       );
-    const rest = without(config, 'root');
-    // An empty target list reads as a mistake; Nx writes this note in its place, and so do we.
-    const targets =
-      rest.targets && Object.keys(rest.targets).length === 0
-        ? { '// targets': `to see all targets run: nx show project ${name} --web`, targets: {} }
-        : {};
-    writeJson(this.tree, path, { name, ...rest, ...targets });
+    writeJson(this.tree, path, {
+      name,
+      $schema: this.schemaPath(config.root),
+      ...withEmptyTargetsNote(name, without(config, 'root')),
+    });
   }
 
   updateProject(name: string, config: ProjectConfig): void {
-    const path = joinPathFragments(config.root, 'project.json');
-    const rest = without(config, 'root');
-    if (this.tree.exists(path)) {
-      writeJson(this.tree, path, {
-        ...readJson<Record<string, unknown>>(this.tree, path),
-        ...rest,
-        name,
+    if (!this.writesNxProjects()) return;
+    const projectJson = joinPathFragments(config.root, 'project.json');
+    if (this.tree.exists(projectJson)) {
+      // As Nx does: the file becomes the configuration given, under its name and schema.
+      writeJson(this.tree, projectJson, {
+        name: config.name ?? name,
+        $schema: this.schemaPath(config.root),
+        ...withEmptyTargetsNote(name, without(config, 'root')),
       });
       return;
     }
-    // A package.json project keeps its settings under `nx`.
-    const pkg = joinPathFragments(config.root, 'package.json');
-    updateJson(this.tree, pkg, (json) => {
-      json.nx = { ...(json.nx ?? {}), ...without(rest, 'name') };
-      return json;
-    });
+    // A package.json project keeps its Nx settings under `nx`, and only those that say something.
+    const path = joinPathFragments(config.root, 'package.json');
+    const json = readJson(this.tree, path);
+    const nx: Record<string, unknown> = { ...(json.nx ?? {}), ...without(config, 'root') };
+    if (json.name === name) delete nx['name'];
+    else nx['name'] = name;
+    if (nx['targets'] && !Object.keys(nx['targets'] as object).length) delete nx['targets'];
+    json.nx = nx;
+    if (Object.keys(nx).length) writeJson(this.tree, path, json);
   }
 
   addDependencies(
@@ -116,7 +145,15 @@ export class FolderHost implements WorkspaceHost {
 
   install(): void {
     if (!this.tree.listChanges().some((c) => c.path === 'package.json')) return;
-    execSync(installCommand(this.tree.root), { cwd: this.tree.root, stdio: 'inherit' });
+    const command = installCommand(this.tree.root);
+    try {
+      execSync(command, { cwd: this.tree.root, stdio: 'inherit' });
+    } catch {
+      // The files are written by now: say so, and what is left to do.
+      fail(
+        `The files above are written, but \`${command}\` failed (its output is above). Fix what it says, then run \`${command}\` yourself.`,
+      );
+    }
   }
 
   generateFiles(srcFolder: string, target: string, substitutions: Record<string, unknown>): void {
@@ -156,9 +193,12 @@ export class FolderHost implements WorkspaceHost {
   }
 
   async format(): Promise<void> {
+    // Only a workspace that formats (a formatter's config at its root) is formatted, with its own
+    // Prettier: a Prettier that merely sits in node_modules is nobody's choice. polytope.yml is
+    // then in .prettierignore (keepOutOfFormatters), which getFileInfo honours.
+    if (!FORMATTER_CONFIGS.some((f) => this.tree.exists(f))) return;
     let prettier: typeof import('prettier');
     try {
-      // The folder's own Prettier, with its own settings; none, no formatting.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       prettier = require(require.resolve('prettier', { paths: [this.tree.root] }));
     } catch {
@@ -183,10 +223,11 @@ export class FolderHost implements WorkspaceHost {
   }
 
   shouldAddPlugin(addPlugin: boolean | undefined): boolean {
+    // Outside Nx no target is written at all; in an Nx workspace, the targets are inferred when
+    // the plugin is registered in nx.json, and written out otherwise, so that they run either way.
+    if (!this.writesNxProjects()) return true;
     if (addPlugin !== undefined) return addPlugin;
-    // Outside Nx nothing infers targets; in an Nx workspace the generators write them out, so
-    // they work whether or not the plugin is registered.
-    return !this.tree.exists('nx.json') && process.env['NX_ADD_PLUGINS'] !== 'false';
+    return pluginRegistered(this.tree);
   }
 
   registerPlugin(): boolean {
@@ -195,6 +236,31 @@ export class FolderHost implements WorkspaceHost {
 
   registerSyncGenerator(): void {
     // nx sync is Nx's: nothing to register where the command line runs.
+  }
+}
+
+const NX_PROJECT_SCHEMA = 'node_modules/nx/schemas/project-schema.json';
+
+/** Nx's way with an empty target list: a note on how to see the inferred ones, then `targets`. */
+function withEmptyTargetsNote(
+  name: string,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
+  const targets = config['targets'] as object | undefined;
+  if (!targets || Object.keys(targets).length) return without(config, '// targets');
+  return {
+    ...without(config, 'targets'),
+    '// targets': `to see all targets run: nx show project ${name} --web`,
+    targets: {},
+  };
+}
+
+function pluginRegistered(tree: FileTree): boolean {
+  try {
+    const plugins = (readJson(tree, 'nx.json').plugins ?? []) as (string | { plugin?: string })[];
+    return plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === '@acme/pg');
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,11 @@
-import { frontEnd, generatorCommand, targetCommand, useFrontEnd } from './commands';
+import {
+  docsPath,
+  frontEnd,
+  generatorCommand,
+  targetCommand,
+  useFrontEnd,
+  withDocsPaths,
+} from './commands';
 
 describe('commands in the form of the tool in use', () => {
   const before = process.env['ACME_PG_FRONT_END'];
@@ -30,5 +37,29 @@ describe('commands in the form of the tool in use', () => {
       'npx turbo run db:values --filter=postgres -- --noPt',
     );
     expect(generatorCommand('seed', 'orders')).toBe('npx acme-pg g seed orders');
+  });
+});
+
+describe('docs paths for the package the user has', () => {
+  const before = process.env['ACME_PG_FRONT_END'];
+  afterEach(() => {
+    if (before === undefined) delete process.env['ACME_PG_FRONT_END'];
+    else process.env['ACME_PG_FRONT_END'] = before;
+  });
+
+  it('@acme/pg under Nx, @acme/pg-core from the command line and Turborepo', () => {
+    useFrontEnd('nx');
+    expect(docsPath('cli.md')).toBe('node_modules/@acme/pg/docs/cli.md');
+    useFrontEnd('cli');
+    expect(docsPath('executors/connection.md')).toBe(
+      'node_modules/@acme/pg-core/docs/executors/connection.md',
+    );
+    expect(
+      withDocsPaths('see node_modules/@acme/pg/docs/executors/connection.md and docs/x.md'),
+    ).toBe('see node_modules/@acme/pg-core/docs/executors/connection.md and docs/x.md');
+    useFrontEnd('turbo');
+    expect(withDocsPaths('(node_modules/@acme/pg/docs/migrations.md)')).toBe(
+      '(node_modules/@acme/pg-core/docs/migrations.md)',
+    );
   });
 });

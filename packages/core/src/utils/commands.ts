@@ -41,3 +41,17 @@ export function generatorCommand(generator: string, args = ''): string {
     ? `nx g @acme/pg:${generator}${rest}`
     : `npx acme-pg g ${generator}${rest}`;
 }
+
+/**
+ * Where a page of the docs is in the user's node_modules: with the Nx plugin (which a pnpm
+ * workspace has alone at its top), or with @acme/pg-core, which command-line and Turborepo users
+ * install themselves.
+ */
+export function docsPath(page: string): string {
+  return `node_modules/${frontEnd() === 'nx' ? '@acme/pg' : '@acme/pg-core'}/docs/${page}`;
+}
+
+/** A text written for Nx users (a schema's description) with its docs paths for this user. */
+export function withDocsPaths(text: string): string {
+  return text.replace(/node_modules\/@acme\/pg\/docs\/(\S+?\.md)/g, (_, page) => docsPath(page));
+}

@@ -2,7 +2,7 @@
 import { Tree } from '../tree/tree-api';
 
 // Nx formats with Prettier or oxfmt; both read .prettierignore.
-const FORMATTER_CONFIGS = [
+export const FORMATTER_CONFIGS = [
   '.oxfmtrc.json',
   '.oxfmtrc.jsonc',
   '.prettierrc',

@@ -1,6 +1,7 @@
 import type { RunContext } from '../run-context';
 import { serverMajor, withClient } from '../../postgres/connect';
 import { findPsql, runTool } from '../../postgres/tools';
+import { docsPath } from '../../utils/commands';
 import { fail } from '../../utils/errors';
 import { guarded, resolveTarget } from '../executor-target';
 import { connectionOverride } from './psql-args';
@@ -15,7 +16,7 @@ export default async function dbPsqlExecutor(
     const bad = connectionOverride(args);
     if (bad !== undefined) {
       fail(
-        `'${bad}' is not passed to psql: it would choose the connection, which comes from the target's options, the environment and the env file (--host, --port, --database, --user; see node_modules/@acme/pg/docs/executors/connection.md). Nothing was run.`,
+        `'${bad}' is not passed to psql: it would choose the connection, which comes from the target's options, the environment and the env file (--host, --port, --database, --user; see ${docsPath('executors/connection.md')}). Nothing was run.`,
       );
     }
     const { settings, envFile } = resolveTarget(options, context);

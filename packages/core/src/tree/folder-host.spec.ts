@@ -1,0 +1,100 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileTree } from '../cli/file-tree';
+
+function folder(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'folder-host-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+const changes = (t: FileTree) => t.listChanges().map((c) => `${c.type} ${c.path}`);
+
+describe('FolderHost', () => {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+  const make = (files: Record<string, string>) => {
+    const root = folder(files);
+    roots.push(root);
+    return new FileTree(root);
+  };
+
+  it('without Nx writes no Nx file: no project.json, no `nx` key, and targets stay inferred', () => {
+    const tree = make({
+      'package.json': '{ "name": "shop", "private": true, "workspaces": ["apps/*"] }\n',
+      'apps/api/package.json': '{ "name": "api" }\n',
+    });
+    expect(tree.host.nx()).toBe('none');
+    expect(tree.host.shouldAddPlugin(false)).toBe(true);
+    tree.host.addProject('postgres', { root: 'sql/postgres', targets: {} });
+    tree.host.updateProject('api', {
+      root: 'apps/api',
+      targets: {},
+      implicitDependencies: ['postgres'],
+    });
+    expect(changes(tree)).toEqual([]);
+    expect([...tree.host.projects().keys()]).toEqual(['api']);
+  });
+
+  it('in an Nx workspace without @acme/pg: no Nx target is written either', () => {
+    const tree = make({ 'package.json': '{ "name": "shop" }\n', 'nx.json': '{}\n' });
+    expect(tree.host.nx()).toBe('without-plugin');
+    tree.host.addProject('postgres', { root: 'sql/postgres', targets: { x: { command: 'y' } } });
+    expect(changes(tree)).toEqual([]);
+  });
+
+  it('in an Nx workspace with @acme/pg: project.json as Nx writes it; targets inferred once registered', () => {
+    const files = {
+      'package.json': '{ "name": "shop" }\n',
+      'node_modules/@acme/pg/package.json': '{ "name": "@acme/pg", "version": "0.1.0" }\n',
+    };
+    const bare = make({ ...files, 'nx.json': '{}\n' });
+    expect(bare.host.nx()).toBe('with-plugin');
+    expect(bare.host.shouldAddPlugin(undefined)).toBe(false);
+    const registered = make({ ...files, 'nx.json': '{ "plugins": [{ "plugin": "@acme/pg" }] }\n' });
+    expect(registered.host.shouldAddPlugin(undefined)).toBe(true);
+    registered.host.addProject('postgres', {
+      root: 'sql/postgres',
+      projectType: 'application',
+      tags: ['postgres'],
+      targets: {},
+    });
+    expect(registered.read('sql/postgres/project.json', 'utf-8')).toBe(
+      `${JSON.stringify(
+        {
+          name: 'postgres',
+          $schema: '../../node_modules/nx/schemas/project-schema.json',
+          projectType: 'application',
+          tags: ['postgres'],
+          '// targets': 'to see all targets run: nx show project postgres --web',
+          targets: {},
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  });
+
+  it('does not format a workspace that has no formatter config, even with Prettier installed', async () => {
+    // A Prettier that only sits in node_modules (hoisted from some package) is nobody's choice:
+    // the user's files keep their layout.
+    const root = folder({ 'package.json': '{}\n', 'polytope.yml': "modules: [ {id: 'x'} ]\n" });
+    roots.push(root);
+    mkdirSync(join(root, 'node_modules'), { recursive: true });
+    symlinkSync(
+      join(__dirname, '../../../../node_modules/prettier'),
+      join(root, 'node_modules/prettier'),
+    );
+    const tree = new FileTree(root);
+    const ugly = 'const a = {b:1}\n';
+    tree.write('src/a.ts', ugly);
+    tree.write('polytope.yml', "modules: [ {id: 'x'}, {id: 'y'} ]\n");
+    await tree.host.format();
+    expect(tree.read('src/a.ts', 'utf-8')).toBe(ugly);
+    expect(tree.read('polytope.yml', 'utf-8')).toBe("modules: [ {id: 'x'}, {id: 'y'} ]\n");
+  });
+});
