@@ -97,4 +97,32 @@ describe('FolderHost', () => {
     expect(tree.read('src/a.ts', 'utf-8')).toBe(ugly);
     expect(tree.read('polytope.yml', 'utf-8')).toBe("modules: [ {id: 'x'}, {id: 'y'} ]\n");
   });
+
+  it('two folders claiming one project name: one line naming both, as Nx refuses it', () => {
+    const tree = make({
+      'package.json': '{ "name": "shop", "workspaces": ["apps/*", "libs/*"] }\n',
+      'apps/api/package.json': '{ "name": "api" }\n',
+      'libs/api/project.json': '{ "name": "api" }\n',
+    });
+    expect(() => tree.host.projects()).toThrow(
+      `Two projects are named 'api': apps/api and libs/api. Rename one (its package.json or project.json "name"), then run this again.`,
+    );
+  });
+
+  it('never moves a version package.json has, and adds the rest in order', () => {
+    const tree = make({
+      'package.json': '{ "name": "shop", "devDependencies": { "pg": "^8.0.0" } }\n',
+    });
+    tree.host.addDependencies(
+      { pg: '^8.23.1', yaml: '^2.9.0' },
+      { '@types/pg': '^8.15.0' },
+      'package.json',
+      false,
+    );
+    expect(JSON.parse(tree.read('package.json', 'utf-8')!)).toEqual({
+      name: 'shop',
+      devDependencies: { '@types/pg': '^8.15.0', pg: '^8.0.0' },
+      dependencies: { yaml: '^2.9.0' },
+    });
+  });
 });

@@ -34,7 +34,14 @@ export class FolderHost implements WorkspaceHost {
     });
     for (const root of [...folders].sort()) {
       const config = this.projectAt(root);
-      if (config) found.set(config.name!, config);
+      if (!config) continue;
+      const other = found.get(config.name!);
+      // As Nx refuses it: a name that two folders claim could wire the wrong one.
+      if (other)
+        fail(
+          `Two projects are named '${config.name}': ${other.root || '.'} and ${root || '.'}. Rename one (its package.json or project.json "name"), then run this again.`,
+        );
+      found.set(config.name!, config);
     }
     return found;
   }
@@ -127,11 +134,12 @@ export class FolderHost implements WorkspaceHost {
     dependencies: Record<string, string>,
     devDependencies: Record<string, string>,
     packageJsonPath: string,
-    keepExisting: boolean,
+    // Always kept here (see WorkspaceHost): a version already there is never moved, up or down.
+    _keepExisting: boolean,
   ): Callback {
     const json = readJson(this.tree, packageJsonPath);
     const has = (name: string) =>
-      keepExisting && (json.dependencies?.[name] ?? json.devDependencies?.[name]) !== undefined;
+      (json.dependencies?.[name] ?? json.devDependencies?.[name]) !== undefined;
     const add = (list: Record<string, string>) =>
       Object.fromEntries(Object.entries(list).filter(([name]) => !has(name)));
     const deps = add(dependencies);
@@ -269,7 +277,8 @@ function without<T extends object>(o: T, key: string): Partial<T> {
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  // In code-unit order, as Nx sorts them.
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function filesUnder(dir: string): string[] {
@@ -279,7 +288,10 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** The install of the package manager whose lock file the folder has. */
+/**
+ * The install of the folder's package manager: the one package.json names (`packageManager`), else
+ * the one whose lock file is there, else the one running us (npm_config_user_agent), else npm.
+ */
 function installCommand(root: string): string {
   const has = (f: string) => {
     try {
@@ -288,8 +300,25 @@ function installCommand(root: string): string {
       return false;
     }
   };
-  if (has('pnpm-lock.yaml')) return 'pnpm install';
-  if (has('yarn.lock')) return 'yarn install';
-  if (has('bun.lockb') || has('bun.lock')) return 'bun install';
-  return 'npm install';
+  let named: string | undefined;
+  try {
+    named = /^(npm|pnpm|yarn|bun)@/.exec(
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf-8')).packageManager ?? '',
+    )?.[1];
+  } catch {
+    named = undefined;
+  }
+  const manager =
+    named ??
+    (has('pnpm-lock.yaml')
+      ? 'pnpm'
+      : has('yarn.lock')
+        ? 'yarn'
+        : has('bun.lockb') || has('bun.lock')
+          ? 'bun'
+          : has('package-lock.json')
+            ? 'npm'
+            : (/^(pnpm|yarn|bun)\//.exec(process.env['npm_config_user_agent'] ?? '')?.[1] ??
+              'npm'));
+  return `${manager} install`;
 }

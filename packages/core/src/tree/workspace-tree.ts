@@ -66,7 +66,10 @@ export interface WorkspaceHost {
   readProject(name: string): ProjectConfig;
   addProject(name: string, config: ProjectConfig): void;
   updateProject(name: string, config: ProjectConfig): void;
-  /** Adds what package.json lacks; keepExisting leaves a version already there as it is. */
+  /**
+   * Adds what package.json lacks; keepExisting leaves a version already there as it is. The
+   * generators always keep existing versions; the command line's host implements only that.
+   */
   addDependencies(
     dependencies: Record<string, string>,
     devDependencies: Record<string, string>,

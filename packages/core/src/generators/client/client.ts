@@ -174,7 +174,7 @@ function report(
   const dbProject = o.databaseProject ?? o.db.module;
   if (!envFile)
     logger.info(
-      `No env file is recorded for '${o.db.module}' on this machine yet. Write one and start the database here (port 5432; --exposedPort gives another):\n  ${targetCommand(dbProject, 'db-values', `--envFile .env.${o.db.module} --noPt --generatePassword`)} && ${targetCommand(dbProject, 'db-up')}`,
+      `No env file is recorded for '${o.db.module}' on this machine yet. Write one and start the database here (port 5432; db-values --exposedPort gives another):\n  ${targetCommand(dbProject, 'db-values', `--envFile .env.${o.db.module} --noPt --generatePassword`)} && ${targetCommand(dbProject, 'db-up')}`,
     );
   logger.info(
     `${kept ? 'Connection code' : tense('Wrote connection code', 'Would write connection code')} for '${o.db.module}' in ${o.path}${o.role ? `, as role '${o.role.name}'` : ''}; to test it, ${envFile ? '' : 'then '}run (it prints "ok <version>"):\n  ${runCommand(tree, o, envFile ?? `.env.${o.db.module}`)}`,
