@@ -137,7 +137,7 @@ describe('the printed "test it" command, run as printed', () => {
     }
     const text = out.text();
     expect(text).toContain(
-      "No env file is recorded for 'postgres' on this machine yet. Write one and start the database here (port 5432; --exposedPort gives another):\n  nx run postgres:db-values --envFile .env.postgres --noPt --generatePassword && nx run postgres:db-up",
+      "No env file is recorded for 'postgres' on this machine yet. Write one and start the database here (port 5432; db-values --exposedPort gives another):\n  nx run postgres:db-values --envFile .env.postgres --noPt --generatePassword && nx run postgres:db-up",
     );
     expect(text).toContain('; to test it, then run (it prints "ok <version>"):');
     // Nothing meant to be pasted has a <placeholder>, which the shell reads as a redirection.
