@@ -28,7 +28,9 @@ export function buildBundle(folder: string, scripts: InitScript[]): string {
     'SELECT current_database() AS acme_pg_init_db, current_user AS acme_pg_init_user \\gset',
   ];
   if (scripts.length === 0)
-    out.push('-- (no init scripts yet: add one with `nx g @acme/pg:init-script <name>`)');
+    out.push(
+      '-- (no init scripts yet: add one with `nx g @acme/pg:init-script <name>`, or without Nx `npx acme-pg g init-script <name>`)',
+    );
   scripts.forEach((script, i) => {
     const body =
       script.content.endsWith('\n') || script.content === ''
