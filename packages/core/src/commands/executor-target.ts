@@ -84,7 +84,7 @@ export interface DatabaseRecord {
   stackFile?: string;
   envFile?: string;
   /** Literal settings the module had before the generator adopted it (database, username). */
-  defaults?: { database?: string; username?: string };
+  defaults?: { database?: string; username?: string; usernameFile?: string; databaseFile?: string };
   /** Roles made by its database-user init scripts: role → the database it owns. */
   roles: Record<string, string>;
 }

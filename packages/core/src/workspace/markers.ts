@@ -26,7 +26,7 @@ export interface DatabaseMarker {
   /** The root polytope.yml of the stack (`pt run` reads it), when it is another file. */
   stackFile?: string;
   /** Settings the module had as literals, which db-values sets as the keys' defaults. */
-  defaults?: { database?: string; username?: string };
+  defaults?: { database?: string; username?: string; usernameFile?: string; databaseFile?: string };
   /** Roles its database-user init scripts make: role → { database it owns }. */
   roles?: Record<string, { database: string }>;
 }

@@ -78,6 +78,9 @@ interface Item {
 interface Adopted {
   database?: string;
   username?: string;
+  /** The container file the module read its user (database) from: db-values cannot read it. */
+  usernameFile?: string;
+  databaseFile?: string;
   oldPassword?: string;
 }
 
@@ -417,6 +420,8 @@ function superuserName(
   if (fileVals[names.user]) return { value: fileVals[names.user], from: 'the env file' };
   if (env['PGUSER']) return { value: env['PGUSER'], from: 'PGUSER' };
   if (adopted.username) return { value: adopted.username, from: 'the module' };
+  if (adopted.usernameFile)
+    fail(fromFileProblem('user', adopted.usernameFile, '--user', names.user));
   return { value: 'postgres', from: 'default' };
 }
 
@@ -457,7 +462,9 @@ function planItems(
         ? { value: fileVals[names.database], from: fileName }
         : adopted.database
           ? { value: adopted.database, from: 'the module' }
-          : { value: workspaceDatabaseName(context.root), from: "the workspace's name" };
+          : adopted.databaseFile
+            ? fail(fromFileProblem('database', adopted.databaseFile, '--database', names.database))
+            : { value: workspaceDatabaseName(context.root), from: "the workspace's name" };
   return all.map((ref): Item => {
     if (ref.kind === 'value' && ref.key === k.values.host)
       return { ref, plain: fixed(serviceId ?? id, "the module's service id") };
@@ -691,4 +698,12 @@ async function secretFrom(
       ? `${missing} Nothing was set.`
       : `No ${what} given: set ${vars.join(' or ')}, or pass --generatePassword, or run this on a terminal to be asked. Nothing was set.`,
   );
+}
+
+/**
+ * A module whose data was made with the user (or database) of a file in the container: a default
+ * here would be a guess, and a wrong one locks the apps out. Nothing was set.
+ */
+function fromFileProblem(what: string, file: string, option: string, variable: string): string {
+  return `The module's data was created with the ${what} in the file ${file} (POSTGRES_${what === 'user' ? 'USER' : 'DB'}_FILE), which db-values cannot read: give it with ${option} <the ${what} in that file> (or set ${variable}). Nothing was set.`;
 }

@@ -12,6 +12,9 @@ import { generatorCommand, targetCommand } from '../../utils/commands';
 export interface KeptDefaults {
   database?: string;
   username?: string;
+  /** The container files the module read them from (`POSTGRES_USER_FILE`, …): their content is not ours to know. */
+  usernameFile?: string;
+  databaseFile?: string;
 }
 
 function isPersistent(volume: Record<string, unknown> | undefined): boolean {
@@ -122,6 +125,10 @@ export function keptValues(
     (envValue(found.existing, 'POSTGRES_DB') === undefined ? userFile : undefined);
   const passwordFile = file('POSTGRES_PASSWORD');
   if (userFile !== undefined) fromFiles.username = userFile;
+  const files: KeptDefaults = {
+    ...(userFile !== undefined ? { usernameFile: userFile } : {}),
+    ...(dbFile !== undefined ? { databaseFile: dbFile } : {}),
+  };
   if (dbFile !== undefined) fromFiles.database = dbFile;
   if (passwordFile !== undefined) fromFiles.password = passwordFile;
   const username =
@@ -137,7 +144,7 @@ export function keptValues(
     warnings.push(
       `Module '${id}' had its password in plain text; it is now the secret ${id}-password, and db-values sets it to the old value (the data was created with it). That password is still in git history: change it with ${targetCommand(id, 'db-values', `--rotatePassword`)}.`,
     );
-  const defaults: KeptDefaults = {};
+  const defaults: KeptDefaults = { ...files };
   if (database !== undefined) defaults.database = database;
   if (username !== undefined) defaults.username = username;
   return { defaults, oldPassword, fromFiles };

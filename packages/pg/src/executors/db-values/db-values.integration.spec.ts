@@ -354,4 +354,40 @@ describe('db-values on a module the module generator adopted', () => {
       rmSync(local, { force: true });
     }
   });
+
+  it('a module whose user and database came from files: no guess, one line, nothing set; --user and --database go on', async () => {
+    const marker = join(ws.root, 'sql/analytics/acme-pg.json');
+    const before = readFileSync(marker, 'utf-8');
+    writeFileSync(
+      marker,
+      '{"kind":"database","module":"analytics","polytopeFile":"polytope.yml","defaults":{"usernameFile":"/run/secrets/pg_user","databaseFile":"/run/secrets/pg_user"}}',
+    );
+    try {
+      const refused = await run({ generatePassword: true }, 'analytics');
+      expect(refused.success).toBe(false);
+      expect(refused.output).toContain(
+        'created with the user in the file /run/secrets/pg_user (POSTGRES_USER_FILE), which db-values cannot read: give it with --user <the user in that file> (or set ANALYTICS_POSTGRES_USER). Nothing was set.',
+      );
+      expect(sets()).toEqual([]);
+      const onlyUser = await run({ generatePassword: true, user: 'admin' }, 'analytics');
+      expect(onlyUser.success).toBe(false);
+      expect(onlyUser.output).toContain(
+        'created with the database in the file /run/secrets/pg_user (POSTGRES_DB_FILE), which db-values cannot read: give it with --database <the database in that file> (or set ANALYTICS_POSTGRES_DB). Nothing was set.',
+      );
+      expect(sets()).toEqual([]);
+      const given = await run(
+        { generatePassword: true, database: 'idsvr', user: 'admin' },
+        'analytics',
+      );
+      expect(given.success).toBe(true);
+      expect(sets()).toEqual(
+        expect.arrayContaining([
+          ['values', 'set', 'analytics-database', 'idsvr'],
+          ['secrets', 'set', 'analytics-username', '--stdin', 'stdin=admin'],
+        ]),
+      );
+    } finally {
+      writeFileSync(marker, before);
+    }
+  });
 });

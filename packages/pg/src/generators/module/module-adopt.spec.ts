@@ -179,7 +179,7 @@ describe('module generator: adopting existing modules', () => {
     });
   });
 
-  it('records no default for a user read from a *_FILE, and says to set the key to its content', async () => {
+  it('records the file a user was read from (a *_FILE), no default, and says to set the key to its content', async () => {
     tree.write(
       'polytope.yml',
       CURITY.replace(
@@ -188,7 +188,11 @@ describe('module generator: adopting existing modules', () => {
       ).replace('value: idsvr', 'value: shop'),
     );
     const out = await run(tree, { id: 'curity-db', template: 'none' });
-    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toEqual({ database: 'shop' });
+    // db-values then asks for the user instead of guessing one.
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toEqual({
+      database: 'shop',
+      usernameFile: '/run/secrets/user',
+    });
     expect(out).not.toContain("the existing data's user");
     expect(out).toMatch(
       /pt secrets set curity-db-username --stdin {3}# the content of \/run\/secrets\/user, which the existing data was created with/,
@@ -205,7 +209,10 @@ describe('module generator: adopting existing modules', () => {
       ),
     );
     const out = await run(tree, { id: 'curity-db', template: 'none', auth: 'scram-sha-256' });
-    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toBeUndefined();
+    expect(readJson(tree, 'sql/curity-db/acme-pg.json').defaults).toEqual({
+      usernameFile: '/run/secrets/user',
+      databaseFile: '/run/secrets/user',
+    });
     expect(out).toContain(
       'pt values set curity-db-database <database>   # the content of /run/secrets/user',
     );
