@@ -142,3 +142,53 @@ describe('the packed @acme/pg', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('the packed @acme/pg-core, which the build of @acme/pg builds first', () => {
+  const core = join(REPO, 'dist/packages/core');
+  let coreFiles: string[];
+  beforeAll(() => {
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: core,
+        encoding: 'utf-8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as { files: { path: string }[] }[];
+    coreFiles = packed[0].files.map((f) => f.path).sort();
+  });
+
+  it('ships its bin, commands.json, README and docs, and nothing of Nx', () => {
+    const pkg = JSON.parse(readFileSync(join(core, 'package.json'), 'utf-8'));
+    expect(coreFiles).toContain(pkg.bin['acme-pg'].replace(/^\.\//, ''));
+    for (const f of ['commands.json', 'README.md', 'docs/cli.md', 'docs/turborepo.md'])
+      expect(coreFiles).toContain(f);
+    expect(Object.keys(pkg.dependencies).filter((d) => /^(nx|@nx\/)/.test(d))).toEqual([]);
+    // Every command and generator commands.json names is in the package.
+    const catalogue = JSON.parse(readFileSync(join(core, 'commands.json'), 'utf-8'));
+    for (const e of [
+      ...Object.values(catalogue.commands as Record<string, { implementation: string }>).map(
+        (c) => `${c.implementation}.js`,
+      ),
+      ...Object.values(catalogue.generators as Record<string, { factory: string }>).map(
+        (g) => `${g.factory}.js`,
+      ),
+    ])
+      expect(coreFiles).toContain(e.replace(/^\.\//, ''));
+  });
+
+  it('every relative link of its Markdown reaches a file and heading inside it', () => {
+    const broken: string[] = [];
+    for (const file of coreFiles.filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(join(core, file), 'utf-8');
+      for (const target of links(text)) {
+        if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+        const [path, fragment] = target.split('#');
+        const to = path ? posix.normalize(posix.join(posix.dirname(file), path)) : file;
+        if (!coreFiles.includes(to)) broken.push(`${file}: ${target}`);
+        else if (fragment && !anchors(readFileSync(join(core, to), 'utf-8')).has(fragment))
+          broken.push(`${file}: ${target} (no heading #${fragment})`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
