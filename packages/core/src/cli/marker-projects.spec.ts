@@ -80,3 +80,16 @@ describe('chooseProject', () => {
     );
   });
 });
+
+describe('a database folder not named after its module, with no project file (no Nx)', () => {
+  const root = folder({
+    'package.json': '{}',
+    'db/rep/acme-pg.json': '{ "kind": "database", "module": "reports" }',
+  });
+  it("goes by the module id, which the generator's hints use, and by its folder", () => {
+    const projects = findMarkerProjects(root);
+    expect(projects.map((p) => p.name)).toEqual(['reports']);
+    expect(chooseProject(root, root, projects, { project: 'reports' }).root).toBe('db/rep');
+    expect(chooseProject(root, root, projects, { project: 'db/rep' }).root).toBe('db/rep');
+  });
+});

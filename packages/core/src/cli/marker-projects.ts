@@ -97,8 +97,12 @@ export function findMarkerProjects(root: string): MarkerProject[] {
       const named =
         readJson(join(dir, 'project.json'))?.['name'] ??
         readJson(join(dir, 'package.json'))?.['name'];
+      // Without a project file (no Nx), a database project goes by its module's id, as the
+      // generator names it in its hints; any other folder by its name.
+      const module = typeof marker['module'] === 'string' ? marker['module'] : undefined;
+      const fallback = marker['kind'] === 'database' && module ? module : basename(dir) || 'root';
       found.push({
-        name: typeof named === 'string' && named ? named : basename(dir) || 'root',
+        name: typeof named === 'string' && named ? named : fallback,
         root: rel,
         kind: typeof marker['kind'] === 'string' ? marker['kind'] : undefined,
         module: typeof marker['module'] === 'string' ? marker['module'] : undefined,
@@ -129,7 +133,10 @@ export function chooseProject(
   if (wanted.project) {
     const asPath = relative(root, resolve(cwd, wanted.project)).split(sep).join('/');
     const hit =
-      projects.find((p) => p.name === wanted.project) ?? projects.find((p) => p.root === asPath);
+      projects.find((p) => p.name === wanted.project) ??
+      projects.find((p) => p.root === asPath) ??
+      // A database's module id names it too (`--project reports` for sql/rep of module reports).
+      projects.find((p) => p.kind === 'database' && p.module === wanted.project);
     if (!hit)
       throw new UsageError(
         `No project '${wanted.project}' with an ${MARKER_FILE} here; the projects are: ${names(projects)}.`,

@@ -3,9 +3,13 @@
  * bundle is rebuilt from its folder of .sql scripts. `--check` (as `nx sync:check`, for CI) writes
  * nothing and fails while a bundle is stale.
  */
+import { posix } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBundleSyncGenerator } from '../generators/init-bundle-sync/init-bundle-sync';
-import { FileTree } from './file-tree';
+import { MARKER_FILE } from '../workspace/marker-file';
+import { findDatabaseProjects } from '../workspace/markers';
+import { PgPluginError } from '../utils/errors';
+import { FileTree, FlushError } from './file-tree';
 import { findWorkspaceRoot } from './marker-projects';
 
 const USAGE = `Usage: acme-pg sync [--check] [--dry-run]
@@ -44,21 +48,64 @@ export async function sync(argv: string[], cwd: string): Promise<number> {
     return 0;
   }
   const dryRun = values['dry-run'] || values.dryRun;
-  const tree = new FileTree(findWorkspaceRoot(cwd));
+  const root = findWorkspaceRoot(cwd);
+  const tree = new FileTree(root);
+  // A check that skips a database it cannot read would pass in CI while a bundle is stale.
+  const problem =
+    markerProblem(tree) ??
+    (findDatabaseProjects(tree).length === 0
+      ? `no PostgreSQL module here: no ${MARKER_FILE} of kind database under ${root}, so nothing to rebuild or check.`
+      : undefined);
+  if (problem) {
+    process.stderr.write(`acme-pg sync: ${problem}\n`);
+    return 1;
+  }
+  try {
+    return await rebuild(tree, values.check === true, dryRun === true);
+  } catch (e) {
+    if (!(e instanceof PgPluginError || e instanceof FlushError)) throw e;
+    process.stderr.write(`acme-pg sync: ${e.message}\n`);
+    return 1;
+  }
+}
+
+async function rebuild(tree: FileTree, check: boolean, dryRun: boolean): Promise<number> {
   await initBundleSyncGenerator(tree);
-  const stale = tree.listChanges().map((c) => c.path);
+  const changes = tree.listChanges();
+  const stale = changes.map((c) => c.path);
   if (stale.length === 0) {
     process.stdout.write('Every init bundle matches its scripts.\n');
     return 0;
   }
-  if (values.check) {
+  if (check) {
     process.stderr.write(
       `acme-pg sync: ${stale.join(', ')} ${stale.length === 1 ? 'does' : 'do'} not match ${stale.length === 1 ? 'its' : 'their'} .sql scripts: run acme-pg sync to rebuild ${stale.length === 1 ? 'it' : 'them'}.\n`,
     );
     return 1;
   }
   if (!dryRun) tree.flush();
-  for (const path of stale) process.stdout.write(`UPDATE ${path}\n`);
+  for (const c of changes) process.stdout.write(`${c.type} ${c.path}\n`);
   if (dryRun) process.stdout.write('\nDry run: nothing was written.\n');
   return 0;
+}
+
+/** The first acme-pg.json that does not parse, or a database one that names no module. */
+function markerProblem(tree: FileTree): string | undefined {
+  let problem: string | undefined;
+  tree.host.visitNotIgnoredFiles('', (path) => {
+    if (problem || posix.basename(path) !== MARKER_FILE) return;
+    let marker: Record<string, unknown>;
+    try {
+      marker = JSON.parse(tree.read(path, 'utf-8') ?? '');
+    } catch {
+      problem = `${path} is not valid JSON; fix it (or run acme-pg g module again), then run acme-pg sync again. Nothing was written.`;
+      return;
+    }
+    if (
+      marker?.['kind'] === 'database' &&
+      (typeof marker['module'] !== 'string' || typeof marker['polytopeFile'] !== 'string')
+    )
+      problem = `${path} says kind database but names no module or polytopeFile; run acme-pg g module --id <its module> again. Nothing was written.`;
+  });
+  return problem;
 }

@@ -17,10 +17,10 @@ export function listScripts(tree: Tree, folder: string): string[] {
 export function renderBundle(tree: Tree, folder: string): string {
   const scripts = listScripts(tree, folder).map((name) => {
     const path = joinPathFragments(folder, name);
-    const content = tree.read(path, 'utf-8');
-    if (content === null) fail(`Cannot read init script ${path}.`);
-    if (content.includes('\0')) fail(`${path} is not a text file; init scripts are SQL text.`);
-    return { name, content };
+    const raw = tree.read(path);
+    if (raw === null) fail(`Cannot read init script ${path}.`);
+    if (raw.includes(0)) fail(`${path} is not a text file; init scripts are SQL text.`);
+    return { name, content: utf8(path, raw) };
   });
   return buildBundle(folder, scripts);
 }
@@ -45,4 +45,18 @@ export function nextScriptName(tree: Tree, folder: string, name: string): string
   if (String(next).length > width)
     fail(`${folder} has run out of ${width}-digit script numbers; renumber its scripts.`);
   return posix.join(folder, file);
+}
+
+/**
+ * A script's text, which must be UTF-8: any other encoding would reach the bundle with its bytes
+ * replaced (U+FFFD), and the database with other data than the script says.
+ */
+function utf8(path: string, raw: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
+  } catch {
+    fail(
+      `${path} is not UTF-8 text, and its bytes would change on their way into the init bundle. Save it as UTF-8 (for Latin-1: iconv -f latin1 -t utf-8), then run again.`,
+    );
+  }
 }

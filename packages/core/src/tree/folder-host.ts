@@ -145,8 +145,11 @@ export class FolderHost implements WorkspaceHost {
     const deps = add(dependencies);
     const devDeps = add(devDependencies);
     if (!Object.keys(deps).length && !Object.keys(devDeps).length) return () => undefined;
-    json.dependencies = sorted({ ...(json.dependencies ?? {}), ...deps });
-    json.devDependencies = sorted({ ...(json.devDependencies ?? {}), ...devDeps });
+    // No empty list the file did not have (Nx adds both; nothing reads them here).
+    if (Object.keys(deps).length || json.dependencies)
+      json.dependencies = sorted({ ...(json.dependencies ?? {}), ...deps });
+    if (Object.keys(devDeps).length || json.devDependencies)
+      json.devDependencies = sorted({ ...(json.devDependencies ?? {}), ...devDeps });
     writeJson(this.tree, packageJsonPath, json);
     return () => this.install();
   }
