@@ -7,9 +7,8 @@ import { join, relative } from 'node:path';
 import { outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
 import { dumpDatabase } from '../postgres/dump';
 import { findTool, ToolInstall } from '../postgres/tools';
-import { findDbmate } from '../migrations/dbmate';
-import { MigrateContext } from '../migrations/migrate';
-import { MIGRATIONS_DIR, SEEDS_DIR } from '../migrations/migration-files';
+import { migrateContext, MigrateContext } from '../migrations/migrate';
+import { SEEDS_DIR } from '../migrations/migration-files';
 import { fail } from '../utils/errors';
 import { ExecutorTarget, note, resolveTarget, TargetOptions } from './executor-target';
 import { generatorCommand, targetCommand } from '../utils/commands';
@@ -49,14 +48,11 @@ export function migrationTarget(
   return {
     target,
     projectRoot,
-    migrations: {
-      settings: target.settings,
-      dbmate: needDbmate ? findDbmate(context.root) : '',
-      dir: join(context.root, projectRoot, MIGRATIONS_DIR),
-      shownDir: join(projectRoot, MIGRATIONS_DIR),
+    migrations: migrateContext(context.root, projectRoot, target.settings, {
       timeoutSeconds,
+      needDbmate,
       report: (line) => note(o.json, line),
-    },
+    }),
     seedsDir: join(context.root, projectRoot, SEEDS_DIR),
     shownSeedsDir: join(projectRoot, SEEDS_DIR),
   };

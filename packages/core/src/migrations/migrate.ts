@@ -10,10 +10,11 @@ import type { Client } from 'pg';
 import { connect } from '../postgres/connect';
 import { ConnectionSettings } from '../postgres/settings';
 import { fail } from '../utils/errors';
-import { runDbmate } from './dbmate';
+import { findDbmate, runDbmate } from './dbmate';
 import {
   compareVersions,
   hasEmptyUpSection,
+  MIGRATIONS_DIR,
   MigrationFile,
   migrationFiles,
 } from './migration-files';
@@ -40,6 +41,24 @@ export interface MigrateContext {
   report: (line: string) => void;
   /** How a failed apply's message ends: what to do once the file is fixed. */
   retry?: string;
+}
+
+/** Where a database project's migrations are, and how db-migrate's machinery reaches them. */
+export function migrateContext(
+  root: string,
+  projectRoot: string,
+  settings: ConnectionSettings,
+  how: Pick<MigrateContext, 'timeoutSeconds' | 'report' | 'retry'> & { needDbmate: boolean },
+): MigrateContext {
+  return {
+    settings,
+    dbmate: how.needDbmate ? findDbmate(root) : '',
+    dir: join(root, projectRoot, MIGRATIONS_DIR),
+    shownDir: join(projectRoot, MIGRATIONS_DIR),
+    timeoutSeconds: how.timeoutSeconds,
+    report: how.report,
+    ...(how.retry !== undefined ? { retry: how.retry } : {}),
+  };
 }
 
 export function listMigrationFiles(dir: string): MigrationFile[] {

@@ -5,10 +5,10 @@
  * db-migrate's, after its safety backup, never a side effect of starting the server.
  */
 import { join } from 'node:path';
-import { findDbmate } from '../../migrations/dbmate';
 import {
   applyPending,
   listMigrationFiles,
+  migrateContext,
   MigrateContext,
   readState,
 } from '../../migrations/migrate';
@@ -28,20 +28,17 @@ function migrationsOf(
   needDbmate: boolean,
   retry?: string,
 ): MigrateContext | undefined {
-  const dir = join(db.target.root, db.projectRoot, MIGRATIONS_DIR);
-  if (listMigrationFiles(dir).length === 0) return undefined;
-  return {
-    settings,
-    dbmate: needDbmate ? findDbmate(db.target.root) : '',
-    dir,
-    shownDir: join(db.projectRoot, MIGRATIONS_DIR),
+  if (listMigrationFiles(join(db.target.root, db.projectRoot, MIGRATIONS_DIR)).length === 0)
+    return undefined;
+  return migrateContext(db.target.root, db.projectRoot, settings, {
     timeoutSeconds,
+    needDbmate,
     retry,
     // dbmate's line per file is db-migrate's to show; db-up says one line (or names the failure).
     report: (line) => {
       if (!/^(Applying|Applied): /.test(line)) logger.info(line);
     },
-  };
+  });
 }
 
 export interface FirstStartServer {
