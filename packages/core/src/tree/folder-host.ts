@@ -156,7 +156,7 @@ export class FolderHost implements WorkspaceHost {
 
   install(): void {
     if (!this.tree.listChanges().some((c) => c.path === 'package.json')) return;
-    const command = installCommand(this.tree.root);
+    const command = `${packageManager(this.tree)} install`;
     try {
       execSync(command, { cwd: this.tree.root, stdio: 'inherit' });
     } catch {
@@ -291,37 +291,27 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+const LOCK_FILES: [string, string][] = [
+  ['pnpm-lock.yaml', 'pnpm'],
+  ['yarn.lock', 'yarn'],
+  ['bun.lockb', 'bun'],
+  ['bun.lock', 'bun'],
+  ['package-lock.json', 'npm'],
+];
+
 /**
- * The install of the folder's package manager: the one package.json names (`packageManager`), else
- * the one whose lock file is there, else the one running us (npm_config_user_agent), else npm.
+ * The folder's package manager: the one package.json names (`packageManager`), else the one whose
+ * lock file is there, else the one running us (npm_config_user_agent), else npm.
  */
-function installCommand(root: string): string {
-  const has = (f: string) => {
-    try {
-      return statSync(join(root, f)).isFile();
-    } catch {
-      return false;
-    }
-  };
-  let named: string | undefined;
+function packageManager(tree: FileTree): string {
+  let declared: unknown;
   try {
-    named = /^(npm|pnpm|yarn|bun)@/.exec(
-      JSON.parse(readFileSync(join(root, 'package.json'), 'utf-8')).packageManager ?? '',
-    )?.[1];
+    declared = readJson(tree, 'package.json').packageManager;
   } catch {
-    named = undefined;
+    declared = undefined; // no package.json, or one that does not parse: the other clues decide
   }
-  const manager =
-    named ??
-    (has('pnpm-lock.yaml')
-      ? 'pnpm'
-      : has('yarn.lock')
-        ? 'yarn'
-        : has('bun.lockb') || has('bun.lock')
-          ? 'bun'
-          : has('package-lock.json')
-            ? 'npm'
-            : (/^(pnpm|yarn|bun)\//.exec(process.env['npm_config_user_agent'] ?? '')?.[1] ??
-              'npm'));
-  return `${manager} install`;
+  const named = /^(npm|pnpm|yarn|bun)@/.exec(typeof declared === 'string' ? declared : '')?.[1];
+  const locked = LOCK_FILES.find(([file]) => tree.isFile(file))?.[1];
+  const running = /^(pnpm|yarn|bun)\//.exec(process.env['npm_config_user_agent'] ?? '')?.[1];
+  return named ?? locked ?? running ?? 'npm';
 }
