@@ -7,7 +7,6 @@ import { posix } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBundleSyncGenerator } from '../generators/init-bundle-sync/init-bundle-sync';
 import { MARKER_FILE } from '../workspace/marker-file';
-import { findDatabaseProjects } from '../workspace/markers';
 import { PgPluginError } from '../utils/errors';
 import { FileTree, FlushError } from './file-tree';
 import { findWorkspaceRoot } from './marker-projects';
@@ -51,9 +50,10 @@ export async function sync(argv: string[], cwd: string): Promise<number> {
   const root = findWorkspaceRoot(cwd);
   const tree = new FileTree(root);
   // A check that skips a database it cannot read would pass in CI while a bundle is stale.
+  const markers = readMarkers(tree);
   const problem =
-    markerProblem(tree) ??
-    (findDatabaseProjects(tree).length === 0
+    markers.problem ??
+    (markers.databases === 0
       ? `no PostgreSQL module here: no ${MARKER_FILE} of kind database under ${root}, so nothing to rebuild or check.`
       : undefined);
   if (problem) {
@@ -89,9 +89,13 @@ async function rebuild(tree: FileTree, check: boolean, dryRun: boolean): Promise
   return 0;
 }
 
-/** The first acme-pg.json that does not parse, or a database one that names no module. */
-function markerProblem(tree: FileTree): string | undefined {
+/**
+ * One pass over the markers: the first that does not parse, or a database one that names no
+ * module, and how many databases there are.
+ */
+function readMarkers(tree: FileTree): { problem?: string; databases: number } {
   let problem: string | undefined;
+  let databases = 0;
   tree.host.visitNotIgnoredFiles('', (path) => {
     if (problem || posix.basename(path) !== MARKER_FILE) return;
     let marker: Record<string, unknown>;
@@ -101,11 +105,10 @@ function markerProblem(tree: FileTree): string | undefined {
       problem = `${path} is not valid JSON; fix it (or run acme-pg g module again), then run acme-pg sync again. Nothing was written.`;
       return;
     }
-    if (
-      marker?.['kind'] === 'database' &&
-      (typeof marker['module'] !== 'string' || typeof marker['polytopeFile'] !== 'string')
-    )
+    if (marker?.['kind'] !== 'database') return;
+    if (typeof marker['module'] !== 'string' || typeof marker['polytopeFile'] !== 'string')
       problem = `${path} says kind database but names no module or polytopeFile; run acme-pg g module --id <its module> again. Nothing was written.`;
+    else databases += 1;
   });
-  return problem;
+  return { problem, databases };
 }
