@@ -10,10 +10,9 @@ import {
   updateProjectConfiguration,
 } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { FileTree } from '@acme/pg-core/src/cli/file-tree';
+import { tempFolder } from '@acme/pg-core/test-utils/temp-folder';
 
 const START = {
   'nx.json': '{ "plugins": [{ "plugin": "@acme/pg" }] }\n',
@@ -55,11 +54,7 @@ it('addProject and updateProject write what addProjectConfiguration and updatePr
     update: (n, c) => updateProjectConfiguration(nx, n, c as never),
   });
 
-  root = mkdtempSync(join(tmpdir(), 'nx-tree-'));
-  for (const [path, text] of Object.entries({ ...START, 'package.json': '{}\n' })) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
+  root = tempFolder({ ...START, 'package.json': '{}\n' }, 'nx-tree-');
   const ours = new FileTree(root);
   edits({
     add: (n, c) => ours.host.addProject(n, c as never),

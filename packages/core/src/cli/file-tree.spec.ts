@@ -1,24 +1,9 @@
-import {
-  mkdtempSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-  existsSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileTree } from './file-tree';
+import { tempFolder } from '../../test-utils/temp-folder';
 
-function folder(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'file-tree-'));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
+const folder = (files: Record<string, string>) => tempFolder(files, 'file-tree-');
 
 describe('FileTree', () => {
   it('reads the disk, keeps writes in memory, and lists them as Nx does', () => {

@@ -1,17 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseProject, findMarkerProjects, findWorkspaceRoot } from './marker-projects';
 import { UsageError } from './schema-options';
+import { tempFolder } from '../../test-utils/temp-folder';
 
-function folder(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'marker-projects-'));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
+const folder = (files: Record<string, string>) => tempFolder(files, 'marker-projects-');
 
 describe('findWorkspaceRoot', () => {
   const repo = folder({

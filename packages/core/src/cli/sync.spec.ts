@@ -1,20 +1,20 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempFolder } from '../../test-utils/temp-folder';
 import { main } from './main';
 
 /** A plain folder with one database project whose bundle was never built. */
 function workspace(): string {
-  const root = mkdtempSync(join(tmpdir(), 'acme-pg-sync-'));
-  mkdirSync(join(root, 'sql/postgres'), { recursive: true });
-  writeFileSync(join(root, 'package.json'), '{ "name": "shop", "private": true }\n');
-  writeFileSync(join(root, 'polytope.yml'), 'modules: []\n');
-  writeFileSync(
-    join(root, 'sql/postgres/acme-pg.json'),
-    '{ "kind": "database", "module": "postgres", "polytopeFile": "polytope.yml" }\n',
+  return tempFolder(
+    {
+      'package.json': '{ "name": "shop", "private": true }\n',
+      'polytope.yml': 'modules: []\n',
+      'sql/postgres/acme-pg.json':
+        '{ "kind": "database", "module": "postgres", "polytopeFile": "polytope.yml" }\n',
+      'sql/postgres/001-orders.sql': 'CREATE TABLE orders (id int);\n',
+    },
+    'acme-pg-sync-',
   );
-  writeFileSync(join(root, 'sql/postgres/001-orders.sql'), 'CREATE TABLE orders (id int);\n');
-  return root;
 }
 
 function run(args: string[], cwd: string) {

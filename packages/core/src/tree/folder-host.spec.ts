@@ -1,16 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileTree } from '../cli/file-tree';
+import { tempFolder } from '../../test-utils/temp-folder';
 
-function folder(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'folder-host-'));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
+const folder = (files: Record<string, string>) => tempFolder(files, 'folder-host-');
 
 const changes = (t: FileTree) => t.listChanges().map((c) => `${c.type} ${c.path}`);
 
