@@ -81,13 +81,15 @@ export async function safetyBackup(
   o: MigrationOptions,
   context: RunContext,
   why: string,
-  server: ServerVersion,
+  /** The server's version, or how to ask for it (not asked with --noBackup). */
+  serverVersion: ServerVersion | (() => Promise<ServerVersion>),
   from?: string,
 ): Promise<string | undefined> {
   if (o.noBackup) {
     note(o.json, `No safety backup (--noBackup) before ${why}.`);
     return undefined;
   }
+  const server = typeof serverVersion === 'function' ? await serverVersion() : serverVersion;
   const { dir } = outputDirOf(o, t.target.moduleId, context.root);
   const db = t.target.settings.database;
   const result = await dumpDatabase({

@@ -117,7 +117,7 @@ async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise
   if (o.rollback) {
     let backup: string | undefined;
     const last = await rollbackLast(m, async (f, c) => {
-      backup = await safetyBackup(t, o, context, `rolling back ${f.file}`, await serverMajor(c));
+      backup = await safetyBackup(t, o, context, `rolling back ${f.file}`, () => serverMajor(c));
     });
     print(o, { database: db, rolledBack: last.file, backup: backup ?? null }, [
       `Rolled back ${join(m.shownDir, last.file)} on '${db}'.`,
@@ -127,12 +127,8 @@ async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise
 
   let backup: string | undefined;
   const { applied, pending } = await applyPending(m, async (todo, c) => {
-    backup = await safetyBackup(
-      t,
-      o,
-      context,
-      `applying ${todo.length} migration(s)`,
-      await serverMajor(c),
+    backup = await safetyBackup(t, o, context, `applying ${todo.length} migration(s)`, () =>
+      serverMajor(c),
     );
   });
   print(
