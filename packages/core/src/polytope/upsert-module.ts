@@ -334,6 +334,39 @@ export function addOtherModule(
   return text;
 }
 
+/**
+ * Points a host mount of another module (the migration step) at `source`, its other fields and
+ * mounts untouched: for a database folder that moved.
+ */
+export function setOtherModuleMount(
+  file: PolytopeFile,
+  id: string,
+  mount: { path: string; source: string },
+): string {
+  const holder =
+    file.format === 'modules'
+      ? entryById(listOf(file, 'modules'), id)
+      : (
+          (toolsMap(file)?.get(id, true) as YAMLMap | undefined)?.get('run', true) as
+            { items?: unknown[] } | undefined
+        )?.items?.[0];
+  if (!isMap(holder)) throw new Error(`internal error: module '${id}' is not in ${file.path}.`);
+  const s = new Splicer(file.text);
+  reconcileMap(s, holder, {
+    args: {
+      mounts: {
+        kind: 'merge-by',
+        key: 'path',
+        items: [{ path: mount.path, source: { type: 'host', path: mount.source } }],
+        remove: [],
+      },
+    },
+  });
+  const text = s.changed ? s.apply() : file.text;
+  assertOthersUnchanged(file, reparseEdited(file, text), { entries: [id] });
+  return text;
+}
+
 /** Reads the result back: it must parse, hold the module as meant, and nothing else may differ. */
 function verify(
   before: PolytopeFile,

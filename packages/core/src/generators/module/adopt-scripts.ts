@@ -4,6 +4,7 @@
  */
 import { Tree } from '../../tree/tree-api';
 import { posix } from 'node:path';
+import { BUNDLE_FILE } from '../../init-scripts/bundle';
 import { nextScriptName } from '../../init-scripts/folder';
 import { Stack } from '../../polytope/include-graph';
 import { mountPathCandidates } from '../../polytope/mount-path';
@@ -26,6 +27,8 @@ export function readAdoptedScripts(
   stack: Stack,
   file: PolytopeFile,
   id: string,
+  /** The module has its database project: a missing bundle is its own, from before a move. */
+  hasProject: boolean,
 ): AdoptedScript[] {
   const scripts = found?.existing.scripts;
   if (scripts === undefined || scripts === null) return [];
@@ -38,6 +41,7 @@ export function readAdoptedScripts(
       if (posix.normalize(written) === posix.normalize(bundlePath)) continue;
       const tries = mountPathCandidates(written, file.path, stack.root.path);
       const from = tries.find((p) => tree.exists(p) && tree.isFile(p));
+      if (!from && hasProject && posix.basename(written) === BUNDLE_FILE) continue;
       if (!from)
         fail(
           `Module '${id}' runs the init script ${written}, which is not in the workspace (looked at ${tries.join(' and ')}). Restore it, or remove that 'scripts' entry, and run again.`,

@@ -1,15 +1,16 @@
 /**
  * `--migrations`: whether the module generator writes the stack's migration step, and where. A step
- * that exists is never changed (the user may have edited it) and never removed: the generator only
- * adds what is missing, its module or its run entry.
+ * that exists is never removed and changed only where its database folder moved (its mount follows
+ * the folder): the user may have edited it. Otherwise the generator only adds what is missing, its
+ * module or its run entry.
  */
 import { Tree } from '../../tree/tree-api';
 import { posix } from 'node:path';
 import { filesIn } from '../migration/migration';
 import { MIGRATIONS_DIR, migrationFiles } from '../../migrations/migration-files';
 import { fileDefining, Stack } from '../../polytope/include-graph';
-import { isMigrationStep, migrationStepId } from '../../polytope/migration-step';
-import { mountPathFor } from '../../polytope/mount-path';
+import { isMigrationStep, MIGRATIONS_MOUNT, migrationStepId } from '../../polytope/migration-step';
+import { mountPathCandidates, mountPathFor } from '../../polytope/mount-path';
 import { entryById, listOf, PolytopeFile, toolsMap } from '../../polytope/polytope-file';
 import { runnersOf } from '../../polytope/entry-point';
 import { generatorCommand } from '../../utils/commands';
@@ -22,6 +23,8 @@ export interface MigrationStepPlan {
   mountSource: string;
   /** The file that defines the step already, if one does. */
   existing?: PolytopeFile;
+  /** The existing step mounts a folder that is gone (the database folder moved): its new source. */
+  movedMount?: string;
   /** The folder has no file yet: a `.gitkeep` keeps it, so the mount has a source. */
   createFolder: boolean;
 }
@@ -73,8 +76,34 @@ export function planMigrationStep(
     dir,
     mountSource: mountPathFor(dir, opts.file.path, opts.stack.root.path),
     existing,
+    movedMount: existing && movedMountOf(tree, existing, stepId, dir, opts.stack.root.path, notes),
     createFolder: files.length === 0,
   };
+}
+
+/** The step's migrations mount, written anew when it names a folder that is no longer there. */
+function movedMountOf(
+  tree: Tree,
+  file: PolytopeFile,
+  stepId: string,
+  dir: string,
+  root: string,
+  notes: string[],
+): string | undefined {
+  const args = argsOfEntry(file, stepId) as { mounts?: unknown } | undefined;
+  if (!isMigrationStep(args) || !Array.isArray(args?.mounts)) return undefined;
+  const mount = (
+    args.mounts as { path?: unknown; source?: { type?: unknown; path?: unknown } }[]
+  ).find((m) => m?.path === MIGRATIONS_MOUNT && m.source?.type === 'host');
+  const written = mount?.source?.path;
+  if (typeof written !== 'string') return undefined;
+  const at = mountPathCandidates(written, file.path, root);
+  if (at.includes(dir) || at.some((p) => tree.exists(p))) return undefined;
+  const moved = mountPathFor(dir, file.path, root);
+  notes.push(
+    `The migration step '${stepId}' mounted ${written}, which is gone: it mounts ${moved} now, where the database folder is.`,
+  );
+  return moved;
 }
 
 /** The entry that starts the database (the one the generator adds it to, or one that runs it). */

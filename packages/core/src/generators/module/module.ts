@@ -34,6 +34,7 @@ import {
   addRunEntry,
   findPostgresModule,
   FoundModule,
+  setOtherModuleMount,
   upsertPostgresModule,
 } from '../../polytope/upsert-module';
 import { DATABASE_TARGETS, withDbTargets } from '../../workspace/client-project';
@@ -43,7 +44,12 @@ import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normal
 import { copyAdoptedScripts } from './adopt-scripts';
 import { askModuleId } from './module-id';
 import { MigrationStepPlan, stepRunner } from './migration-step';
-import { CONTAINER_MODULE, stepArgs, stepInfo } from '../../polytope/migration-step';
+import {
+  CONTAINER_MODULE,
+  MIGRATIONS_MOUNT,
+  stepArgs,
+  stepInfo,
+} from '../../polytope/migration-step';
 import { runnersOf } from '../../polytope/entry-point';
 import { ModuleGeneratorSchema } from './schema';
 import { targetCommand } from '../../utils/commands';
@@ -142,6 +148,13 @@ function addStep(
         { info: input.info, ref: CONTAINER_MODULE, args: stepArgs(input) },
         inModuleFile ? runIn!.name : null,
       ),
+    );
+  }
+  if (plan.existing && plan.movedMount) {
+    const file = current(plan.existing.path, plan.existing);
+    texts.set(
+      file.path,
+      setOtherModuleMount(file, plan.stepId, { path: MIGRATIONS_MOUNT, source: plan.movedMount }),
     );
   }
   if (runIn && !inModuleFile) {

@@ -152,6 +152,11 @@ export function normalizeOptions(
     : (record?.root ?? posix.join(posix.dirname(stack.root.path), 'sql', id));
   if (scriptsDir === '')
     fail('--scriptsDir cannot be the workspace root; give a folder such as sql/postgres.');
+  // Two folders for one module would be two database projects that each executor could take.
+  if (record && scriptsDir !== record.root)
+    fail(
+      `Module '${id}' has its database project in ${record.root} already; --scriptsDir ${scriptsDir} would make a second one. To move it, move the folder (git mv ${record.root} ${scriptsDir}), then run ${generatorCommand('module')} --id ${id} --scriptsDir ${scriptsDir}. Nothing was changed.`,
+    );
   const bundlePath = mountPathFor(posix.join(scriptsDir, BUNDLE_FILE), file.path, stack.root.path);
 
   const image = schema.image;
@@ -262,7 +267,7 @@ export function normalizeOptions(
     ? { ...(record?.defaults ?? {}), ...kept.defaults }
     : kept.defaults;
   const { oldPassword, fromFiles } = kept;
-  const adopted = readAdoptedScripts(tree, found, bundlePath, stack, file, id);
+  const adopted = readAdoptedScripts(tree, found, bundlePath, stack, file, id, !!record);
   // An existing module without `service-id` (and every !simple one) is reached at `postgres`, the
   // module's default: written out, so that apps keep their host name and db-values sets it.
   const serviceId =

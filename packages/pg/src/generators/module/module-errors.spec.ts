@@ -166,3 +166,38 @@ describe('module generator: bad input gives one clear error and writes nothing',
     expect(snapshot(tree)).toBe(before);
   });
 });
+
+describe('module generator: one database project per module', () => {
+  it('refuses a new --scriptsDir for a module that has its folder, and says how to move it', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await moduleGenerator(tree, { template: 'none' });
+    const before = snapshot(tree);
+    await expect(
+      moduleGenerator(tree, { scriptsDir: 'db/main', template: 'none' }),
+    ).rejects.toThrow(
+      /^Module 'postgres' has its database project in sql\/postgres already; --scriptsDir db\/main would make a second one\. To move it, move the folder \(git mv sql\/postgres db\/main\), then run .+ --scriptsDir db\/main\. Nothing was changed\.$/,
+    );
+    expect(snapshot(tree)).toBe(before);
+  });
+
+  it('takes the folder as moved: the mounts follow it, and no second project appears', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    await moduleGenerator(tree, { template: 'none', migrations: true });
+    expect(tree.read('polytope.yml', 'utf-8')).toContain('sql/postgres/migrations');
+    for (const path of tree.listChanges().map((c) => c.path))
+      if (path.startsWith('sql/postgres/')) {
+        tree.write(path.replace('sql/postgres/', 'db/main/'), tree.read(path)!);
+        tree.delete(path);
+      }
+    await moduleGenerator(tree, { scriptsDir: 'db/main', template: 'none', migrations: true });
+    const yml = tree.read('polytope.yml', 'utf-8')!;
+    expect(yml).toContain('db/main/_init-bundle.sql');
+    expect(yml).toContain('db/main/migrations');
+    expect(yml).not.toContain('sql/postgres');
+    const markers = tree
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.endsWith('/acme-pg.json') && tree.exists(p));
+    expect(markers).toEqual(['db/main/acme-pg.json']);
+  });
+});

@@ -158,6 +158,32 @@ modules:
     expect(polytopeFileErrors(tree.read(file, 'utf-8')!)).toEqual([]);
   });
 
+  it('in the tools: format, a moved database folder: the step mounts it where it went, and says so', async () => {
+    tree.write(
+      'polytope.yml',
+      'include:\n  - services\ntools:\n  stack:\n    run:\n      - tool: web\n',
+    );
+    tree.write('services/polytope.yml', 'tools:\n  web:\n    run:\n      - tool: polytope/node\n');
+    await moduleGenerator(tree, { migrations: true });
+    for (const c of tree.listChanges())
+      if (c.path.startsWith('sql/postgres/') && tree.exists(c.path)) {
+        tree.write(c.path.replace('sql/postgres/', 'db/pg/'), tree.read(c.path)!);
+        tree.delete(c.path);
+      }
+    const before = tree.read('postgres/polytope.yml', 'utf-8')!;
+    await moduleGenerator(tree, { migrations: true, scriptsDir: 'db/pg' });
+    const after = tree.read('postgres/polytope.yml', 'utf-8')!;
+    const tool = doc(tree, 'postgres/polytope.yml').tools!['postgres-migrate'];
+    expect(tool.run[0].args!['mounts']).toEqual([
+      { path: '/db/migrations', source: { type: 'host', path: './db/pg/migrations' } },
+    ]);
+    // Only the two paths changed, byte for byte elsewhere.
+    expect(after).toBe(before.replaceAll('./sql/postgres/', './db/pg/'));
+    expect(said()).toContain(
+      "The migration step 'postgres-migrate' mounted ./sql/postgres/migrations, which is gone: it mounts ./db/pg/migrations now",
+    );
+  });
+
   it('a module the database is not run by: the step is written, not run, and it says so', async () => {
     await moduleGenerator(tree, { migrations: true, template: 'none' });
     expect(step(tree)).toBeDefined();
