@@ -1,7 +1,6 @@
 import { logger } from '../../utils/logger';
 import {
   addDependenciesToPackageJson,
-  addProjectConfiguration,
   formatFiles,
   GeneratorCallback,
   installPackagesTask,
@@ -39,6 +38,7 @@ import {
 } from '../../polytope/upsert-module';
 import { DATABASE_TARGETS, withDbTargets } from '../../workspace/client-project';
 import { findDatabaseProjects, writeDatabaseMarker } from '../../workspace/markers';
+import { addDatabaseProject } from '../../workspace/database-project';
 import { keepOutOfFormatters } from '../../workspace/formatters';
 import { logWarnings, normalizeOptions, NormalizedModuleOptions } from './normalize-options';
 import { copyAdoptedScripts } from './adopt-scripts';
@@ -64,7 +64,7 @@ export async function moduleGenerator(
   if (options.migrationStep?.createFolder)
     tree.write(posix.join(options.migrationStep.dir, '.gitkeep'), '');
   const adopted = copyAdoptedScripts(tree, options.adopted, options.scriptsDir);
-  addDatabaseProject(tree, options);
+  writeDatabaseProject(tree, options);
   for (const [path, text] of texts) {
     if (text !== (tree.exists(path) ? tree.read(path, 'utf-8') : null)) tree.write(path, text);
     keepOutOfFormatters(tree, path);
@@ -243,18 +243,13 @@ function addLocalServer(tree: Tree, o: NormalizedModuleOptions): GeneratorCallba
   );
 }
 
-function addDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {
+function writeDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {
   const id = o.settings.id;
   // With inference the targets come from the marker; otherwise they are written out.
   const explicit = !tree.host.shouldAddPlugin(o.addPlugin);
   if (!explicit) tree.host.registerPlugin();
   if (!o.projectExists) {
-    addProjectConfiguration(tree, o.projectName, {
-      root: o.scriptsDir,
-      projectType: 'application',
-      tags: ['postgres', `polytope-module:${id}`],
-      targets: explicit ? withDbTargets({}, DATABASE_TARGETS, id).targets : {},
-    });
+    addDatabaseProject(tree, o.projectName, o.scriptsDir, id, explicit);
   } else if (explicit) {
     const config = readProjectConfiguration(tree, o.projectName);
     const { targets } = withDbTargets(config.targets ?? {}, DATABASE_TARGETS, id);

@@ -1,5 +1,6 @@
 import { logger } from '../../utils/logger';
-import { getProjects, Tree } from '../../tree/tree-api';
+import { Tree } from '../../tree/tree-api';
+import { chooseProject } from '../../workspace/database-project';
 import { isScalar, visit } from 'yaml';
 import { posix } from 'node:path';
 import { BUNDLE_FILE } from '../../init-scripts/bundle';
@@ -429,21 +430,6 @@ function walDirPath(given: string): string {
   if (path === PGDATA || path.startsWith(`${PGDATA}/`))
     fail(`Invalid --walDir '${given}': it must be beside PGDATA (${PGDATA}), not in it.`);
   return path;
-}
-
-function chooseProject(
-  tree: Tree,
-  id: string,
-  root: string,
-): { projectName: string; projectExists: boolean } {
-  const projects = getProjects(tree);
-  for (const [name, config] of projects)
-    if (config.root === root) return { projectName: name, projectExists: true };
-  for (const name of [id, `${id}-db`])
-    if (!projects.has(name)) return { projectName: name, projectExists: false };
-  fail(
-    `Projects '${id}' and '${id}-db' both exist already; rename one of them or choose another --id.`,
-  );
 }
 
 export function logWarnings(warnings: string[]): void {
