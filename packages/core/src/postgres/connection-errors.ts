@@ -3,6 +3,7 @@
  * line that tells the user. Two have no code in node-postgres, so their messages are matched:
  * "SSL not supported", and a server that asks for a password when none is set.
  */
+import { ident } from './databases';
 import { ConnectionSettings } from './settings';
 
 export type FailureKind =
@@ -14,8 +15,13 @@ export type FailureKind =
   | 'rejected'
   | 'database-missing'
   | 'starting-up'
+  | 'closed'
   | 'ssl-unsupported'
   | 'other';
+
+/** A db-restore or db-reset closes the database for its swap: cut off then, it stays closed. */
+const CLOSED_HINT = (db: string) =>
+  `A db-restore or db-reset of it that was cut off leaves it so: db-restore and db-reset then say what is left and how to go back. Otherwise a superuser opens it again: ALTER DATABASE ${ident(db)} ALLOW_CONNECTIONS true.`;
 
 /** Raised by our own connect timeout, which node-postgres reports without a code. */
 export const TIMEOUT_CODE = 'ACME_PG_TIMEOUT';
@@ -87,6 +93,12 @@ export function classifyConnectionError(
         `The server at ${where} is starting up or shutting down; try again in a moment, or use --wait.`,
         true,
       );
+    case '55000':
+      if (/not currently accepting connections/.test((err as Error)?.message ?? ''))
+        return f(
+          'closed',
+          `Database '${s.database}' on ${where} does not accept connections (ALLOW_CONNECTIONS false). ${CLOSED_HINT(s.database)}`,
+        );
   }
   const message = (err as Error)?.message ?? String(err);
   if (!s.password && /password must be a string/.test(message)) {

@@ -41,6 +41,7 @@ import { fingerprint, RICH_SQL, sql } from '@acme/pg-core/test-utils/rich-databa
 import { backupName, parseBackupName } from '@acme/pg-core/src/postgres/backup-files';
 import dbBackup from './db-backup/db-backup';
 import dbRestore from './db-restore/db-restore';
+import dbCheck from './db-check/db-check';
 
 const PASSWORD = 'f4ult/s3cret';
 const LONG = '日本語'.repeat(7); // 63 bytes of UTF-8
@@ -960,6 +961,100 @@ describe('a real Ctrl-C to the whole process group, while backing up', () => {
     expect(r.output.trim()).toBe('Backup interrupted (SIGINT); no backup was written.');
     expect(r.code).not.toBe(0);
     expect(files(dir)).toEqual([]);
+  }, 120000);
+});
+
+describe('a db-restore that did not end', () => {
+  it('kill -9 of the group while loading: the next --clean names the copy left, keeps it, and restores', async () => {
+    await createDb(
+      'kil',
+      'CREATE TABLE old (id int); INSERT INTO old SELECT generate_series(1, 1000);',
+    );
+    await createDb(
+      'kil_src',
+      'CREATE TABLE big AS SELECT i, repeat(md5(i::text), 4) AS p FROM generate_series(1, 600000) i',
+    );
+    const file = await backupOf('kil_src', 'backups/kil-src', { format: 'custom' });
+    const { pid, done } = runInGroupOf('db-restore/db-restore.ts', {
+      database: 'kil',
+      file,
+      clean: true,
+      outputDir: 'backups/kil',
+    });
+    const sessions = async (d: string) =>
+      Number(
+        (
+          await query<{ n: string }>(
+            'postgres',
+            'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+            [d],
+          )
+        )[0].n,
+      );
+    let copy = '';
+    await waitFor(async () => {
+      copy = (await strays()).find((d) => d.startsWith('kil_restore_')) ?? '';
+      return copy !== '' && (await sessions(copy)) > 0;
+    }, 60000);
+    process.kill(-pid, 'SIGKILL');
+    await done;
+    // The loader's backend ends once it sees its client gone.
+    await waitFor(async () => (await sessions(copy)) === 0);
+    expect(await query('kil', 'SELECT count(*)::int AS n FROM old')).toEqual([{ n: 1000 }]);
+
+    const r = await restore({ database: 'kil', file, clean: true, outputDir: 'backups/kil' });
+    expect(r.success).toBe(true);
+    expect(r.output).toContain(
+      `A db-restore or db-reset of 'kil' stopped before its end (killed, or its machine lost). '${copy}' is a copy it was loading, not 'kil': drop it (DROP DATABASE "${copy}").`,
+    );
+    expect(await query('kil', 'SELECT count(*)::int AS n FROM big')).toEqual([{ n: 600000 }]);
+    // Not dropped on a guess: the user drops it.
+    expect(await strays()).toEqual([copy]);
+    await query('postgres', `DROP DATABASE ${ident(copy)}`);
+  }, 120000);
+
+  it('cut off between closing and swapping: refused with the way back, which works', async () => {
+    await createDb('shut', 'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 5);');
+    const old = 'shut_replaced_0123abcd';
+    await createDb(old, 'CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 3);');
+    const file = await backupOf('source', 'backups/shut-src', { format: 'custom' });
+    for (const d of ['shut', old])
+      await query('postgres', `ALTER DATABASE ${ident(d)} ALLOW_CONNECTIONS false`);
+    const allow = async (d: string) =>
+      (
+        await query<{ ok: boolean }>(
+          'postgres',
+          'SELECT datallowconn AS ok FROM pg_database WHERE datname = $1',
+          [d],
+        )
+      )[0].ok;
+
+    const r = await restore({ database: 'shut', file, clean: true, outputDir: 'backups/shut' });
+    expect(r.success).toBe(false);
+    expect(r.output.trim()).toBe(
+      `A db-restore or db-reset of 'shut' stopped before its end (killed, or its machine lost). '${old}' holds what 'shut' held before it was replaced, with no safety backup yet: keep it until backed up (ALTER DATABASE "${old}" ALLOW_CONNECTIONS true, then db-backup --database ${old}); drop it after (DROP DATABASE "${old}"). 'shut' still refuses connections, as the run left it: open it (ALTER DATABASE "shut" ALLOW_CONNECTIONS true) and run again. Nothing was changed.`,
+    );
+    expect(await allow('shut')).toBe(false);
+    expect(await strays()).toEqual([old]);
+    expect(existsSync(join(ws.root, 'backups/shut'))).toBe(false);
+
+    // A connection to it says why it fails, and where to look.
+    const check = await runner.run(dbCheck, { database: 'shut' });
+    expect(check.success).toBe(false);
+    expect(check.output).toMatch(
+      /Database 'shut' on .* does not accept connections \(ALLOW_CONNECTIONS false\)\. A db-restore or db-reset of it that was cut off leaves it so/,
+    );
+
+    // The way back, as the message gives it.
+    await query('postgres', `ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
+    const kept = await backup({ database: old, outputDir: 'backups/shut-old' });
+    expect(kept.success).toBe(true);
+    await query('postgres', `DROP DATABASE ${ident(old)}`);
+    await query('postgres', 'ALTER DATABASE shut ALLOW_CONNECTIONS true');
+    const again = await restore({ database: 'shut', file, clean: true, outputDir: 'backups/shut' });
+    expect(again.success).toBe(true);
+    expect(again.output).not.toContain('stopped before its end');
+    expect(await allow('shut')).toBe(true);
   }, 120000);
 });
 

@@ -3,6 +3,7 @@
  * (owner, locale, settings), run its init bundle, apply every migration, then the seeds. Only on
  * this machine unless --force, only after a confirmation, and only after a safety backup.
  */
+import { leftBehind, leftBehindMessage } from '../../postgres/left-behind';
 import type { RunContext } from '../run-context';
 import { logger } from '../../utils/logger';
 import { randomBytes } from 'node:crypto';
@@ -126,6 +127,9 @@ async function reset(o: DbResetExecutorSchema, context: RunContext): Promise<boo
   let server: ServerVersion;
   try {
     server = await serverMajor(admin);
+    const left = leftBehindMessage(db, await leftBehind(admin, db));
+    if (left?.refuse) fail(left.text);
+    if (left) logger.warn(left.text);
     if (await databaseExists(admin, db)) {
       backup = await recreate(
         admin,

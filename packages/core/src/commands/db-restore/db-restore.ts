@@ -1,3 +1,4 @@
+import { leftBehind, leftBehindMessage } from '../../postgres/left-behind';
 import type { RunContext } from '../run-context';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -225,6 +226,9 @@ async function planRestore(
       );
   }
 
+  const left = leftBehindMessage(db, await leftBehind(admin, db));
+  if (left?.refuse) fail(left.text);
+  if (left) logger.warn(left.text);
   const exists = await databaseExists(admin, db);
   if (!exists && !o.createDatabase) {
     fail(

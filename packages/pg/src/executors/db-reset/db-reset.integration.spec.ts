@@ -139,6 +139,20 @@ describe('db-reset and db-seed on a real server', () => {
     await other.end().catch(() => undefined);
   });
 
+  it('refuses a database that a reset cut off before its swap left closed, changing nothing', async () => {
+    const old = `${db()}_replaced_89abcdef`;
+    await sql('postgres', `CREATE DATABASE ${old}`);
+    await sql('postgres', `ALTER DATABASE ${db()} ALLOW_CONNECTIONS false`);
+    const r = await run({ yes: true });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(`A db-restore or db-reset of '${db()}' stopped before its end`);
+    expect(r.output).toContain(`'${old}' holds what '${db()}' held before it was replaced`);
+    expect(r.output).toContain(`open it (ALTER DATABASE "${db()}" ALLOW_CONNECTIONS true)`);
+    await sql('postgres', `ALTER DATABASE ${db()} ALLOW_CONNECTIONS true`);
+    expect(await tables()).toEqual(['junk']);
+    await sql('postgres', `DROP DATABASE ${old}`);
+  });
+
   it('db-seed runs every seed in one transaction: a failing one leaves nothing seeded', async () => {
     await run({ yes: true, noBackup: true, skipSeed: true });
     write(
