@@ -1,6 +1,6 @@
 import type { RunContext } from '../run-context';
 import { logger } from '../../utils/logger';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { valueKeys } from '../../polytope/postgres-module';
 import { findPt, KeyKind, listPtKeys, PtSet, runPtSet, showPtCommand } from '../../polytope/pt-cli';
@@ -282,6 +282,8 @@ async function run(o: DbValuesExecutorSchema, context: RunContext): Promise<bool
   const superuserStep = steps.find((s) => s.item.ref.key === k.secrets.password);
   const superuserPassword = () => superuserStep?.value ?? fileVals[names.password];
 
+  // The env file in use, given or recorded: the executors read it, so it must not keep the old one.
+  const rotationEnvFile = o.envFile || (envFilePath && existsSync(envFilePath)) ? fileName : '';
   if (rotated && newPassword) {
     const rotatedStep = steps.find((s) => s.item.ref.key === rotated.secretKey);
     await rotatePassword({
@@ -295,7 +297,7 @@ async function run(o: DbValuesExecutorSchema, context: RunContext): Promise<bool
         ? (value) => runPtSet(pt, { kind: 'secret', key: rotated.secretKey, value }, env)
         : undefined,
       secretKey: rotated.secretKey,
-      writeEnvFile: o.envFile
+      writeEnvFile: rotationEnvFile
         ? (pw, previous) =>
             writeFile(superuserPassword(), {
               [rotated.fileVar]: pw,
@@ -330,7 +332,7 @@ async function run(o: DbValuesExecutorSchema, context: RunContext): Promise<bool
     done.push(s.item.ref.key);
   }
 
-  report(o, id, steps, rotated, target);
+  report(o, id, steps, rotated, target, rotationEnvFile);
   if (o.envFile) {
     const rel = relative(context.root, envFilePath!);
     writeFile(superuserPassword());
@@ -643,12 +645,19 @@ function report(
   steps: Step[],
   rotated: Rotation | undefined,
   target: ReturnType<typeof resolveTarget>,
+  /** The env file that got the new password, if one did. */
+  envFile: string,
 ): void {
   const lines: string[] = [];
-  if (rotated)
+  if (rotated) {
+    const also = [
+      ...(o.noPt ? [] : [`secret ${rotated.secretKey}`]),
+      ...(envFile ? [envFile] : []),
+    ];
     lines.push(
-      `Changed the password of '${rotated.user}' on ${target.settings.host}:${target.settings.port} (sent as a SCRAM verifier)${o.noPt ? '' : ` and in secret ${rotated.secretKey}`}.`,
+      `Changed the password of '${rotated.user}' on ${target.settings.host}:${target.settings.port} (sent as a SCRAM verifier)${also.length ? ` and in ${also.join(' and in ')}` : ''}.`,
     );
+  }
   for (const s of steps) {
     const what = `${s.item.ref.kind} ${s.item.ref.key}`;
     if (!s.item.plain && !s.item.password)

@@ -252,6 +252,21 @@ describe('--rotatePassword', () => {
     expect(await login('postgres', old)).toBe('28P01');
   });
 
+  it('without --envFile, the env file db-values recorded gets the new password too, and db-check logs in', async () => {
+    const old = current();
+    const r = await run({ rotatePassword: true, generatePassword: true });
+    expect(r.success).toBe(true);
+    const [secret] = secretSets('postgres-password');
+    expect(secret).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(current()).toBe(secret);
+    expect(envFile()['POSTGRES_PREVIOUS_PASSWORD']).toBeUndefined();
+    expect(r.output).toContain('and in .env.postgres');
+    expect(await login('postgres', secret)).toBe('ok');
+    expect(await login('postgres', old)).toBe('28P01');
+    const check = await dbCheck({}, ws.context('postgres'));
+    expect(check.success).toBe(true);
+  });
+
   it("--role app_user: the role's password changes (secret and env file first), the superuser's stays", async () => {
     const superuser = current();
     const oldRole = envFile()['PGINIT_APP_USER_PASSWORD'];
