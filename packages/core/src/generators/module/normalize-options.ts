@@ -19,6 +19,7 @@ import {
   ModuleSettings,
   PGDATA,
   RESTART_POLICIES,
+  MODULE_DEFAULT_IMAGE,
   SIMPLE_MODULE,
 } from '../../polytope/postgres-module';
 import { findPostgresModule, FoundModule, postgresModuleIds } from '../../polytope/upsert-module';
@@ -160,7 +161,7 @@ export function normalizeOptions(
     );
   const bundlePath = mountPathFor(posix.join(scriptsDir, BUNDLE_FILE), file.path, stack.root.path);
 
-  const image = schema.image;
+  let image = schema.image;
   if (image !== undefined && (!IMAGE_PATTERN.test(image) || image.length > 255)) {
     fail(
       `Invalid --image ${JSON.stringify(image)}: an image reference has no spaces or control characters (for example: postgres:16.2).`,
@@ -191,6 +192,14 @@ export function normalizeOptions(
       );
     variant = 'full';
     ref = fullRef(found.ref);
+    // Without `image`, !simple runs its own default and the full module another major: written
+    // out, the data keeps the major it was made with.
+    if (image === undefined && found.existing.image === undefined) {
+      image = MODULE_DEFAULT_IMAGE.simple;
+      notes.push(
+        `Module '${id}' named no image, so it ran ${SIMPLE_MODULE}'s default, ${image}; the full module's default is another major (${MODULE_DEFAULT_IMAGE.full}), so image: ${image} is written out, and its data keeps its major.`,
+      );
+    }
   } else if (variant === 'simple') {
     // Only what the user gave counts: a flag left at false (or a default Nx filled in) asks for nothing.
     const given = SIMPLE_OPTIONS.filter((o) => schema[o] !== undefined && schema[o] !== false);

