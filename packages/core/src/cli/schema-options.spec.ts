@@ -62,6 +62,21 @@ describe('options from schema.json', () => {
     );
   });
 
+  it('turns a switch off as Nx does: --no-<name>, --<name>=false', () => {
+    expect(parseCommandArgs(moduleGen, ['--no-migrations'])).toMatchObject({ migrations: false });
+    expect(parseCommandArgs(moduleGen, ['--migrations=false'])).toMatchObject({
+      migrations: false,
+    });
+    expect(parseCommandArgs(moduleGen, ['--migrations=true'])).toMatchObject({ migrations: true });
+    expect(parseCommandArgs(backup, ['--no-compress'])).toMatchObject({ compress: false });
+    // A switch whose own name starts with no- keeps it: --no-backup is noBackup.
+    const migrate = { properties: { noBackup: { type: 'boolean' } } } as unknown as CommandSchema;
+    expect(parseCommandArgs(migrate, ['--no-backup'])).toEqual({ noBackup: true });
+    expect(usage(moduleGen, ['--migrations', '--no-migrations'])).toBe(
+      '--migrations and --no-migrations contradict each other; give one.',
+    );
+  });
+
   it('refuses what it cannot use, with one line that says how', () => {
     expect(usage(backup, ['--formt', 'custom'])).toBe(
       'Unknown option --formt. Did you mean --format?',

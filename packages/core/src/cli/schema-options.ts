@@ -99,12 +99,25 @@ export function parseCommandArgs(schema: CommandSchema, argv: string[]): Record<
       byFlag.set(flag, name);
     }
   }
+  // Switches turn off as in Nx: --no-<name>, unless that is another option's own flag (--no-backup).
+  const negated = new Map<string, string>();
+  for (const [name, p] of Object.entries(schema.properties))
+    if (p.type === 'boolean' && !byFlag.has(`no-${kebab(name)}`)) {
+      negated.set(`no-${kebab(name)}`, name);
+      config[`no-${kebab(name)}`] = { type: 'boolean' };
+    }
+  const switches = own.map((arg) => {
+    const m = /^--([^=]+)=(true|false)$/.exec(arg);
+    const name = m && byFlag.get(m[1]);
+    if (!m || !name || schema.properties[name].type !== 'boolean') return arg;
+    return m[2] === 'true' ? `--${m[1]}` : `--no-${kebab(name)}`;
+  });
   const byPosition = positionalOptions(schema);
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      args: own,
+      args: switches,
       options: config,
       strict: true,
       allowPositionals: byPosition.length > 0,
@@ -116,6 +129,13 @@ export function parseCommandArgs(schema: CommandSchema, argv: string[]): Record<
   for (const [name, p] of Object.entries(schema.properties))
     if (p.default !== undefined) options[name] = p.default;
   for (const [flag, value] of Object.entries(values)) {
+    const off = negated.get(flag);
+    if (off !== undefined) {
+      if (Object.keys(values).some((f) => byFlag.get(f) === off))
+        throw new UsageError(`--${kebab(off)} and --${flag} contradict each other; give one.`);
+      options[off] = false;
+      continue;
+    }
     const name = byFlag.get(flag)!;
     const p = schema.properties[name];
     options[name] = Array.isArray(value)
