@@ -24,6 +24,7 @@ import { logger } from '../utils/logger';
 import { LOCAL_STATE_FILE, readLocalState, updateLocalState } from '../workspace/local-state';
 import { startedBy } from '../polytope/entry-point';
 import { MARKER_FILE } from '../workspace/marker-file';
+import { nxDotenvLabel } from '../workspace/nx-dotenv';
 import { generatorCommand, targetCommand } from '../utils/commands';
 
 /** The options every executor takes: which module, where its database is, how long to wait. */
@@ -61,12 +62,17 @@ function readMarker(root: string, projectRoot: string): Record<string, unknown> 
   }
 }
 
+/** The folder of the project the command runs for, when it has one. */
+function projectRootOf(context: RunContext): string | undefined {
+  return context.projectName
+    ? context.projectsConfigurations?.projects[context.projectName]?.root
+    : undefined;
+}
+
 function moduleOf(options: TargetOptions, context: RunContext): string {
   if (options.module) return options.module;
-  const project = context.projectName
-    ? context.projectsConfigurations?.projects[context.projectName]
-    : undefined;
-  const marker = project ? readMarker(context.root, project.root) : undefined;
+  const root = projectRootOf(context);
+  const marker = root !== undefined ? readMarker(context.root, root) : undefined;
   if (marker?.['kind'] === 'database' && typeof marker['module'] === 'string')
     return marker['module'];
   if (marker?.['kind'] === 'client' && Array.isArray(marker['modules']) && marker['modules'][0])
@@ -149,10 +155,8 @@ function appRoleOf(
   moduleId: string,
   record: DatabaseRecord | undefined,
 ): AppRole | undefined {
-  const project = context.projectName
-    ? context.projectsConfigurations?.projects[context.projectName]
-    : undefined;
-  const marker = project ? readMarker(context.root, project.root) : undefined;
+  const root = projectRootOf(context);
+  const marker = root !== undefined ? readMarker(context.root, root) : undefined;
   const roles = marker?.['kind'] === 'client' ? marker['roles'] : undefined;
   const name =
     roles && typeof roles === 'object' ? (roles as Record<string, unknown>)[moduleId] : undefined;
@@ -212,6 +216,7 @@ export function resolveTarget(
     envFilePath,
     role,
     localServer: server && isLive(server) ? server : undefined,
+    envLabel: nxDotenvLabel(context.root, projectRootOf(context), env),
   });
   settings.hints = connectionHints(context, moduleId, record, envFilePath, envFile, [
     ...(stackFiles ?? (file ? [file] : [])),

@@ -59,6 +59,8 @@ export interface ResolveInput {
   role?: AppRole;
   /** The module's local server that db-up started and that still runs: where it really listens. */
   localServer?: { host: string; port: number };
+  /** How messages name an environment variable (where it came from, when that is not plain). */
+  envLabel?: (name: string) => string;
 }
 
 export interface AppRole {
@@ -139,7 +141,8 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
       : role && k === 'password'
         ? fileLabel(role.passwordVar)
         : fileLabel(names.url);
-  const fromUrl = env[names.url] ? parseDatabaseUrl(env[names.url]!, names.url) : {};
+  const envLabel = input.envLabel ?? ((n: string) => n);
+  const fromUrl = env[names.url] ? parseDatabaseUrl(env[names.url]!, envLabel(names.url)) : {};
   const roleOwned = new Set([names.user, names.password, names.database]);
   const running = input.localServer;
 
@@ -151,8 +154,8 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
   ): Candidate | undefined =>
     first([
       ...(option ? [{ value: o[option], source: `--${option}` }] : []),
-      { value: fromUrl[urlKey], source: names.url },
-      ...(envName ? [{ value: env[envName], source: envName }] : []),
+      { value: fromUrl[urlKey], source: envLabel(names.url) },
+      ...(envName ? [{ value: env[envName], source: envLabel(envName) }] : []),
       ...(running && (option === 'host' || option === 'port')
         ? [{ value: running[option], source: 'the local server db-up started' }]
         : []),
@@ -160,7 +163,7 @@ export function resolveConnection(input: ResolveInput): ConnectionSettings {
       ...(envName && !(role && roleOwned.has(envName))
         ? [{ value: file[envName], source: fileLabel(envName) }]
         : []),
-      { value: env[libpq], source: libpq },
+      { value: env[libpq], source: envLabel(libpq) },
     ]);
 
   const host = pick('host', 'host', names.host, 'PGHOST') ?? {

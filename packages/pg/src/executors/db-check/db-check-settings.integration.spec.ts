@@ -134,6 +134,35 @@ describe('precedence: options, the environment, the env file, PG*, defaults', ()
     expect(wrong.health.message).toContain('(password from POSTGRES_PASSWORD)');
   });
 
+  it('a DATABASE_URL that Nx loaded from .env is named as such in every message', async () => {
+    envFileFor(envServer);
+    const url = `postgres://${other.user}:wrong@127.0.0.1:${other.port}/from_env`;
+    writeFileSync(join(ws.root, '.env'), `# the app's\nDATABASE_URL="${url}"\n`);
+    try {
+      // What Nx's task runner sets: its task, and the variables of .env.
+      clearEnv({
+        NX_TASK_TARGET_PROJECT: 'api',
+        NX_TASK_TARGET_TARGET: 'db-check',
+        DATABASE_URL: url,
+      });
+      const r = await check();
+      expect(r.success).toBe(false);
+      expect(r.health.message).toContain(
+        '(password from DATABASE_URL (from .env, which Nx loads into every task))',
+      );
+      // Outside an Nx task, or with another value than the file's, it is the plain variable.
+      delete process.env['NX_TASK_TARGET_PROJECT'];
+      clearEnv({ DATABASE_URL: url });
+      expect((await check()).health.message).toContain('(password from DATABASE_URL)');
+      clearEnv({ NX_TASK_TARGET_PROJECT: 'api', DATABASE_URL: url.replace('wrong', 'other') });
+      expect((await check()).health.message).toContain('(password from DATABASE_URL)');
+    } finally {
+      rmSync(join(ws.root, '.env'));
+      delete process.env['NX_TASK_TARGET_PROJECT'];
+      delete process.env['NX_TASK_TARGET_TARGET'];
+    }
+  });
+
   it('reads an env file recorded in an old acme-pg.json (before .acme-pg.local.json)', async () => {
     envFileFor(envServer);
     rmSync(join(ws.root, 'sql/postgres/.acme-pg.local.json'));
