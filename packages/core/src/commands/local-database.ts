@@ -5,7 +5,7 @@
 import type { RunContext } from './run-context';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { imageMajor } from '../polytope/image';
 import { mountPathCandidates } from '../polytope/mount-path';
 import { envValue, parseCmd } from '../polytope/postgres-module';
@@ -35,11 +35,15 @@ export interface LocalDatabase {
   projectRoot: string;
   /** Whether the data folder is inside the workspace (and so git-ignored there). */
   inWorkspace: boolean;
+  /** Makes the folders above the data folder (the root-owned one in /var/lib/acme-pg, checked). */
+  makeDataParent: () => void;
   pgdata: string;
   /** Variables the init scripts read (PGINIT_*), from the env file and the environment. */
   scriptEnv: NodeJS.ProcessEnv;
   notes: string[];
 }
+
+const SHARED_DATA = '/var/lib/acme-pg';
 
 const literal = (v: string | undefined) => (v && !/^pt\.(value|secret)\s/.test(v) ? v : undefined);
 
@@ -59,11 +63,10 @@ function dataDirOf(
   const blocked = blockingFolder(inside, runAs);
   if (!blocked) return inside;
   const key = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 10);
-  const outside = join('/var/lib/acme-pg', `${basename(root)}-${key}`, id);
+  const outside = join(SHARED_DATA, `${basename(root)}-${key}`, id);
   notes.push(
     `The server runs as '${runAs.name}', which cannot enter ${blocked.dir} (mode ${blocked.mode.toString(8)}), so the data of '${id}' lives in ${outside}.`,
   );
-  sharedRootFolder('lib', `${basename(root)}-${key}`);
   return outside;
 }
 
@@ -115,6 +118,11 @@ export function localDatabase(
     dataDir,
     shownDataDir: inWorkspace ? rel : dataDir,
     inWorkspace,
+    // Only db-up makes it: the commands that only read where the data is must not.
+    makeDataParent: () => {
+      if (dirname(dirname(dataDir)) === SHARED_DATA && !o.dataDir)
+        sharedRootFolder('lib', basename(dirname(dataDir)));
+    },
     pgdata: join(dataDir, 'data'),
     scriptEnv: { ...(target.envFile ?? {}), ...process.env },
     notes,

@@ -137,6 +137,7 @@ async function up(o: DbUpExecutorSchema, context: RunContext, stop: StopSignals)
   const db = localDatabase(o, context, runAs);
   const project = context.projectName ?? db.target.moduleId;
   const found = serverBinaries(db, context.root, o.pgBinDir);
+  db.makeDataParent();
   checkDataDir(db.dataDir, db.pgdata, db.shownDataDir);
   checkTraversable(db.dataDir, runAs);
   prepareDataDir(db.dataDir, db.pgdata, runAs);

@@ -2,8 +2,16 @@
  * db-values against a recording stand-in for `pt` (Polytope's CLI cannot be installed here), and
  * against a real PostgreSQL for --envFile and --rotatePassword.
  */
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
 import { Client } from 'pg';
 import {
   captureOutput,
@@ -155,6 +163,10 @@ describe('db-values through pt', () => {
     expect(r.output).toContain('pt values set postgres-database shop');
     expect(r.output).toContain('pt secrets set postgres-password --stdin');
     expect(r.output).not.toContain(PASSWORD);
+    // Nor anything on disk: as root in this 0700 folder, the local data would live in
+    // /var/lib/acme-pg, and only db-up makes that folder.
+    const shared = existsSync('/var/lib/acme-pg') ? readdirSync('/var/lib/acme-pg') : [];
+    expect(shared.filter((d) => d.startsWith(`${basename(ws.root)}-`))).toEqual([]);
   });
 
   it('keeps keys that are set unless --overwrite, and never replaces a set password', async () => {
