@@ -119,3 +119,42 @@ describe('FolderHost', () => {
     });
   });
 });
+
+describe('an app without package.json, on the command line', () => {
+  it('is wired by its folder, and is a project by its marker from then on', async () => {
+    // Lazy: the generators are heavy, and only this test needs them.
+    const { moduleGenerator } = await import('../generators/module/module');
+    const { clientGenerator } = await import('../generators/client/client');
+    const { logger } = await import('../utils/logger');
+    const quiet = (['info', 'warn'] as const).map((l) =>
+      jest.spyOn(logger, l).mockImplementation(() => undefined),
+    );
+    const root = folder({
+      'package.json': '{ "name": "shop", "private": true, "workspaces": ["apps/*"] }\n',
+      'apps/worker/requirements.txt': 'flask\n',
+      'apps/worker/main.py': 'print(1)\n',
+    });
+    try {
+      let tree = new FileTree(root);
+      await moduleGenerator(tree, { id: 'postgres', template: 'none', skipPackageJson: true });
+      tree.flush();
+      tree = new FileTree(root);
+      expect(tree.host.projects().has('worker')).toBe(false);
+      await clientGenerator(tree, { project: './apps/worker', skipDependency: true });
+      tree.flush();
+      tree = new FileTree(root);
+      expect(tree.read('apps/worker/acme-pg.json', 'utf-8')).toContain('"kind": "client"');
+      expect(tree.host.projects().get('worker')?.root).toBe('apps/worker');
+      // By name now, and again: nothing changes.
+      await clientGenerator(tree, { project: 'worker', skipDependency: true });
+      expect(tree.listChanges()).toEqual([]);
+      // Not a folder of the workspace: the usual refusal.
+      await expect(clientGenerator(tree, { project: '../elsewhere' })).rejects.toThrow(
+        /^Unknown project '\.\.\/elsewhere'/,
+      );
+    } finally {
+      quiet.forEach((s) => s.mockRestore());
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

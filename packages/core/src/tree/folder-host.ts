@@ -9,6 +9,7 @@ import { join, posix, relative } from 'node:path';
 import ignore, { Ignore } from 'ignore';
 import { render } from 'ejs';
 import { FORMATTER_CONFIGS } from '../workspace/formatters';
+import { MARKER_FILE } from '../workspace/marker-file';
 import { isWorkspaceMember, workspacePatterns } from '../workspace/workspace-globs';
 import { fail } from '../utils/errors';
 import { joinPathFragments, readJson, writeJson } from './tree-api';
@@ -19,6 +20,7 @@ const BINARY = new Set(['.png', '.jpg', '.jpeg', '.gif', '.ico', '.woff', '.woff
 
 export class FolderHost implements WorkspaceHost {
   private ignored?: Ignore;
+  private readonly named = new Map<string, ProjectConfig>();
 
   constructor(private readonly tree: FileTree) {}
 
@@ -26,12 +28,17 @@ export class FolderHost implements WorkspaceHost {
     const patterns = workspacePatterns((p) => this.tree.read(p, 'utf-8'));
     const found = new Map<string, ProjectConfig>();
     const folders = new Set<string>();
+    const folderProjects = this.nx() !== 'with-plugin';
     this.visitNotIgnoredFiles('', (path) => {
       const name = posix.basename(path);
       const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
       if (name === 'project.json' || (name === 'package.json' && isWorkspaceMember(patterns, dir)))
         folders.add(dir);
+      // An app that `g client` wired, whatever its language: its marker makes it a project.
+      else if (folderProjects && name === MARKER_FILE && this.isClientMarker(path))
+        folders.add(dir);
     });
+    for (const config of this.named.values()) folders.add(config.root);
     for (const root of [...folders].sort()) {
       const config = this.projectAt(root);
       if (!config) continue;
@@ -44,6 +51,25 @@ export class FolderHost implements WorkspaceHost {
       found.set(config.name!, config);
     }
     return found;
+  }
+
+  private isClientMarker(path: string): boolean {
+    try {
+      return readJson(this.tree, path)?.kind === 'client';
+    } catch {
+      return false;
+    }
+  }
+
+  folderProject(path: string): ProjectConfig | undefined {
+    if (this.nx() === 'with-plugin') return undefined;
+    const root = posix.normalize(path.replace(/\\/g, '/')).replace(/^\.\/?|\/$/g, '');
+    if (!root || root.startsWith('..') || posix.isAbsolute(root)) return undefined;
+    if (!this.tree.exists(root) || this.tree.isFile(root)) return undefined;
+    const config = this.projectAt(root);
+    // A project from here on, for the generator that named it (its marker is not written yet).
+    if (config) this.named.set(config.name!, config);
+    return config;
   }
 
   /** A folder's project: project.json, else a workspace package.json, named as they say. */

@@ -63,6 +63,11 @@ export type Callback = () => unknown;
 export interface WorkspaceHost {
   /** Every project, by name. */
   projects(): Map<string, ProjectConfig>;
+  /**
+   * Where a project is just its folder (no Nx plugin to run its targets): the folder at `path` as
+   * a project, named by its package.json or its folder's name. Undefined under Nx.
+   */
+  folderProject?(path: string): ProjectConfig | undefined;
   readProject(name: string): ProjectConfig;
   addProject(name: string, config: ProjectConfig): void;
   updateProject(name: string, config: ProjectConfig): void;

@@ -49,8 +49,13 @@ export async function normalizeOptions(
   schema: ClientGeneratorSchema,
 ): Promise<NormalizedClientOptions> {
   const projects = getProjects(tree);
-  const project = schema.project ?? (await askProject(tree, projects));
-  const config = typeof project === 'string' ? projects.get(project) : undefined;
+  const asked = schema.project ?? (await askProject(tree, projects));
+  const config =
+    typeof asked === 'string'
+      ? (projects.get(asked) ?? tree.host.folderProject?.(asked))
+      : undefined;
+  // Given by its folder (an app with no project file, without Nx): named as its folder is.
+  const project = config?.name ?? asked;
   if (!config) {
     const names = [...projects.keys()].sort();
     const list = names.length > 15 ? `${names.slice(0, 15).join(', ')}, …` : names.join(', ');
