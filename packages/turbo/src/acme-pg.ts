@@ -33,6 +33,8 @@ export function acmePg(): {
   packageRoot: string;
   generate: Generate;
   newTree(root: string): FileTreeLike;
+  /** The core's module id rule, for ids that name an npm package: undefined when it is fine. */
+  packageIdProblem(id: string, given?: string): string | undefined;
 } {
   const packageRoot = dirname(require.resolve('@acme/pg-core/package.json'));
   // The messages of the generators then name turbo's and acme-pg's commands, not Nx's.
@@ -41,5 +43,8 @@ export function acmePg(): {
   const { FileTree } = require('@acme/pg-core/src/cli/file-tree') as {
     FileTree: new (root: string) => FileTreeLike;
   };
-  return { packageRoot, generate, newTree: (root) => new FileTree(root) };
+  const { packageIdProblem } = require('@acme/pg-core/src/generators/module/module-id') as {
+    packageIdProblem(id: string, given?: string): string | undefined;
+  };
+  return { packageRoot, generate, newTree: (root) => new FileTree(root), packageIdProblem };
 }

@@ -25,8 +25,6 @@ interface GeneratorConfig {
   actions: ((answers: Answers) => Promise<string>)[];
 }
 
-const IDENTIFIER = /^[a-z][a-z0-9_-]{0,62}$/;
-
 function rootOf(answers: Answers): string {
   return answers.turbo?.paths?.root ?? process.cwd();
 }
@@ -67,8 +65,8 @@ export function generators(plop: Plop): void {
         name: 'id',
         message: 'Module id (its folder is sql/<id>)',
         default: 'postgres',
-        validate: (v) =>
-          IDENTIFIER.test(v) || 'Use lower-case letters, digits, - and _, starting with a letter.',
+        // The core's rule (the one `acme-pg g module` checks), for a folder that is an npm package.
+        validate: (v) => acmePg().packageIdProblem(v, 'id') ?? true,
       },
       {
         type: 'input',

@@ -70,6 +70,22 @@ function dataDirOf(
   return outside;
 }
 
+/**
+ * db-up and db-down run the module's server on this machine: a host (or an sslmode for one) is
+ * another server's, so it is refused rather than ignored. Nx passes an option its schema does not
+ * list; the acme-pg command refuses it as unknown before this.
+ */
+export function refuseRemoteOptions(
+  o: { host?: unknown; sslmode?: unknown },
+  command: string,
+): void {
+  for (const name of ['host', 'sslmode'] as const)
+    if (o[name] !== undefined)
+      fail(
+        `${command} runs the module's server on this machine (localhost), so --${name} ${String(o[name])} does not apply; leave it out. To reach another server, give it to db-check, db-psql and the other executors.`,
+      );
+}
+
 export function localDatabase(
   o: TargetOptions & { dataDir?: string },
   context: RunContext,

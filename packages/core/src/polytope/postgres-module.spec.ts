@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { defaultServiceId, roleSecretKey, valueKeys } from './postgres-module';
+import { defaultServiceId, moduleKeys, roleSecretKey, valueKeys } from './postgres-module';
 
 const id = fc.stringMatching(/^[a-z0-9_-]{1,20}$/);
 const role = fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/);
-const moduleKeys = (m: string) => {
+const allKeys = (m: string) => {
   const k = valueKeys(m);
   return [...Object.values(k.values), ...Object.values(k.secrets)];
 };
@@ -12,12 +12,12 @@ describe('keys that cannot collide', () => {
   it('a role secret is never a key of any module', () => {
     fc.assert(
       fc.property(id, role, id, (m, r, other) => {
-        expect(moduleKeys(other)).not.toContain(roleSecretKey(m, r));
+        expect(allKeys(other)).not.toContain(roleSecretKey(m, r));
       }),
       { numRuns: 500 },
     );
     // The reported collision: role analytics of postgres, and the module postgres-analytics.
-    expect(moduleKeys('postgres-analytics')).not.toContain(roleSecretKey('postgres', 'analytics'));
+    expect(allKeys('postgres-analytics')).not.toContain(roleSecretKey('postgres', 'analytics'));
   });
 
   it('two roles (of any modules) never share a secret', () => {
@@ -37,5 +37,23 @@ describe('keys that cannot collide', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('moduleKeys', () => {
+  it('names the keys the module references, of any name and kind, else the blueprint’s', () => {
+    const env = [
+      { name: 'POSTGRES_PASSWORD', value: 'pt.secret postgres_password' },
+      { name: 'POSTGRES_USER', value: ' pt.value postgres_user ' },
+      { name: 'POSTGRES_DB', value: 'shop' },
+    ];
+    expect(moduleKeys('database', env)).toEqual({
+      host: { kind: 'value', key: 'database-host' },
+      port: { kind: 'value', key: 'database-port' },
+      database: { kind: 'value', key: 'database-database' },
+      username: { kind: 'value', key: 'postgres_user' },
+      password: { kind: 'secret', key: 'postgres_password' },
+    });
+    expect(moduleKeys('database').password).toEqual({ kind: 'secret', key: 'database-password' });
   });
 });

@@ -52,6 +52,59 @@ export function valueKeys(id: string) {
   };
 }
 
+/** A Polytope key and its kind: what `pt.value <key>` or `pt.secret <key>` names. */
+export interface KeyOf {
+  kind: 'value' | 'secret';
+  key: string;
+}
+
+/** The keys a module's server and its apps use: host and port are the apps'; the rest, the module's. */
+export interface ModuleKeys {
+  host: KeyOf;
+  port: KeyOf;
+  database: KeyOf;
+  username: KeyOf;
+  password: KeyOf;
+}
+
+const KEY_REF = /^pt\.(value|secret)\s+([A-Za-z0-9_.-]+)$/;
+
+/** The key a `pt.value <key>` or `pt.secret <key>` names; undefined for anything else. */
+export function keyOfRef(value: string | undefined): KeyOf | undefined {
+  const m = KEY_REF.exec((value ?? '').trim());
+  return m ? { kind: m[1] as KeyOf['kind'], key: m[2] } : undefined;
+}
+
+const SERVER_ENV = {
+  database: 'POSTGRES_DB',
+  username: 'POSTGRES_USER',
+  password: 'POSTGRES_PASSWORD',
+};
+
+/**
+ * The keys a module really reads: what its POSTGRES_DB, POSTGRES_USER and POSTGRES_PASSWORD
+ * reference, whatever their names (an adopted module keeps its own, `pt.secret postgres_password`),
+ * else the blueprint's `<id>-database`, `<id>-username`, `<id>-password`. Every hint and every wiring
+ * (the client's env, db-values) names these, so the apps read what the server was made with.
+ */
+export function moduleKeys(id: string, env: EnvEntry[] = []): ModuleKeys {
+  const k = valueKeys(id);
+  const own = (slot: keyof typeof SERVER_ENV, fallback: KeyOf): KeyOf =>
+    keyOfRef(env.find((e) => e.name === SERVER_ENV[slot])?.value) ?? fallback;
+  return {
+    host: { kind: 'value', key: k.values.host },
+    port: { kind: 'value', key: k.values.port },
+    database: own('database', { kind: 'value', key: k.values.database }),
+    username: own('username', { kind: 'secret', key: k.secrets.username }),
+    password: own('password', { kind: 'secret', key: k.secrets.password }),
+  };
+}
+
+/** `pt.value <key>` / `pt.secret <key>`: the reference to write for a key. */
+export function refTo(k: KeyOf): string {
+  return `pt.${k.kind} ${k.key}`;
+}
+
 /**
  * A role's password secret. Module keys end in -host, -port, -database, -username or -password, and
  * roles have no '-', so `<id>-role-<role>-secret` can never be another module's key or another

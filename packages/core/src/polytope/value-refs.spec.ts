@@ -18,3 +18,19 @@ describe('referencedKeys in an include tree', () => {
     expect(referencedKeys(db, 'postgres').map((r) => r.key)).toEqual(['postgres-database']);
   });
 });
+
+describe('referencedKeys of keys the module names itself', () => {
+  it("counts the apps that reference the module's own keys, not only <id>-…", () => {
+    const file = parsePolytopeFile(
+      'polytope.yml',
+      'modules:\n  - id: database\n    module: polytope/postgres\n    args:\n      env:\n        - name: POSTGRES_PASSWORD\n          value: pt.secret postgres_password\n  - id: web\n    module: polytope/node\n    args:\n      env:\n        - { name: DATABASE_POSTGRES_PASSWORD, value: pt.secret postgres_password }\n        - { name: OTHER, value: pt.secret postgres_other }\n',
+    );
+    expect(referencedKeys(file, 'database')).toEqual([
+      {
+        kind: 'secret',
+        key: 'postgres_password',
+        usedBy: ['database: POSTGRES_PASSWORD', 'web: DATABASE_POSTGRES_PASSWORD'],
+      },
+    ]);
+  });
+});

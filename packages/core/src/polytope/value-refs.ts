@@ -1,11 +1,12 @@
 /**
  * Which Polytope values and secrets a database needs: every `pt.value` / `pt.secret` in the
- * module's own env, and those of the module's keys (`<id>-…`) that other modules' env reference
- * (the apps wired by the client generator).
+ * module's own env, and those of the module's keys (`<id>-…`, and the keys of its own names that
+ * its env references, such as `postgres_password`) that other modules' env reference (the apps
+ * wired by the client generator).
  */
 import { isMap, isSeq, Node } from 'yaml';
 import { listOf, PolytopeFile, toolsMap } from './polytope-file';
-import { EnvEntry } from './postgres-module';
+import { EnvEntry, keyOfRef } from './postgres-module';
 import { findPostgresModule } from './upsert-module';
 
 export interface KeyRef {
@@ -14,8 +15,6 @@ export interface KeyRef {
   /** The env names that reference it, with the module that holds each: `api: POSTGRES_HOST`. */
   usedBy: string[];
 }
-
-const REF = /^pt\.(value|secret)\s+([A-Za-z0-9_.-]+)$/;
 
 function envOf(node: unknown): EnvEntry[] {
   const env = (node as { args?: { env?: unknown } })?.args?.env;
@@ -59,16 +58,17 @@ export function referencedKeys(
     refs.set(id, ref);
   };
   for (const e of found?.existing.env ?? []) {
-    const m = REF.exec(e.value.trim());
-    if (m) add(m[1] as 'value' | 'secret', m[2], `${moduleId}: ${e.name}`);
+    const k = keyOfRef(e.value);
+    if (k) add(k.kind, k.key, `${moduleId}: ${e.name}`);
   }
+  const own = new Set(refs.keys());
   const files = [file, ...others.filter((f) => f.path !== file.path)];
   for (const { id, env } of files.flatMap(modulesWithEnv)) {
     if (id === moduleId) continue;
     for (const e of env) {
-      const m = REF.exec(e.value.trim());
-      if (m && m[2].startsWith(`${moduleId}-`))
-        add(m[1] as 'value' | 'secret', m[2], `${id}: ${e.name}`);
+      const k = keyOfRef(e.value);
+      if (k && (k.key.startsWith(`${moduleId}-`) || own.has(`${k.kind}:${k.key}`)))
+        add(k.kind, k.key, `${id}: ${e.name}`);
     }
   }
   return [...refs.values()];

@@ -37,23 +37,27 @@ export async function relationCount(c: Client): Promise<number> {
  * anything at or above it in these catalogs was created since (temporary schemas excepted). This is
  * what "empty" means before a database is replaced without a safety backup.
  */
-const USER_OBJECTS: [string, string][] = [
+const USER_OBJECTS: [string, string, string][] = [
   [
+    'schema',
     'schemas',
     "SELECT count(*) FROM pg_namespace WHERE oid >= 16384 AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'",
   ],
   [
+    'table, view or sequence',
     'tables, views or sequences',
     `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384 AND c.relkind NOT IN ('i', 'I', 't') AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast%'`,
   ],
-  ['functions', 'SELECT count(*) FROM pg_proc WHERE oid >= 16384'],
+  ['function', 'functions', 'SELECT count(*) FROM pg_proc WHERE oid >= 16384'],
   [
+    'type',
     'types',
     `SELECT count(*) FROM pg_type t WHERE t.oid >= 16384 AND t.typrelid = 0 AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)`,
   ],
-  ['large objects', 'SELECT count(*) FROM pg_largeobject_metadata'],
-  ['extensions', "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'"],
+  ['large object', 'large objects', 'SELECT count(*) FROM pg_largeobject_metadata'],
+  ['extension', 'extensions', "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'"],
   [
+    'other object',
     'other objects',
     `SELECT (SELECT count(*) FROM pg_operator WHERE oid >= 16384) + (SELECT count(*) FROM pg_collation WHERE oid >= 16384)
           + (SELECT count(*) FROM pg_ts_config WHERE oid >= 16384) + (SELECT count(*) FROM pg_ts_dict WHERE oid >= 16384)
@@ -63,17 +67,19 @@ const USER_OBJECTS: [string, string][] = [
   ],
 ];
 
-/** The user objects of the connected database, e.g. "2 tables, views or sequences, 1 large objects"; empty when none. */
+/** The user objects of the connected database, e.g. "2 tables, views or sequences, 1 large object"; empty when none. */
 export async function userObjects(c: Client): Promise<{ count: number; summary: string }> {
   const r = await c.query(
-    `SELECT ${USER_OBJECTS.map(([, q], i) => `(${q})::int AS k${i}`).join(', ')}`,
+    `SELECT ${USER_OBJECTS.map(([, , q], i) => `(${q})::int AS k${i}`).join(', ')}`,
   );
-  const counts = USER_OBJECTS.map(([label], i) => [label, r.rows[0][`k${i}`] as number] as const);
+  const counts = USER_OBJECTS.map(
+    ([one, more], i) => [one, more, r.rows[0][`k${i}`] as number] as const,
+  );
   return {
-    count: counts.reduce((n, [, k]) => n + k, 0),
+    count: counts.reduce((n, [, , k]) => n + k, 0),
     summary: counts
-      .filter(([, k]) => k > 0)
-      .map(([label, k]) => `${k} ${label}`)
+      .filter(([, , k]) => k > 0)
+      .map(([one, more, k]) => `${k} ${k === 1 ? one : more}`)
       .join(', '),
   };
 }

@@ -29,6 +29,11 @@ export interface DatabaseMarker {
   defaults?: { database?: string; username?: string; usernameFile?: string; databaseFile?: string };
   /** Roles its database-user init scripts make: role → { database it owns }. */
   roles?: Record<string, { database: string }>;
+  /**
+   * The module was in polytope.yml before the module generator first ran on it: its data may exist,
+   * made with a password that only its user knows, so no hint offers a generated one.
+   */
+  adopted?: boolean;
 }
 
 /** Written in an app's root by the client generator: the databases the app uses. */
@@ -43,6 +48,15 @@ export interface ClientMarker {
 export interface DatabaseProjectRef extends DatabaseMarker {
   /** The project's root: the module's init-script folder. */
   root: string;
+}
+
+/**
+ * Whether the module's data may have been made before @acme/pg (so with a password only its user
+ * knows): recorded by the module generator; a marker written before that was recorded tells it by
+ * the literal settings kept from the module (only an adopted module has them).
+ */
+export function isAdopted(db: Pick<DatabaseMarker, 'adopted' | 'defaults'>): boolean {
+  return db.adopted === true || Object.keys(db.defaults ?? {}).length > 0;
 }
 
 /**
@@ -63,6 +77,7 @@ export function writeDatabaseMarker(tree: Tree, root: string, marker: DatabaseMa
   }
   const next: Record<string, unknown> = { ...current, ...marker };
   if (marker.stackFile === undefined) delete next['stackFile'];
+  if (!marker.adopted) delete next['adopted'];
   const defaults = { ...(current['defaults'] as object | undefined), ...marker.defaults };
   if (Object.keys(defaults).length) next['defaults'] = defaults;
   else delete next['defaults'];
@@ -93,6 +108,7 @@ export function findDatabaseProjects(tree: Tree): DatabaseProjectRef[] {
         defaults:
           marker.defaults && typeof marker.defaults === 'object' ? marker.defaults : undefined,
         ...(marker.roles && typeof marker.roles === 'object' ? { roles: marker.roles } : {}),
+        ...(marker.adopted === true ? { adopted: true } : {}),
         root: posix.dirname(path),
       });
     }

@@ -539,7 +539,7 @@ describe('what "empty" means, and what a staging copy keeps', () => {
     const r = await restore({ database: 'lo_only', file, jobs: 2 });
     expect(r.success).toBe(false);
     expect(r.output).toContain(
-      "Database 'lo_only' is not empty (1 schemas, 1 functions, 1 large objects)",
+      "Database 'lo_only' is not empty (1 schema, 1 function, 1 large object)",
     );
     expect(
       await query(

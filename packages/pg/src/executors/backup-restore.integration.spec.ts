@@ -199,7 +199,7 @@ describe('faults', () => {
       file: customBackup(),
     });
     expect(r.success).toBe(false);
-    expect(r.output).toContain("Database 'occupied' is not empty (1 tables, views or sequences)");
+    expect(r.output).toContain("Database 'occupied' is not empty (1 table, view or sequence)");
     expect(await fingerprint(server.url, 'occupied')).toEqual(before);
   });
 

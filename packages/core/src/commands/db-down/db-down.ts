@@ -8,7 +8,7 @@ import {
   stopServer,
 } from '../../postgres/local-server';
 import { guarded } from '../executor-target';
-import { forgetServer, localDatabase } from '../local-database';
+import { forgetServer, localDatabase, refuseRemoteOptions } from '../local-database';
 import { DbDownExecutorSchema } from './schema';
 
 export default async function dbDownExecutor(
@@ -16,6 +16,7 @@ export default async function dbDownExecutor(
   context: RunContext,
 ): Promise<{ success: boolean }> {
   return guarded(async () => {
+    refuseRemoteOptions(options, 'db-down');
     const runAs = serverUser(false);
     const db = localDatabase(options, context, runAs);
     const pid = runningPid(db.pgdata);

@@ -36,7 +36,13 @@ import { unpinnedImageProblem, withMajor } from '../../polytope/image';
 import { updateLocalState } from '../../workspace/local-state';
 import { askHidden, canPrompt } from '../db-values/prompt';
 import { guarded } from '../executor-target';
-import { forgetServer, LocalDatabase, localDatabase, runningServer } from '../local-database';
+import {
+  forgetServer,
+  LocalDatabase,
+  localDatabase,
+  refuseRemoteOptions,
+  runningServer,
+} from '../local-database';
 import { DbUpExecutorSchema } from './schema';
 import { targetCommand } from '../../utils/commands';
 import { migrateAfterInit, notePending } from './migrations-at-start';
@@ -133,6 +139,7 @@ function serverBinaries(db: LocalDatabase, root: string, pgBinDir?: string): Ser
 }
 
 async function up(o: DbUpExecutorSchema, context: RunContext, stop: StopSignals): Promise<boolean> {
+  refuseRemoteOptions(o, 'db-up');
   const runAs = serverUser(!!o.createSystemUser || !!process.env['CI']);
   const db = localDatabase(o, context, runAs);
   const project = context.projectName ?? db.target.moduleId;

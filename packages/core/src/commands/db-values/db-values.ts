@@ -2,7 +2,7 @@ import type { RunContext } from '../run-context';
 import { logger } from '../../utils/logger';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { valueKeys } from '../../polytope/postgres-module';
+import { KeyOf, moduleKeys, ModuleKeys } from '../../polytope/postgres-module';
 import { findPt, KeyKind, listPtKeys, PtSet, runPtSet, showPtCommand } from '../../polytope/pt-cli';
 import { KeyRef, referencedKeys } from '../../polytope/value-refs';
 import { withClient } from '../../postgres/connect';
@@ -58,6 +58,8 @@ interface Resolved {
 /** A key db-values manages: a plain value, or a password (never replaced once set). */
 interface Item {
   ref: KeyRef;
+  /** Why db-values leaves a key it would manage to the user (a password in a pt value). */
+  refused?: string;
   plain?: () => Resolved;
   password?: {
     /** Environment variables that give it, first wins. */
@@ -137,7 +139,8 @@ async function run(o: DbValuesExecutorSchema, context: RunContext): Promise<bool
     );
   const env = process.env;
   const names = connectionEnvNames(id);
-  const k = valueKeys(id);
+  // The keys the server reads, by the names its env gives them (an adopted module keeps its own).
+  const k = moduleKeys(id, target.module?.env);
   // What an adopted module's data was created with (recorded by the module generator).
   const adopted: Adopted = {
     ...(record.defaults ?? {}),
@@ -167,6 +170,7 @@ async function run(o: DbValuesExecutorSchema, context: RunContext): Promise<bool
     context,
     target.serviceId,
     adopted,
+    target.file.path,
   );
   // A role whose script came after the local database was made does not exist there yet: its
   // password is set nowhere, so one may be generated (db-psql -f then makes the role with it).
@@ -247,13 +251,13 @@ async function run(o: DbValuesExecutorSchema, context: RunContext): Promise<bool
     [names.host]: 'localhost',
     [names.port]: String(o.exposedPort ?? fileVals[names.port] ?? 5432),
     [names.database]:
-      steps.find((s) => s.item.ref.key === k.values.database)?.value ??
+      steps.find((s) => is(s.item.ref, k.database))?.value ??
       fileVals[names.database] ??
       o.database ??
       adopted.database ??
       workspaceDatabaseName(context.root),
     [names.user]:
-      steps.find((s) => s.item.ref.key === k.secrets.username)?.value ??
+      steps.find((s) => is(s.item.ref, k.username))?.value ??
       fileVals[names.user] ??
       superuserName(o, names, env, fileVals, adopted).value,
     ...(password !== undefined ? { [names.password]: password } : {}),
@@ -279,7 +283,7 @@ async function run(o: DbValuesExecutorSchema, context: RunContext): Promise<bool
       ),
     );
   };
-  const superuserStep = steps.find((s) => s.item.ref.key === k.secrets.password);
+  const superuserStep = steps.find((s) => is(s.item.ref, k.password) && !!s.item.password);
   const superuserPassword = () => superuserStep?.value ?? fileVals[names.password];
 
   // The env file in use, given or recorded: the executors read it, so it must not keep the old one.
@@ -376,18 +380,20 @@ function rotationOf(
   items: Item[],
   target: ExecutorTarget,
   names: ReturnType<typeof connectionEnvNames>,
-  k: ReturnType<typeof valueKeys>,
+  k: ModuleKeys,
   recordedRoles: Record<string, string>,
 ): Rotation {
   const derived = (v: string, what: string) => v.replace(/PASSWORD$/, what);
   if (o.role === undefined) {
-    if (!items.some((i) => i.ref.kind === 'secret' && i.ref.key === k.secrets.password))
+    if (!items.some((i) => is(i.ref, k.password) && i.password))
       fail(
-        `Module '${id}' has no password secret (${k.secrets.password}): with trust authentication there is nothing to rotate.`,
+        k.password.kind === 'value'
+          ? `Module '${id}' reads its password from the value ${k.password.key}, which is not secret: make it pt.secret ${k.password.key} in polytope.yml first.`
+          : `Module '${id}' has no password secret (${k.password.key}): with trust authentication there is nothing to rotate.`,
       );
     return {
       user: target.settings.user,
-      secretKey: k.secrets.password,
+      secretKey: k.password.key,
       fileVar: names.password,
       newVar: derived(names.password, 'NEW_PASSWORD'),
       previousVar: derived(names.password, 'PREVIOUS_PASSWORD'),
@@ -427,13 +433,18 @@ function superuserName(
   return { value: 'postgres', from: 'default' };
 }
 
+/** The same key: `pt.value x` and `pt.secret x` are two. */
+function is(ref: KeyOf, key: KeyOf): boolean {
+  return ref.kind === key.kind && ref.key === key.key;
+}
+
 /** Every key db-values handles: those referenced, plus host, port and database (the blueprint's). */
 function planItems(
   o: DbValuesExecutorSchema,
   refs: KeyRef[],
   id: string,
   names: ReturnType<typeof connectionEnvNames>,
-  k: ReturnType<typeof valueKeys>,
+  k: ModuleKeys,
   env: NodeJS.ProcessEnv,
   fileVals: Record<string, string>,
   fileName: string,
@@ -441,11 +452,11 @@ function planItems(
   context: RunContext,
   serviceId: string | undefined,
   adopted: Adopted,
+  modulePath: string,
 ): Item[] {
   const all = [...refs];
-  for (const key of [k.values.host, k.values.port, k.values.database])
-    if (!all.some((r) => r.kind === 'value' && r.key === key))
-      all.push({ kind: 'value', key, usedBy: ['the blueprint'] });
+  for (const key of [k.host, k.port, k.database])
+    if (!all.some((r) => is(r, key))) all.push({ ...key, usedBy: ['the blueprint'] });
   const fixed = (value: string, from: string) => () => ({ value, from });
   // Roles of init scripts: PGINIT_<ROLE>_PASSWORD entries of the module itself.
   const roles = refs
@@ -468,14 +479,18 @@ function planItems(
             ? fail(fromFileProblem('database', adopted.databaseFile, '--database', names.database))
             : { value: workspaceDatabaseName(context.root), from: "the workspace's name" };
   return all.map((ref): Item => {
-    if (ref.kind === 'value' && ref.key === k.values.host)
-      return { ref, plain: fixed(serviceId ?? id, "the module's service id") };
-    if (ref.kind === 'value' && ref.key === k.values.port)
-      return { ref, plain: fixed('5432', 'the port inside the stack') };
-    if (ref.kind === 'value' && ref.key === k.values.database) return { ref, plain: database };
-    if (ref.kind === 'secret' && ref.key === k.secrets.username)
+    if (is(ref, k.host)) return { ref, plain: fixed(serviceId ?? id, "the module's service id") };
+    if (is(ref, k.port)) return { ref, plain: fixed('5432', 'the port inside the stack') };
+    if (is(ref, k.database)) return { ref, plain: database };
+    if (is(ref, k.username))
       return { ref, plain: () => superuserName(o, names, env, fileVals, adopted) };
-    if (ref.kind === 'secret' && ref.key === k.secrets.password)
+    // A value is set on pt's command line and shown by it: never a password.
+    if (is(ref, k.password) && ref.kind === 'value')
+      return {
+        ref,
+        refused: `POSTGRES_PASSWORD reads it, but a value is not secret: make it pt.secret ${ref.key} in ${modulePath}, then run db-values again`,
+      };
+    if (is(ref, k.password))
       return {
         ref,
         password: {
@@ -622,7 +637,8 @@ function dryRun(
       `  ALTER ROLE ${ident(rotatedUser)} PASSWORD '<verifier of the new password>'  (on ${target.settings.host}:${target.settings.port}, after the new secret is stored)`,
     );
   for (const s of steps) {
-    if (!s.item.plain && !s.item.password)
+    if (s.item.refused) lines.push(`  # ${s.item.ref.kind} ${s.item.ref.key}: ${s.item.refused}`);
+    else if (!s.item.plain && !s.item.password)
       lines.push(
         `  # ${s.item.ref.kind} ${s.item.ref.key}: not managed by db-values (used by ${s.item.ref.usedBy.join(', ')}); set it yourself`,
       );
@@ -660,7 +676,8 @@ function report(
   }
   for (const s of steps) {
     const what = `${s.item.ref.kind} ${s.item.ref.key}`;
-    if (!s.item.plain && !s.item.password)
+    if (s.item.refused) lines.push(`  ! ${what}: ${s.item.refused}`);
+    else if (!s.item.plain && !s.item.password)
       lines.push(
         `  ? ${what}: not managed by db-values (used by ${s.item.ref.usedBy.join(', ')}); set it yourself`,
       );

@@ -10,7 +10,7 @@ import {
 } from '../../tree/tree-api';
 import { join, posix } from 'node:path';
 import { setAppEnv } from '../../polytope/app-module';
-import { EnvEntry, valueKeys } from '../../polytope/postgres-module';
+import { EnvEntry, refTo } from '../../polytope/postgres-module';
 import {
   ASYNCPG,
   PG_VERSION,
@@ -122,10 +122,11 @@ function addPg(tree: Tree, o: NormalizedClientOptions): GeneratorCallback {
 
 /** The env entries that give the app the database's values and secrets inside the stack. */
 function appEnv(o: NormalizedClientOptions): EnvEntry[] {
-  const k = valueKeys(o.db.module);
+  // The keys the server reads, by the names the module gives them.
+  const k = o.keys;
   const base: EnvEntry[] = [
-    { name: o.env.host, value: `pt.value ${k.values.host}` },
-    { name: o.env.port, value: `pt.value ${k.values.port}` },
+    { name: o.env.host, value: refTo(k.host) },
+    { name: o.env.port, value: refTo(k.port) },
   ];
   if (o.role) {
     // Least privilege: the role's own secrets and database, never the superuser's.
@@ -139,11 +140,11 @@ function appEnv(o: NormalizedClientOptions): EnvEntry[] {
   }
   const entries: EnvEntry[] = [
     ...base,
-    { name: o.env.database, value: `pt.value ${k.values.database}` },
-    { name: o.env.user, value: `pt.secret ${k.secrets.username}` },
+    { name: o.env.database, value: refTo(k.database) },
+    { name: o.env.user, value: refTo(k.username) },
   ];
   // A trust module has no password secret to reference.
-  if (!o.trust) entries.push({ name: o.env.password, value: `pt.secret ${k.secrets.password}` });
+  if (!o.trust) entries.push({ name: o.env.password, value: refTo(k.password) });
   return entries;
 }
 
@@ -172,9 +173,11 @@ function report(
   }
   const envFile = recordedEnvFile(tree, o.db.root);
   const dbProject = o.databaseProject ?? o.db.module;
+  // An adopted module's data may have a password already: the env file must hold that one, since
+  // db-values later gives the stack the env file's password (a generated one would lock it out).
   if (!envFile)
     logger.info(
-      `No env file is recorded for '${o.db.module}' on this machine yet. Write one and start the database here (port 5432; db-values --exposedPort gives another):\n  ${targetCommand(dbProject, 'db-values', `--envFile .env.${o.db.module} --noPt --generatePassword`)} && ${targetCommand(dbProject, 'db-up')}`,
+      `No env file is recorded for '${o.db.module}' on this machine yet. Write one and start the database here (port 5432; db-values --exposedPort gives another):\n  ${targetCommand(dbProject, 'db-values', `--envFile .env.${o.db.module} --noPt${o.adopted ? '' : ' --generatePassword'}`)} && ${targetCommand(dbProject, 'db-up')}${o.adopted && !o.trust ? `\n  (the module existed before @acme/pg, so no password is generated: db-values takes the one its data was created with, from ${o.env.password} or its prompt; db-values later sets the stack's password secret, when unset, from the env file, and a generated one would not match that data)` : ''}`,
     );
   logger.info(
     `${kept ? 'Connection code' : tense('Wrote connection code', 'Would write connection code')} for '${o.db.module}' in ${o.path}${o.role ? `, as role '${o.role.name}'` : ''}; to test it, ${envFile ? '' : 'then '}run (it prints "ok <version>"):\n  ${runCommand(tree, o, envFile ?? `.env.${o.db.module}`)}`,

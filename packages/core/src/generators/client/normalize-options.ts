@@ -2,14 +2,25 @@ import { getProjects, joinPathFragments, readJson, Tree } from '../../tree/tree-
 import { posix } from 'node:path';
 import { hasAppModule } from '../../polytope/app-module';
 import { ID_PATTERN, PolytopeFile } from '../../polytope/polytope-file';
-import { envValue, ExistingArgs, roleEnvName } from '../../polytope/postgres-module';
+import {
+  envValue,
+  ExistingArgs,
+  moduleKeys,
+  ModuleKeys,
+  roleEnvName,
+} from '../../polytope/postgres-module';
 import { findPostgresModule } from '../../polytope/upsert-module';
 import { connectionEnvNames, ConnectionEnvNames, localHosts } from '../../postgres/env-names';
 import { AppRole } from '../../postgres/settings';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
 import { askChoice, canAsk } from '../../utils/prompt';
-import { chooseDatabase, DatabaseProjectRef, readClientMarker } from '../../workspace/markers';
+import {
+  chooseDatabase,
+  DatabaseProjectRef,
+  isAdopted,
+  readClientMarker,
+} from '../../workspace/markers';
 import { moduleToUse } from '../ask-module';
 import { readPolytopeFile } from '../module/normalize-options';
 import { askProject } from './choose-project';
@@ -34,6 +45,10 @@ export interface NormalizedClientOptions {
   /** The app's module in polytope.yml, when it has one. */
   appModule: string | undefined;
   trust: boolean;
+  /** The keys the module reads (its own names, when it had them): the app's env references these. */
+  keys: ModuleKeys;
+  /** The module was adopted: its data may exist, made with a password no generated one matches. */
+  adopted: boolean;
   env: ConnectionEnvNames;
   /** The least-privilege role it connects as (--role), made by a database-user init script. */
   role?: AppRole;
@@ -129,6 +144,8 @@ export async function normalizeOptions(
     file,
     appModule,
     trust: envValue(found.existing, 'POSTGRES_HOST_AUTH_METHOD') === 'trust',
+    keys: moduleKeys(db.module, found.existing.env),
+    adopted: isAdopted(db),
     env,
     role,
     substitutions: {

@@ -11,6 +11,19 @@ export function idProblem(id: string, given = '--id'): string | undefined {
     : `Invalid ${given} '${id}': use ${ID_RULE} (for example: analytics).`;
 }
 
+/**
+ * The same rule where the module's folder becomes an npm package named after the id (Turborepo's
+ * pack): npm refuses a package name that starts with '-' or '_', so `npm install` would fail.
+ */
+export function packageIdProblem(id: string, given = '--id'): string | undefined {
+  return (
+    idProblem(id, given) ??
+    (/^[-_]/.test(id)
+      ? `Invalid ${given} '${id}': its folder becomes the npm package '${id}', and npm refuses a name starting with '-' or '_'. Start it with a letter or digit (for example: ${id.replace(/^[-_]+/, '') || 'db'}).`
+      : undefined)
+  );
+}
+
 /** The id asked for on a terminal (postgres offered), else undefined: the default applies. */
 export async function askModuleId(): Promise<string | undefined> {
   if (!canAsk()) return undefined;

@@ -23,9 +23,10 @@ import { connectionEnvNames } from '../../postgres/env-names';
 import {
   DEFAULT_IMAGE,
   defaultServiceId,
+  KeyOf,
   MODULE_DEFAULT_IMAGE,
+  moduleKeys,
   SIMPLE_MODULE,
-  valueKeys,
 } from '../../polytope/postgres-module';
 import { EMBEDDED_POSTGRES } from '../../utils/versions';
 import {
@@ -266,6 +267,7 @@ function writeDatabaseProject(tree: Tree, o: NormalizedModuleOptions): void {
     polytopeFile: o.file.path,
     stackFile: o.stack.root.path === o.file.path ? undefined : o.stack.root.path,
     defaults: o.defaults,
+    ...(o.adoptedModule ? { adopted: true } : {}),
   });
   updateBundle(tree, o.scriptsDir);
 }
@@ -329,9 +331,12 @@ function report(
     );
     return;
   }
-  const k = valueKeys(id);
-  const secrets =
-    o.settings.auth === 'trust' ? [k.secrets.username] : [k.secrets.username, k.secrets.password];
+  // The keys the module reads after the edit: its own names, when it referenced keys already.
+  const written = texts.has(o.file.path)
+    ? findPostgresModule(parsePolytopeFile(o.file.path, texts.get(o.file.path)!), id)
+    : (o.found ?? findPostgresModule(o.file, id));
+  const k = moduleKeys(id, written?.existing.env);
+  const byDefault = moduleKeys(id);
   const d = o.defaults;
   const f = o.fromFiles;
   const content = (path: string) =>
@@ -343,19 +348,47 @@ function report(
     o.found && o.oldPassword === undefined
       ? ` (the password secret must be the one the existing data was created with${f.password ? `: the content of ${f.password}` : ''}; a generated one would not match it)`
       : '';
-  const database =
-    f.database !== undefined
-      ? `<database>   ${content(f.database)}`
-      : (d.database ?? workspaceDatabaseName(root));
-  const secretLine = (s: string): string => {
-    if (s === k.secrets.username) {
-      if (f.username !== undefined) return `  pt secrets set ${s} --stdin   ${content(f.username)}`;
-      if (d.username !== undefined)
-        return `  pt secrets set ${s} --stdin   # the existing data's user: ${d.username}`;
-    } else if (o.found && o.oldPassword === undefined) {
-      return `  pt secrets set ${s} --stdin   ${f.password !== undefined ? content(f.password) : '# the password the existing data was created with'}`;
+  /** A key the adopted module referenced under a name of its own: its value is the data's. */
+  const ownKey = (slot: 'database' | 'username') =>
+    o.adoptedModule && k[slot].key !== byDefault[slot].key;
+  /** `pt values set <key> <value>`, or for a secret `pt secrets set <key> --stdin   # <what>`. */
+  const setLine = (key: KeyOf, value: string | undefined, comment?: string): string => {
+    if (key.kind === 'secret') {
+      const what = comment ?? (value !== undefined ? `# ${value}` : undefined);
+      return `  pt secrets set ${key.key} --stdin${what ? `   ${what}` : ''}`;
     }
-    return `  pt secrets set ${s} --stdin`;
+    return `  pt values set ${key.key} ${value ?? '<value>'}${comment ? `   ${comment}` : ''}`;
+  };
+  const databaseLine = (): string => {
+    if (f.database !== undefined) return setLine(k.database, '<database>', content(f.database));
+    if (d.database === undefined && ownKey('database'))
+      return setLine(k.database, '<database>', '# the database the existing data was created with');
+    const name = d.database ?? workspaceDatabaseName(root);
+    return setLine(k.database, name, k.database.kind === 'secret' ? `# ${name}` : undefined);
+  };
+  const userLine = (): string => {
+    if (f.username !== undefined) return setLine(k.username, '<user>', content(f.username));
+    if (d.username !== undefined)
+      return setLine(k.username, d.username, `# the existing data's user: ${d.username}`);
+    if (ownKey('username'))
+      return setLine(k.username, '<user>', '# the user the existing data was created with');
+    return k.username.kind === 'secret'
+      ? `  pt secrets set ${k.username.key} --stdin`
+      : setLine(k.username, 'postgres');
+  };
+  const passwordLine = (): string => {
+    // A password in a pt value is on argv and in plain sight: never printed as a command.
+    if (k.password.kind === 'value')
+      return `  # POSTGRES_PASSWORD reads the value ${k.password.key}, which is not secret: make it pt.secret ${k.password.key} in ${o.file.path}, then pt secrets set ${k.password.key} --stdin`;
+    if (o.found && o.oldPassword === undefined)
+      return setLine(
+        k.password,
+        undefined,
+        f.password !== undefined
+          ? content(f.password)
+          : '# the password the existing data was created with',
+      );
+    return `  pt secrets set ${k.password.key} --stdin`;
   };
   const host = o.settings.serviceId ?? o.found?.existing.serviceId ?? defaultServiceId(id);
   const entry = o.entry?.name ?? startedBy(o.stack.files, id);
@@ -375,10 +408,11 @@ function report(
         ? `  pt run ${entry}`
         : `  (pt run and the template that runs '${id}': none does yet; --template adds its run entry to one)`,
       `Its values and secrets by hand, instead of db-values:`,
-      `  pt values set ${k.values.host} ${host}`,
-      `  pt values set ${k.values.port} 5432`,
-      `  pt values set ${k.values.database} ${database}`,
-      ...secrets.map(secretLine),
+      `  pt values set ${k.host.key} ${host}`,
+      `  pt values set ${k.port.key} 5432`,
+      databaseLine(),
+      userLine(),
+      ...(o.settings.auth === 'trust' ? [] : [passwordLine()]),
     ].join('\n'),
   );
 }

@@ -37,7 +37,7 @@ import { mountPathFor } from '../../polytope/mount-path';
 import { RawScalar, scalarInStyle } from '../../polytope/yaml-render';
 import { fail } from '../../utils/errors';
 import { workspacePath } from '../../utils/paths';
-import { findDatabaseProjects } from '../../workspace/markers';
+import { findDatabaseProjects, isAdopted } from '../../workspace/markers';
 import { AdoptedScript, readAdoptedScripts } from './adopt-scripts';
 import { dataLocation, FromFiles, KeptDefaults, keptValues } from './existing-data';
 import { idProblem } from './module-id';
@@ -70,6 +70,8 @@ export interface NormalizedModuleOptions {
   adopted: AdoptedScript[];
   /** The stack's migration step to write (or complete), when one is wanted. */
   migrationStep?: MigrationStepPlan;
+  /** The module was there before the generator first ran on it (recorded in its marker). */
+  adoptedModule: boolean;
   skipFormat: boolean;
   addPlugin?: boolean;
 }
@@ -332,6 +334,7 @@ export function normalizeOptions(
     fromFiles,
     oldPassword,
     adopted,
+    adoptedModule: record ? isAdopted(record) : !!found,
     skipFormat: !!schema.skipFormat,
     addPlugin: schema.addPlugin,
   };

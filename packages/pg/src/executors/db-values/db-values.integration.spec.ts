@@ -22,6 +22,7 @@ import { FakePt, installFakePt } from '@acme/pg-core/test-utils/fake-pt';
 import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgres';
 import dbCheck from '../db-check/db-check';
 import dbValues from './db-values';
+import { DEFAULT_KEYS, OWN_KEYS_MODULE } from '../../../test-utils/own-keys';
 
 const POLYTOPE = `templates:
   - id: stack
@@ -401,5 +402,71 @@ describe('db-values on a module the module generator adopted', () => {
     } finally {
       writeFileSync(marker, before);
     }
+  });
+});
+
+describe('db-values on an adopted module whose keys have names of their own', () => {
+  const STACK = `modules:\n${OWN_KEYS_MODULE}  - id: web
+    module: polytope/node
+    args:
+      env:
+        - { name: DATABASE_POSTGRES_HOST, value: pt.value database-host }
+        - { name: DATABASE_POSTGRES_PASSWORD, value: pt.secret postgres_password }
+`;
+  const OWN_PASSWORD = 'own:p@ss';
+  const saved: Record<string, string> = {};
+  const files = ['polytope.yml', 'sql/analytics/acme-pg.json'];
+  const write = (yml: string) => writeFileSync(join(ws.root, 'polytope.yml'), yml);
+  beforeEach(() => {
+    for (const f of files) saved[f] = readFileSync(join(ws.root, f), 'utf-8');
+    write(STACK);
+    writeFileSync(
+      join(ws.root, 'sql/analytics/acme-pg.json'),
+      '{"kind":"database","module":"database","polytopeFile":"polytope.yml","adopted":true}',
+    );
+    clearEnv();
+  });
+  afterEach(() => {
+    for (const f of files) writeFileSync(join(ws.root, f), saved[f]);
+    for (const k of Object.keys(process.env)) if (k.startsWith('DATABASE_')) delete process.env[k];
+  });
+
+  it('--dryRun names the keys the server reads, and leaves none of them to the user', async () => {
+    const r = await run({ module: 'database', dryRun: true, database: 'shop' }, 'analytics');
+    expect(r.success).toBe(true);
+    expect(r.output).toContain('pt secrets set postgres_password --stdin');
+    expect(r.output).toContain('pt secrets set postgres_db --stdin');
+    expect(r.output).toContain('pt values set postgres_user postgres');
+    expect(r.output).not.toContain('not managed by db-values');
+    expect(r.output).not.toMatch(DEFAULT_KEYS);
+  });
+
+  it('sets them: the password on stdin, in the secret the module and the app read', async () => {
+    Object.assign(process.env, {
+      DATABASE_POSTGRES_USER: 'app',
+      DATABASE_POSTGRES_PASSWORD: OWN_PASSWORD,
+    });
+    const r = await run({ module: 'database', database: 'shop' }, 'analytics');
+    expect(r.success).toBe(true);
+    expect(sets()).toEqual([
+      ['secrets', 'set', 'postgres_password', '--stdin', `stdin=${OWN_PASSWORD}`],
+      ['values', 'set', 'postgres_user', 'app'],
+      ['secrets', 'set', 'postgres_db', '--stdin', 'stdin=shop'],
+      ['values', 'set', 'database-host', 'database'],
+      ['values', 'set', 'database-port', '5432'],
+    ]);
+    expect(r.output).not.toContain(OWN_PASSWORD);
+  });
+
+  it('never puts a password the module reads from a pt value on a command line', async () => {
+    write(STACK.replace('value: pt.secret postgres_password', 'value: pt.value postgres_password'));
+    process.env['DATABASE_POSTGRES_PASSWORD'] = OWN_PASSWORD;
+    const r = await run({ module: 'database', database: 'shop', user: 'app' }, 'analytics');
+    expect(r.success).toBe(true);
+    expect(sets().map((s) => s[2])).not.toContain('postgres_password');
+    expect(r.output).toContain(
+      'value postgres_password: POSTGRES_PASSWORD reads it, but a value is not secret: make it pt.secret postgres_password in polytope.yml, then run db-values again',
+    );
+    for (const c of pt.calls()) expect(c.args.join(' ')).not.toContain(OWN_PASSWORD);
   });
 });

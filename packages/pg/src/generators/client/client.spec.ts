@@ -9,6 +9,7 @@ import { initScriptGenerator } from '../init-script/init-script';
 import { moduleGenerator } from '../module/module';
 import { clientGenerator } from './client';
 import { ClientGeneratorSchema } from '@acme/pg-core/src/generators/client/schema';
+import { DEFAULT_KEYS, OWN_KEYS_MODULE } from '../../../test-utils/own-keys';
 
 function app(tree: Tree, name: string, files: Record<string, string | Buffer> = {}): string {
   const root = `apps/${name}`;
@@ -508,5 +509,61 @@ describe('client --role', () => {
     expect(text).toContain('lock and install it with: pip install -r apps/api/requirements.txt');
     expect(text).toContain('cd apps/poet && poetry run python db.py');
     expect(text).toContain('cd apps/uvapp && uv run python db.py');
+  });
+});
+
+describe('client for an adopted module whose keys have names of their own', () => {
+  const STACK = `templates:
+  - id: stack
+    run: [database, web]
+modules:
+${OWN_KEYS_MODULE}  - id: web
+    module: polytope/node
+    args:
+      env:
+        - { name: PORT, value: pt.value web-port }
+`;
+  let tree: Tree;
+  let out: string[];
+  beforeEach(async () => {
+    tree = createTreeWithEmptyWorkspace();
+    tree.delete('.oxfmtrc.json');
+    tree.write('polytope.yml', STACK);
+    await moduleGenerator(tree, { id: 'database', template: 'none', skipFormat: true });
+    app(tree, 'web', { 'package.json': '{"name":"web"}', 'src/index.js': '' });
+    out = [];
+    for (const level of ['info', 'warn'] as const)
+      jest
+        .spyOn(console, level)
+        .mockImplementation((...m: unknown[]) => void out.push(m.map(String).join(' ')));
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('wires the app to the keys the server reads, and hints no generated password', async () => {
+    await run(tree, { project: 'web' });
+    const yml = tree.read('polytope.yml', 'utf-8')!;
+    const web = yml.slice(yml.indexOf('- id: web'));
+    expect(web).toContain(
+      '{ name: DATABASE_POSTGRES_PASSWORD, value: pt.secret postgres_password }',
+    );
+    expect(web).toContain('{ name: DATABASE_POSTGRES_USER, value: pt.value postgres_user }');
+    expect(web).toContain('{ name: DATABASE_POSTGRES_DB, value: pt.secret postgres_db }');
+    expect(web).toContain('{ name: DATABASE_POSTGRES_HOST, value: pt.value database-host }');
+    expect(web).not.toMatch(DEFAULT_KEYS);
+    expect(polytopeFileErrors(yml)).toEqual([]);
+    const text = out.join('\n');
+    expect(text).toContain('nx run database:db-values --envFile .env.database --noPt');
+    expect(text).not.toContain('--generatePassword');
+    expect(text).toContain('DATABASE_POSTGRES_PASSWORD');
+  });
+
+  it('prints the same env when no module runs the app', async () => {
+    app(tree, 'worker', { 'package.json': '{"name":"worker"}', 'src/index.js': '' });
+    await run(tree, { project: 'worker' });
+    const text = out.join('\n');
+    expect(text).toContain(
+      '  - { name: DATABASE_POSTGRES_PASSWORD, value: pt.secret postgres_password }',
+    );
+    expect(text).not.toMatch(DEFAULT_KEYS);
   });
 });

@@ -7,6 +7,7 @@ import { initScriptGenerator } from '../init-script/init-script';
 import defaultExport, { moduleGenerator } from './module';
 import { ModuleGeneratorSchema } from '@acme/pg-core/src/generators/module/schema';
 import schemaJson from '@acme/pg-core/src/generators/module/schema.json';
+import { DEFAULT_KEYS, OWN_KEYS_MODULE } from '../../../test-utils/own-keys';
 
 /** The options as Nx passes them: every `default` of schema.json filled in. */
 function withSchemaDefaults(options: ModuleGeneratorSchema): ModuleGeneratorSchema {
@@ -40,6 +41,9 @@ const CURITY = `modules:
         - { name: POSTGRES_HOST_AUTH_METHOD, value: trust }
         - { name: POSTGRES_DB, value: idsvr }
 `;
+
+const REFS_OF_THEIR_OWN = `modules:
+${OWN_KEYS_MODULE}`;
 
 async function run(tree: Tree, options: ModuleGeneratorSchema): Promise<string> {
   const lines: string[] = [];
@@ -236,6 +240,38 @@ describe('module generator: adopting existing modules', () => {
       expect(out).toContain(`pt secrets set curity-db-password --stdin   ${comment}`);
     },
   );
+
+  it('hints the keys the adopted module references, however they are named, not <id>-…', async () => {
+    tree.write('polytope.yml', REFS_OF_THEIR_OWN);
+    const out = await run(tree, { id: 'database', template: 'none' });
+    const env = argsOf(tree, 'database').args.env;
+    expect(env).toContainEqual({ name: 'POSTGRES_PASSWORD', value: 'pt.secret postgres_password' });
+    expect(env).toContainEqual({ name: 'POSTGRES_USER', value: 'pt.value postgres_user' });
+    expect(env).toContainEqual({ name: 'POSTGRES_DB', value: 'pt.secret postgres_db' });
+    expect(out).toContain(
+      'pt secrets set postgres_password --stdin   # the password the existing data was created with',
+    );
+    expect(out).toContain(
+      'pt values set postgres_user <user>   # the user the existing data was created with',
+    );
+    expect(out).toContain(
+      'pt secrets set postgres_db --stdin   # the database the existing data was created with',
+    );
+    expect(out).toContain('pt values set database-host database');
+    expect(out).not.toMatch(DEFAULT_KEYS);
+    expect(out).not.toContain('--generatePassword');
+    // The client generator and db-values read it: the module existed, so its data may.
+    expect(readJson(tree, 'sql/database/acme-pg.json').adopted).toBe(true);
+    await run(tree, { id: 'database', template: 'none' });
+    expect(readJson(tree, 'sql/database/acme-pg.json').adopted).toBe(true);
+  });
+
+  it('records no adoption for a module the generator made, also on a re-run', async () => {
+    tree.write('polytope.yml', 'modules: []\n');
+    await run(tree, { template: 'none' });
+    await run(tree, { template: 'none' });
+    expect(readJson(tree, 'sql/postgres/acme-pg.json').adopted).toBeUndefined();
+  });
 
   it("--allowMajorUpgrade keeps the old volume's type and scope (global stays global)", async () => {
     tree.write(
