@@ -6,7 +6,7 @@ import type { RunContext } from './run-context';
 import { join, relative } from 'node:path';
 import { outputDirOf, SAFETY_DIR } from '../postgres/backup-files';
 import { dumpDatabase } from '../postgres/dump';
-import { findTool, ToolInstall } from '../postgres/tools';
+import { findPsql, findTool, ToolInstall, ToolNeed } from '../postgres/tools';
 import { migrateContext, MigrateContext } from '../migrations/migrate';
 import { SEEDS_DIR } from '../migrations/migration-files';
 import { fail } from '../utils/errors';
@@ -58,17 +58,30 @@ export function migrationTarget(
   };
 }
 
+/**
+ * The client tool for a command against `server`. pg_dump must be of its major or newer; psql may be
+ * older (down to 15, with a note), as db-up and db-psql take it: plain SQL runs the same.
+ */
 export function clientTool(
   server: ServerVersion,
   o: MigrationOptions,
   tool: 'pg_dump' | 'psql',
+  refusal: Pick<ToolNeed, 'orElse' | 'outcome'> = {},
 ): ToolInstall {
+  const where = { pgBinDir: o.pgBinDir, env: process.env };
+  if (tool === 'psql') return findPsql(server, where, (m) => note(o.json, m), refusal.outcome);
   return findTool(
     tool,
-    { minMajor: server.major, why: `the server runs PostgreSQL ${server.version}` },
-    { pgBinDir: o.pgBinDir, env: process.env },
+    { minMajor: server.major, why: `the server runs PostgreSQL ${server.version}`, ...refusal },
+    where,
   );
 }
+
+/** How a refusal for want of pg_dump for the safety backup goes on. */
+export const WITHOUT_BACKUP: Pick<ToolNeed, 'orElse' | 'outcome'> = {
+  orElse: 'add --noBackup to go on without a safety backup',
+  outcome: 'Nothing was changed.',
+};
 
 /**
  * A custom-format backup of the database before a change, in the safety folder (never pruned,
@@ -93,7 +106,7 @@ export async function safetyBackup(
   const { dir } = outputDirOf(o, t.target.moduleId, context.root);
   const db = t.target.settings.database;
   const result = await dumpDatabase({
-    install: clientTool(server, o, 'pg_dump'),
+    install: clientTool(server, o, 'pg_dump', WITHOUT_BACKUP),
     settings: t.target.settings,
     database: from,
     nameFor: db,

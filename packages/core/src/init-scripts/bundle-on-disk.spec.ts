@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBundle } from './bundle';
+import { buildBundle, isSchemaDump, schemaDumpHeader } from './bundle';
 import { refreshBundle } from './bundle-on-disk';
 
 describe('refreshBundle', () => {
@@ -36,5 +36,24 @@ describe('refreshBundle', () => {
     expect(() => refreshBundle(root, join(dir(), '_init-bundle.sql'))).toThrow(
       'sql/postgres/003-bin.sql is not a text file; init scripts are SQL text.',
     );
+  });
+
+  it("leaves db-migrate --dumpSchema's schema.sql out, but bundles a schema.sql of the user's", () => {
+    writeFileSync(join(dir(), '001-a.sql'), 'SELECT 1;\n');
+    const header = schemaDumpHeader('we\nird');
+    expect(header.split('\n')).toHaveLength(1);
+    expect(isSchemaDump(`${header}\r\nINSERT INTO schema_migrations VALUES (1);\n`)).toBe(true);
+    writeFileSync(
+      join(dir(), 'schema.sql'),
+      `${header}\nINSERT INTO schema_migrations VALUES (1);\n`,
+    );
+    expect(refreshBundle(root, join(dir(), '_init-bundle.sql'))).toBe(true);
+    expect(readFileSync(join(dir(), '_init-bundle.sql'), 'utf-8')).toBe(
+      buildBundle('sql/postgres', [{ name: '001-a.sql', content: 'SELECT 1;\n' }]),
+    );
+    // Our header further down is not our header.
+    writeFileSync(join(dir(), 'schema.sql'), `-- mine\n${header}\n`);
+    expect(refreshBundle(root, join(dir(), '_init-bundle.sql'))).toBe(true);
+    expect(readFileSync(join(dir(), '_init-bundle.sql'), 'utf-8')).toContain('-- mine');
   });
 });

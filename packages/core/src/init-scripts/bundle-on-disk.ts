@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, sep } from 'node:path';
 import { fail } from '../utils/errors';
-import { buildBundle, BUNDLE_FILE, scriptNames } from './bundle';
+import { buildBundle, BUNDLE_FILE, isSchemaDump, scriptNames } from './bundle';
 
 /**
  * Rebuilds `bundle` from the .sql files beside it when it does not match them, as `nx sync` would,
@@ -16,12 +16,15 @@ export function refreshBundle(root: string, bundle: string): boolean {
   if (basename(bundle) !== BUNDLE_FILE) return false;
   const folder = dirname(bundle);
   if (!existsSync(folder)) return false;
-  const scripts = scriptNames(readdirSync(folder)).map((name) => {
-    const content = readFileSync(`${folder}/${name}`, 'utf-8');
-    if (content.includes('\0'))
-      fail(`${relative(root, folder)}/${name} is not a text file; init scripts are SQL text.`);
-    return { name, content };
-  });
+  const scripts = scriptNames(readdirSync(folder))
+    .map((name) => {
+      const content = readFileSync(`${folder}/${name}`, 'utf-8');
+      if (content.includes('\0'))
+        fail(`${relative(root, folder)}/${name} is not a text file; init scripts are SQL text.`);
+      return { name, content };
+    })
+    // db-migrate --dumpSchema's schema.sql: not an init script.
+    .filter((script) => !isSchemaDump(script.content));
   const next = buildBundle(relative(root, folder).split(sep).join('/'), scripts);
   if (existsSync(bundle) && readFileSync(bundle, 'utf-8') === next) return false;
   const tmp = `${bundle}.${process.pid}.tmp`;

@@ -11,7 +11,30 @@ export interface InitScript {
   content: string;
 }
 
-/** Script files of a folder listing: `.sql`, not the bundle, in byte order (the run order). */
+/**
+ * The first line db-migrate --dumpSchema gives the schema it writes beside the init scripts: the
+ * dump records every migration as applied, so bundled as an init script it would make a new
+ * database skip them all. Every reader of the folder's scripts leaves a file that starts with it out.
+ */
+const DUMP_MARK =
+  ', written by db-migrate --dumpSchema (dbmate dump). Not an init script: the init bundle leaves it out.';
+
+export function schemaDumpHeader(database: string): string {
+  // One line, whatever the name holds.
+  return `-- Schema of '${database.replace(/[\x00-\x1f\x7f]/g, '?')}'${DUMP_MARK}`;
+}
+
+/** Whether a file's text (or its first bytes) starts with db-migrate --dumpSchema's header. */
+export function isSchemaDump(content: string | Buffer): boolean {
+  const text = typeof content === 'string' ? content : content.subarray(0, 4096).toString('utf-8');
+  const first = text.split('\n', 1)[0].replace(/\r$/, '');
+  return first.startsWith("-- Schema of '") && first.endsWith(DUMP_MARK);
+}
+
+/**
+ * Script files of a folder listing: `.sql`, not the bundle, in byte order (the run order). Callers
+ * that read the files also leave out a schema dump (isSchemaDump).
+ */
 export function scriptNames(children: string[]): string[] {
   return children
     .filter((name) => name.endsWith('.sql') && name !== BUNDLE_FILE && !name.startsWith('.'))

@@ -2,16 +2,20 @@
 import { joinPathFragments, Tree } from '../tree/tree-api';
 import { posix } from 'node:path';
 import { fail } from '../utils/errors';
-import { buildBundle, BUNDLE_FILE, scriptNames } from './bundle';
+import { buildBundle, BUNDLE_FILE, isSchemaDump, scriptNames } from './bundle';
 
 export function bundlePathOf(folder: string): string {
   return joinPathFragments(folder, BUNDLE_FILE);
 }
 
+/** The folder's init scripts: its .sql files but the bundle and a schema dump of db-migrate's. */
 export function listScripts(tree: Tree, folder: string): string[] {
   return scriptNames(
     tree.children(folder).filter((name) => tree.isFile(joinPathFragments(folder, name))),
-  );
+  ).filter((name) => {
+    const raw = tree.read(joinPathFragments(folder, name));
+    return raw === null || !isSchemaDump(raw);
+  });
 }
 
 export function renderBundle(tree: Tree, folder: string): string {

@@ -1,5 +1,7 @@
 import {
   migrationFiles,
+  migrationSetProblem,
+  migrationTemplate,
   newMigrationName,
   newSeedName,
   seedFiles,
@@ -81,5 +83,28 @@ describe('hasEmptyUpSection', () => {
     ).toBe(false);
     expect(hasEmptyUpSection('-- migrate:up\nSELECT 1\n')).toBe(false);
     expect(hasEmptyUpSection('CREATE TABLE x (id int);\n')).toBe(false);
+  });
+
+  it('migrationSetProblem: what stops a whole folder from running on an empty database', () => {
+    const ok = '-- migrate:up\nSELECT 1;\n-- migrate:down\n';
+    const files: Record<string, string> = { '1_a.sql': ok, '2_b.sql': ok, 'notes.txt': '' };
+    const read = (f: string) => {
+      if (!(f in files)) throw new Error(`ENOENT: ${f}`);
+      return files[f];
+    };
+    const check = () => migrationSetProblem(Object.keys(files), read, 'm');
+    expect(check()).toBeUndefined();
+    files['02_c.sql'] = ok;
+    expect(check()).toMatch(/^m\/02_c\.sql and m\/2_b\.sql have the same version 2/);
+    delete files['02_c.sql'];
+    files['3-c.sql'] = ok;
+    expect(check()).toMatch(/^m\/3-c\.sql is not named <version>_<name>\.sql/);
+    delete files['3-c.sql'];
+    files['3_c.sql'] = migrationTemplate('c');
+    expect(check()).toMatch(/^m\/3_c\.sql has nothing but comments in -- migrate:up/);
+    files['3_c.sql'] = '-- migrate:up\nSELECT 1;\n';
+    expect(check()).toMatch(/^m\/3_c\.sql has no -- migrate:down line/);
+    files['3_c.sql'] = 'SELECT 1;\n';
+    expect(check()).toMatch(/^m\/3_c\.sql has no -- migrate:up line/);
   });
 });

@@ -93,6 +93,43 @@ export function hasEmptyUpSection(text: string): boolean {
   return body.trim() === '';
 }
 
+/**
+ * What stops every migration of a folder from being applied to an empty database, as db-reset
+ * does after it has replaced one: checked first, so a refusal changes nothing. `read` gives a
+ * file's text (and throws when it cannot). One sentence, or undefined.
+ */
+export function migrationSetProblem(
+  names: string[],
+  read: (file: string) => string,
+  shownDir: string,
+): string | undefined {
+  const shown = (f: string) => `${shownDir}/${f}`;
+  const odd = names.filter((n) => n.endsWith('.sql') && !MIGRATION.test(n)).sort();
+  if (odd.length)
+    return `${odd.map(shown).join(', ')} ${odd.length === 1 ? 'is' : 'are'} not named <version>_<name>.sql, so db-migrate does not list ${odd.length === 1 ? 'it' : 'them'} while dbmate may run ${odd.length === 1 ? 'it' : 'them'}: rename ${odd.length === 1 ? 'it' : 'them'} as g migration names files (version, '_', name) or move ${odd.length === 1 ? 'it' : 'them'} out of ${shownDir}.`;
+  const files = migrationFiles(names);
+  for (let i = 1; i < files.length; i++)
+    if (compareVersions(files[i - 1].version, files[i].version) === 0)
+      return `${shown(files[i - 1].file)} and ${shown(files[i].file)} have the same version ${files[i].version}: dbmate records one version once, so one of them would not run. Give one the next free version (rename it).`;
+  const empty: string[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = read(f.file);
+    } catch (e) {
+      return `Cannot read migration ${shown(f.file)} (${(e as Error).message}).`;
+    }
+    if (!/^--\s*migrate:up\b/m.test(text))
+      return `${shown(f.file)} has no -- migrate:up line, which dbmate needs: put one above its SQL (and -- migrate:down above the undo).`;
+    if (!/^--\s*migrate:down\b/m.test(text))
+      return `${shown(f.file)} has no -- migrate:down line, which dbmate needs: put one after the change, above its undo (it may stay empty).`;
+    if (hasEmptyUpSection(text)) empty.push(shown(f.file));
+  }
+  if (empty.length)
+    return `${empty.join(', ')} ${empty.length === 1 ? 'has' : 'have'} nothing but comments in -- migrate:up: applied, ${empty.length === 1 ? 'it' : 'they'} would be recorded as done, and SQL written there later would never run. Write the change, or delete the file.`;
+  return undefined;
+}
+
 export function migrationTemplate(name: string): string {
   return `-- migrate:up
 -- ${name}: write the change here. It runs in one transaction; a failure leaves the database as it was.

@@ -2,7 +2,7 @@
  * Seeds: rows for development and tests, kept apart from the schema. They run with psql (so they
  * may use its meta-commands), every file in order inside one transaction: all seeded, or none.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConnectionSettings } from '../postgres/settings';
 import { runTool, ToolInstall } from '../postgres/tools';
@@ -11,6 +11,19 @@ import { seedFiles } from './migration-files';
 
 export function listSeeds(dir: string): string[] {
   return existsSync(dir) ? seedFiles(readdirSync(dir)) : [];
+}
+
+/** A seed that cannot be read, as one sentence; checked before a change that the seeds end. */
+export function unreadableSeed(dir: string, shownDir: string): string | undefined {
+  for (const f of listSeeds(dir)) {
+    try {
+      closeSync(openSync(join(dir, f), 'r'));
+      if (!statSync(join(dir, f)).isFile()) throw new Error('not a file');
+    } catch (e) {
+      return `Cannot read seed ${join(shownDir, f)} (${(e as Error).message}).`;
+    }
+  }
+  return undefined;
 }
 
 export async function runSeeds(

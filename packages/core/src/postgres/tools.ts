@@ -152,11 +152,20 @@ export function findInstalls(tool: ToolName, o: SearchOptions, stopAt?: number):
   return found;
 }
 
+export interface ToolNeed {
+  minMajor: number;
+  why: string;
+  /** Another way on, for the refusal (e.g. 'add --noBackup to go on without a safety backup'). */
+  orElse?: string;
+  /** How the refusal ends (default: 'Nothing was written.'). */
+  outcome?: string;
+}
+
 /** The installation to use: the same major as `minMajor` if there is one, else the closest newer. */
 export function chooseTool(
   tool: ToolName,
   installs: ToolInstall[],
-  need: { minMajor: number; why: string },
+  need: ToolNeed,
   o: Pick<SearchOptions, 'pgBinDir'>,
 ): ToolInstall {
   const fit = installs
@@ -169,8 +178,11 @@ export function chooseTool(
     ? `the ${tool} found ${where}: ${installs.map((i) => `${i.version} (${i.path})`).join(', ')}`
     : `no ${tool} was found ${where}`;
   const m = need.minMajor;
+  const ways = need.orElse
+    ? `Install PostgreSQL ${m}'s client tools (${installHint(m)}), point --pgBinDir at their bin folder, or ${need.orElse}`
+    : `Install PostgreSQL ${m}'s client tools (${installHint(m)}) or point --pgBinDir at their bin folder`;
   fail(
-    `${tool} ${m} or newer is needed (${need.why}), but ${seen}. Install PostgreSQL ${m}'s client tools (${installHint(m)}) or point --pgBinDir at their bin folder. Nothing was written.`,
+    `${tool} ${m} or newer is needed (${need.why}), but ${seen}. ${ways}. ${need.outcome ?? 'Nothing was written.'}`,
   );
 }
 
@@ -189,11 +201,7 @@ function checkBinDir(o: SearchOptions): void {
     );
 }
 
-export function findTool(
-  tool: ToolName,
-  need: { minMajor: number; why: string },
-  o: SearchOptions,
-): ToolInstall {
+export function findTool(tool: ToolName, need: ToolNeed, o: SearchOptions): ToolInstall {
   checkBinDir(o);
   return chooseTool(tool, findInstalls(tool, o, need.minMajor), need, o);
 }
@@ -297,15 +305,16 @@ export function findPsql(
   server: { major: number; version: string },
   o: SearchOptions,
   note: (message: string) => void,
+  outcome?: string,
 ): ToolInstall {
   const why = `the server runs PostgreSQL ${server.version}`;
   const wanted = Math.max(15, server.major);
   try {
-    return findTool('psql', { minMajor: wanted, why }, o);
+    return findTool('psql', { minMajor: wanted, why, outcome }, o);
   } catch (e) {
     if (wanted === 15) throw e;
   }
-  const psql = findTool('psql', { minMajor: 15, why }, o);
+  const psql = findTool('psql', { minMajor: 15, why, outcome }, o);
   note(
     `Note: psql ${psql.version} runs SQL against PostgreSQL ${server.major} (plain SQL runs the same across majors). db-backup needs pg_dump ${server.major} or newer: ${installHint(server.major)}.`,
   );

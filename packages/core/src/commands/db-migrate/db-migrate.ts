@@ -1,6 +1,8 @@
 import type { RunContext } from '../run-context';
 import { logger } from '../../utils/logger';
-import { join, relative } from 'node:path';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { isSchemaDump, schemaDumpHeader } from '../../init-scripts/bundle';
 import {
   applyPending,
   baseline,
@@ -47,6 +49,49 @@ function statusLines(t: MigrationTarget, s: MigrationState): string[] {
     `Migrations of '${db}' in ${t.migrations.shownDir}: ${s.applied.length} applied, ${s.pending.length} pending.`,
     ...lines,
   ];
+}
+
+/**
+ * schema.sql sits in the init-script folder: one that lacks our header is an init script of the
+ * user's (or a dump of an older version of ours, still bundled as one), never overwritten.
+ */
+function refuseForeignSchemaFile(file: string, shown: string): void {
+  let text: string;
+  try {
+    if (!statSync(file).isFile())
+      fail(`${shown} is there already and is not a file; move it away and run again.`);
+    text = readFileSync(file, 'utf-8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (isSchemaDump(text)) return;
+  const older = text.includes('-- Dbmate schema migrations')
+    ? ` If it is a dump written by an older db-migrate --dumpSchema (it ends with dbmate's 'schema migrations' INSERT), it is bundled as an init script and makes a new database skip every migration: delete it, run sync, then --dumpSchema again.`
+    : ` To keep both, rename it (the bundle runs scripts in byte order of their names), run sync, then --dumpSchema again.`;
+  fail(
+    `${shown} is there already and was not written by db-migrate --dumpSchema: it is an init script of yours, which the dump would overwrite.${older} Nothing was written.`,
+  );
+}
+
+/**
+ * The dump, with our header first, put in place whole: dbmate writes it to a temporary file beside
+ * the target, which gets the header and is then renamed over it.
+ */
+async function writeSchemaDump(
+  file: string,
+  db: string,
+  dump: (tmp: string) => Promise<void>,
+): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    await dump(tmp);
+    const body = readFileSync(tmp, 'utf-8');
+    writeFileSync(tmp, `${schemaDumpHeader(db)}\n${body}`);
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise<boolean> {
@@ -100,16 +145,17 @@ async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise
 
   if (o.dumpSchema) {
     const file = join(context.root, t.projectRoot, 'schema.sql');
+    const shown = relative(context.root, file);
+    refuseForeignSchemaFile(file, shown);
     const server = await withClient(
       t.target.settings,
       { timeoutSeconds: m.timeoutSeconds },
       serverMajor,
     );
     const pgDump = clientTool(server, o, 'pg_dump');
-    await dumpSchema(m, file, join(pgDump.path, '..'));
-    const shown = relative(context.root, file);
+    await writeSchemaDump(file, db, (tmp) => dumpSchema(m, tmp, join(pgDump.path, '..')));
     print(o, { database: db, schemaFile: shown }, [
-      `Wrote the schema of '${db}' to ${shown} (pg_dump ${pgDump.version}).`,
+      `Wrote the schema of '${db}' to ${shown} (pg_dump ${pgDump.version}); the init bundle leaves it out.`,
     ]);
     return true;
   }

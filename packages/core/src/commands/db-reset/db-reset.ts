@@ -1,17 +1,19 @@
 /**
  * db-reset: a development database made anew from its sources: drop it, create it like it was
  * (owner, locale, settings), run its init bundle, apply every migration, then the seeds. Only on
- * this machine unless --force, only after a confirmation, and only after a safety backup.
+ * this machine unless --force, only after a confirmation, and only after a safety backup. Whatever
+ * can refuse (the migration and seed files, the tools) is checked before anything changes.
  */
 import { leftBehind, leftBehindMessage } from '../../postgres/left-behind';
 import type { RunContext } from '../run-context';
 import { logger } from '../../utils/logger';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { applyPending } from '../../migrations/migrate';
-import { runSeeds } from '../../migrations/seeds';
+import { listSeeds, runSeeds, unreadableSeed } from '../../migrations/seeds';
+import { migrationSetProblem } from '../../migrations/migration-files';
 import type { Client } from 'pg';
 import { maintenanceConnection, serverMajor } from '../../postgres/connect';
 import { derivedDatabaseName } from '../../postgres/backup-files';
@@ -23,12 +25,20 @@ import {
   lockDatabase,
   swapDatabases,
 } from '../../postgres/databases';
-import { runTool } from '../../postgres/tools';
+import { runTool, ToolInstall } from '../../postgres/tools';
+import { targetCommand } from '../../utils/commands';
+import { shellQuote } from '../../utils/shell-quote';
 import { fail } from '../../utils/errors';
 import { canPrompt } from '../db-values/prompt';
 import { guarded, note, resolveTarget } from '../executor-target';
 import { localDatabase } from '../local-database';
-import { clientTool, migrationTarget, safetyBackup, ServerVersion } from '../migration-target';
+import {
+  clientTool,
+  migrationTarget,
+  MigrationTarget,
+  safetyBackup,
+  WITHOUT_BACKUP,
+} from '../migration-target';
 import { DbResetExecutorSchema } from './schema';
 
 export default async function dbResetExecutor(
@@ -56,36 +66,62 @@ function ask(question: string): Promise<string> {
 
 async function confirm(o: DbResetExecutorSchema, db: string, where: string): Promise<void> {
   if (o.yes) return;
-  const what = `db-reset drops '${db}' on ${where} with all its data (a safety backup is taken first)`;
+  const what = `db-reset drops '${db}' on ${where} with all its data${o.noBackup ? ', with no safety backup (--noBackup)' : ' (a safety backup is taken first)'}`;
   if (!canPrompt())
     fail(`${what}; add --yes to go on (there is no terminal to ask). Nothing was changed.`);
   const answer = await ask(`${what}. Type the database name to go on: `);
   if (answer !== db) fail(`'${answer}' is not '${db}'; nothing was changed.`);
 }
 
+/** What the reset will read, checked before anything changes: a refusal leaves the database as it was. */
+function checkSources(
+  t: MigrationTarget,
+  o: DbResetExecutorSchema,
+  bundle: string | undefined,
+): { seeds: boolean } {
+  const m = t.migrations;
+  const names = existsSync(m.dir) ? readdirSync(m.dir) : [];
+  const problem =
+    migrationSetProblem(names, (f) => readFileSync(join(m.dir, f), 'utf-8'), m.shownDir) ??
+    (o.skipSeed ? undefined : unreadableSeed(t.seedsDir, t.shownSeedsDir));
+  if (problem) fail(`${problem} Nothing was changed.`);
+  if (bundle) {
+    try {
+      readFileSync(bundle);
+    } catch (e) {
+      fail(`Cannot read the init bundle ${bundle} (${(e as Error).message}). Nothing was changed.`);
+    }
+  }
+  return { seeds: !o.skipSeed && listSeeds(t.seedsDir).length > 0 };
+}
+
 /**
  * Puts an empty database like `db` (owner, locale, tablespace, grants, settings) in its place, as
  * db-restore --clean does: made beside it, then swapped in while `db` is closed (open sessions are
- * refused, or ended with --force), so no row is written that misses the safety backup, which is
- * taken of the replaced database before it is dropped (kept if the backup fails).
+ * refused, or ended with --force), so no row is written that misses the safety backup. The backup
+ * is taken of the replaced database while the new one is still closed; when it fails, the swap is
+ * undone, so the database is as it was.
  */
 async function recreate(
   admin: Client,
   db: string,
-  backUp: (old: string) => Promise<string | undefined>,
+  backUp: ((old: string) => Promise<string | undefined>) | undefined,
   force = false,
 ): Promise<string | undefined> {
   const suffix = randomBytes(4).toString('hex');
   const fresh = derivedDatabaseName(db, `_reset_${suffix}`);
   const old = derivedDatabaseName(db, `_replaced_${suffix}`);
   const { isTemplate } = await createDatabaseLike(admin, fresh, db);
+  let allowed: boolean;
   try {
     const lock = await lockDatabase(admin, db, force);
+    allowed = lock.allowed;
     try {
       await swapDatabases(
         admin,
         { target: db, staging: fresh, old },
-        { isTemplate, allowConnections: lock.allowed },
+        // Closed until the backup is there: the swap may have to be undone.
+        { isTemplate, allowConnections: allowed && !backUp },
       );
     } catch (e) {
       await lock.unlock().catch(() => undefined);
@@ -95,14 +131,30 @@ async function recreate(
     await dropDatabase(admin, fresh).catch(() => undefined);
     throw e;
   }
-  await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
   let backup: string | undefined;
-  try {
-    backup = await backUp(old);
-  } catch (e) {
-    fail(
-      `'${db}' was reset, but the safety backup of its old content failed (${(e as Error).message}); the old content is kept as database '${old}'.`,
-    );
+  if (backUp) {
+    await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
+    try {
+      backup = await backUp(old);
+    } catch (e) {
+      const why = (e as Error).message.replace(/\.$/, '');
+      try {
+        await swapDatabases(
+          admin,
+          { target: db, staging: old, old: fresh },
+          { isTemplate, allowConnections: allowed },
+        );
+      } catch (back) {
+        fail(
+          `The safety backup of '${db}' failed (${why}), and putting its old content back failed too (${(back as Error).message}): '${db}' is now an empty copy, closed, and the old content is database '${old}'. Put it back with: ALTER DATABASE ${ident(db)} RENAME TO ${ident(fresh)}; ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)};${allowed ? ` ALTER DATABASE ${ident(db)} ALLOW_CONNECTIONS true;` : ''} DROP DATABASE ${ident(fresh)};`,
+        );
+      }
+      await dropDatabase(admin, fresh).catch(() => undefined);
+      fail(
+        `The safety backup of '${db}' failed (${why}); '${db}' was put back as it was. Nothing was changed.`,
+      );
+    }
+    if (allowed) await admin.query(`ALTER DATABASE ${ident(db)} ALLOW_CONNECTIONS true`);
   }
   await dropDatabase(admin, old);
   return backup;
@@ -120,23 +172,29 @@ async function reset(o: DbResetExecutorSchema, context: RunContext): Promise<boo
   const db = s.database;
   const where = `${s.host}:${s.port}`;
   const bundle = t.target.file && t.target.module ? localDatabase(o, context) : undefined;
+  const initBundle = bundle?.bundle && existsSync(bundle.bundle) ? bundle.bundle : undefined;
+  const { seeds: haveSeeds } = checkSources(t, o, initBundle);
   await confirm(o, db, where);
 
   const admin = await maintenanceConnection(s, o.timeout ?? 5, db);
   let backup: string | undefined;
-  let server: ServerVersion;
+  let psql: ToolInstall | undefined;
   try {
-    server = await serverMajor(admin);
+    const server = await serverMajor(admin);
     const left = leftBehindMessage(db, await leftBehind(admin, db));
     if (left?.refuse) fail(left.text);
     if (left) logger.warn(left.text);
-    if (await databaseExists(admin, db)) {
-      backup = await recreate(
-        admin,
-        db,
-        async (old) => safetyBackup(t, o, context, 'the reset', server, old),
-        !!o.force,
-      );
+    // The tools it will need, before anything changes.
+    const exists = await databaseExists(admin, db);
+    if (exists && !o.noBackup) clientTool(server, o, 'pg_dump', WITHOUT_BACKUP);
+    if (initBundle || haveSeeds)
+      psql = clientTool(server, o, 'psql', { outcome: 'Nothing was changed.' });
+    if (exists) {
+      const backUp = o.noBackup
+        ? undefined
+        : (old: string) => safetyBackup(t, o, context, 'the reset', server, old);
+      if (o.noBackup) await safetyBackup(t, o, context, 'the reset', server);
+      backup = await recreate(admin, db, backUp, !!o.force);
     } else {
       await admin.query(`CREATE DATABASE ${ident(db)}`);
     }
@@ -144,22 +202,23 @@ async function reset(o: DbResetExecutorSchema, context: RunContext): Promise<boo
     await admin.end().catch(() => undefined);
   }
   note(o.json, `Recreated '${db}' on ${where}, empty.`);
-  const undo = backup ? ` To go back: db-restore --file ${backup} --clean.` : '';
+  const undo = backup
+    ? ` To go back: ${targetCommand(context.projectName ?? 'postgres', 'db-restore', `--file ${shellQuote(backup)} --clean`)}.`
+    : '';
 
-  const psql = clientTool(server, o, 'psql');
   let initScripts = false;
-  if (bundle?.bundle && existsSync(bundle.bundle)) {
+  if (initBundle && psql) {
     const run = await runTool(psql, {
-      args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', '-f', bundle.bundle],
+      args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', '-f', initBundle],
       settings: s,
-      env: bundle.scriptEnv,
+      env: bundle?.scriptEnv,
     });
     if (run.code !== 0)
       fail(
         `The init scripts failed on the new '${db}': ${run.stderr.trim().split('\n')[0]}.${undo}`,
       );
     initScripts = true;
-    note(o.json, `Ran the init scripts (${relative(context.root, bundle.bundle)}).`);
+    note(o.json, `Ran the init scripts (${relative(context.root, initBundle)}).`);
   }
   let migrations: string[] = [];
   try {
@@ -167,11 +226,12 @@ async function reset(o: DbResetExecutorSchema, context: RunContext): Promise<boo
   } catch (e) {
     fail(`${(e as Error).message}${undo}`);
   }
-  const seeds = o.skipSeed
-    ? []
-    : await runSeeds(psql, s, t.seedsDir, t.shownSeedsDir, bundle?.scriptEnv).catch((e) =>
-        fail(`${(e as Error).message}${undo}`),
-      );
+  const seeds =
+    o.skipSeed || !psql
+      ? []
+      : await runSeeds(psql, s, t.seedsDir, t.shownSeedsDir, bundle?.scriptEnv).catch((e) =>
+          fail(`${(e as Error).message}${undo}`),
+        );
   if (o.json)
     process.stdout.write(
       `${JSON.stringify({ database: db, backup: backup ?? null, initScripts, migrations, seeds })}\n`,

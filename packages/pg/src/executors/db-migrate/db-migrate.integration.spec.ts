@@ -11,6 +11,10 @@ import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgre
 import dbMigrate from './db-migrate';
 import { migrationTemplate } from '@acme/pg-core/src/migrations/migration-files';
 import { DbMigrateExecutorSchema } from '@acme/pg-core/src/commands/db-migrate/schema';
+import { sync } from '@acme/pg-core/src/cli/sync';
+import { FileTree } from '@acme/pg-core/src/cli/file-tree';
+import { refreshBundle } from '@acme/pg-core/src/init-scripts/bundle-on-disk';
+import { initBundleSyncGenerator } from '@acme/pg-core/src/generators/init-bundle-sync/init-bundle-sync';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const childProcess = require('node:child_process');
@@ -54,6 +58,10 @@ const clientOf = (database: string) => ({
   ssl: false,
 });
 const current = () => process.env['POSTGRES_DB']!;
+function write(path: string, text: string) {
+  mkdirSync(join(ws.root, path, '..'), { recursive: true });
+  writeFileSync(join(ws.root, path), text);
+}
 
 function migration(version: string, name: string, up: string, down: string): string {
   const dir = join(ws.root, 'sql/postgres/migrations');
@@ -235,6 +243,66 @@ describe('db-migrate on a real server, with the real dbmate', () => {
     expect(schema).toContain('CREATE TABLE public.dumped');
     expect(schema).toContain('20261201100000');
     for (const a of r.argv) expect(a).not.toContain(PASSWORD);
+  });
+
+  it('--dumpSchema marks its file so that sync, nx sync and db-up leave it out of the init bundle', async () => {
+    migration('20261201100000', 'a', 'CREATE TABLE dumped (id int);', 'DROP TABLE dumped;');
+    write('sql/postgres/001-init.sql', 'CREATE TABLE from_init (id int);\n');
+    await run({ noBackup: true });
+    const r = await run({ dumpSchema: true });
+    expect(r.success).toBe(true);
+    const schema = readFileSync(join(ws.root, 'sql/postgres/schema.sql'), 'utf-8');
+    expect(schema.split('\n')[0]).toBe(
+      `-- Schema of '${current()}', written by db-migrate --dumpSchema (dbmate dump). Not an init script: the init bundle leaves it out.`,
+    );
+    expect(schema).toContain('CREATE TABLE public.dumped');
+    // No temporary file is left beside it.
+    expect(readdirSync(join(ws.root, 'sql/postgres')).sort()).toEqual([
+      '001-init.sql',
+      'acme-pg.json',
+      'migrations',
+      'schema.sql',
+    ]);
+    const bundle = join(ws.root, 'sql/postgres/_init-bundle.sql');
+    const cli = captureOutput();
+    const code = await sync([], ws.root).finally(() => cli.restore());
+    expect(code).toBe(0);
+    expect(readFileSync(bundle, 'utf-8')).toContain('CREATE TABLE from_init');
+    expect(readFileSync(bundle, 'utf-8')).not.toContain('schema_migrations');
+    expect(readFileSync(bundle, 'utf-8')).not.toContain('schema.sql');
+    // db-up's check of the bundle against its folder, and nx sync's generator, agree.
+    expect(refreshBundle(ws.root, bundle)).toBe(false);
+    const tree = new FileTree(ws.root);
+    expect(await initBundleSyncGenerator(tree)).toEqual({});
+    // A second dump replaces the first.
+    await sql(current(), 'CREATE TABLE later (id int)');
+    expect((await run({ dumpSchema: true })).success).toBe(true);
+    expect(readFileSync(join(ws.root, 'sql/postgres/schema.sql'), 'utf-8')).toContain(
+      'CREATE TABLE public.later',
+    );
+  });
+
+  it("--dumpSchema refuses to overwrite a user's own init script called schema.sql, which stays bundled", async () => {
+    migration('20261201100000', 'a', 'CREATE TABLE dumped (id int);', 'DROP TABLE dumped;');
+    const mine = 'CREATE TABLE mine (id int);\n';
+    write('sql/postgres/schema.sql', mine);
+    const r = await run({ dumpSchema: true });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain(
+      'sql/postgres/schema.sql is there already and was not written by db-migrate --dumpSchema: it is an init script of yours',
+    );
+    expect(r.output.trim().split('\n')).toHaveLength(1);
+    expect(readFileSync(join(ws.root, 'sql/postgres/schema.sql'), 'utf-8')).toBe(mine);
+    expect(readdirSync(join(ws.root, 'sql/postgres')).sort()).toEqual([
+      'acme-pg.json',
+      'migrations',
+      'schema.sql',
+    ]);
+    const cli = captureOutput();
+    expect(await sync([], ws.root).finally(() => cli.restore())).toBe(0);
+    expect(readFileSync(join(ws.root, 'sql/postgres/_init-bundle.sql'), 'utf-8')).toContain(
+      'CREATE TABLE mine',
+    );
   });
 
   it('refuses two modes at once and a server that is not there, changing nothing', async () => {

@@ -1,5 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -13,6 +20,10 @@ import { startPostgres, TestServer } from '@acme/pg-core/test-utils/real-postgre
 import dbSeed from '../db-seed/db-seed';
 import dbReset from './db-reset';
 import { DbResetExecutorSchema } from '@acme/pg-core/src/commands/db-reset/schema';
+import dbMigrate from '../db-migrate/db-migrate';
+import { sync } from '@acme/pg-core/src/cli/sync';
+import { migrationTemplate } from '@acme/pg-core/src/migrations/migration-files';
+import { findInstalls } from '@acme/pg-core/src/postgres/tools';
 
 const PASSWORD = 're:set@pw';
 let server: TestServer;
@@ -151,6 +162,142 @@ describe('db-reset and db-seed on a real server', () => {
     await sql('postgres', `ALTER DATABASE ${db()} ALLOW_CONNECTIONS true`);
     expect(await tables()).toEqual(['junk']);
     await sql('postgres', `DROP DATABASE ${old}`);
+  });
+
+  const databases = async () =>
+    (
+      await sql(
+        'postgres',
+        `SELECT datname FROM pg_database WHERE datname LIKE '${db()}%' ORDER BY 1`,
+      )
+    ).map((r) => r.datname);
+  const unchanged = async (r: { success: boolean; output: string }) => {
+    expect(r.success).toBe(false);
+    expect(r.output).toContain('Nothing was changed.');
+    expect(r.output).not.toContain('Recreated');
+    expect(await tables()).toEqual(['junk']);
+    expect(await databases()).toEqual([db()]);
+  };
+
+  it('refuses a template-only migration before touching the database', async () => {
+    write('sql/postgres/migrations/20261201100001_todo.sql', migrationTemplate('todo'));
+    const r = await run({ yes: true });
+    await unchanged(r);
+    expect(r.output).toContain(
+      'sql/postgres/migrations/20261201100001_todo.sql has nothing but comments in -- migrate:up',
+    );
+    expect(r.output).not.toContain('Nothing was applied');
+    expect(readdirSync(ws.root)).not.toContain('backups');
+  });
+
+  it('refuses migrations without an up section, with a version twice or a name dbmate reads otherwise, and a seed it cannot read, changing nothing', async () => {
+    write('sql/postgres/migrations/20261201100002_noup.sql', 'CREATE TABLE x (id int);\n');
+    const noUp = await run({ yes: true, noBackup: true });
+    await unchanged(noUp);
+    expect(noUp.output).toContain(
+      'sql/postgres/migrations/20261201100002_noup.sql has no -- migrate:up line',
+    );
+    write(
+      'sql/postgres/migrations/20261201100002_noup.sql',
+      '-- migrate:up\nCREATE TABLE x (id int);\n',
+    );
+    const noDown = await run({ yes: true, noBackup: true });
+    await unchanged(noDown);
+    expect(noDown.output).toContain(
+      'sql/postgres/migrations/20261201100002_noup.sql has no -- migrate:down line',
+    );
+    write(
+      'sql/postgres/migrations/20261201100002_noup.sql',
+      '-- migrate:up\nCREATE TABLE x (id int);\n-- migrate:down\n',
+    );
+    write(
+      'sql/postgres/migrations/20261201100002_again.sql',
+      '-- migrate:up\nCREATE TABLE y (id int);\n-- migrate:down\n',
+    );
+    const twice = await run({ yes: true, noBackup: true });
+    await unchanged(twice);
+    expect(twice.output).toContain(
+      'sql/postgres/migrations/20261201100002_again.sql and sql/postgres/migrations/20261201100002_noup.sql have the same version 20261201100002',
+    );
+    execFileSync('rm', [join(ws.root, 'sql/postgres/migrations/20261201100002_again.sql')]);
+    write('sql/postgres/migrations/20261201-late.sql', '-- migrate:up\nSELECT 1;\n');
+    const name = await run({ yes: true, noBackup: true });
+    await unchanged(name);
+    expect(name.output).toContain(
+      'sql/postgres/migrations/20261201-late.sql is not named <version>_<name>.sql',
+    );
+    execFileSync('rm', [join(ws.root, 'sql/postgres/migrations/20261201-late.sql')]);
+    // A folder where a seed should be: unreadable, also for root.
+    mkdirSync(join(ws.root, 'sql/postgres/seeds/003-dir.sql'));
+    const seed = await run({ yes: true, noBackup: true });
+    await unchanged(seed);
+    expect(seed.output).toContain('Cannot read seed sql/postgres/seeds/003-dir.sql');
+    // --skipSeed does not need the seeds.
+    const skip = await run({ yes: true, noBackup: true, skipSeed: true });
+    expect(skip.output).toContain("Reset '");
+    expect(skip.success).toBe(true);
+  });
+
+  it('a safety backup that fails leaves the database as it was, in its place', async () => {
+    // A pg_dump that passes for 15 but fails to dump, beside the real psql.
+    const bin = join(ws.root, 'fakebin');
+    mkdirSync(bin);
+    const real = findInstalls('psql', { env: process.env })[0]!;
+    symlinkSync(real.path, join(bin, 'psql'));
+    writeFileSync(
+      join(bin, 'pg_dump'),
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) ${real.version}"; exit 0; fi\necho "pg_dump: error: disk full" >&2\nexit 1\n`,
+    );
+    chmodSync(join(bin, 'pg_dump'), 0o755);
+    const r = await run({ yes: true, pgBinDir: bin });
+    expect(r.success).toBe(false);
+    expect(r.output).toContain('disk full');
+    expect(r.output).toContain(`'${db()}' was put back as it was. Nothing was changed.`);
+    expect(await tables()).toEqual(['junk']);
+    expect(await databases()).toEqual([db()]);
+    // And it is open again.
+    expect(await sql(db(), 'SELECT count(*)::int AS n FROM junk')).toEqual([{ n: 1 }]);
+  });
+
+  it('--noBackup says in its question that no safety backup is taken; the way back names the command', async () => {
+    const noYes = await run({ noBackup: true });
+    expect(noYes.success).toBe(false);
+    expect(noYes.output).toContain(
+      `db-reset drops '${db()}' on localhost:${server.port} with all its data, with no safety backup (--noBackup); add --yes to go on`,
+    );
+    expect(noYes.output).not.toContain('a safety backup is taken first');
+    const withBackup = await run({});
+    expect(withBackup.output).toContain('(a safety backup is taken first)');
+    write('sql/postgres/seeds/003-bad.sql', 'INSERT INTO nope VALUES (1);\n');
+    const bad = await run({ yes: true });
+    expect(bad.success).toBe(false);
+    const safety = readdirSync(join(ws.root, 'backups/postgres/safety'));
+    expect(bad.output).toContain(
+      `To go back: nx run postgres:db-restore --file backups/postgres/safety/${safety[0]} --clean.`,
+    );
+  });
+
+  it('after db-migrate --dumpSchema and a sync, db-reset runs the migrations for real', async () => {
+    write(
+      'sql/postgres/migrations/20261201100001_rows.sql',
+      "-- migrate:up\nINSERT INTO items VALUES (7, 'from a migration');\n-- migrate:down\nDELETE FROM items WHERE id = 7;\n",
+    );
+    write('sql/postgres/001-init.sql', 'CREATE TABLE from_init (id int);\n');
+    const out = captureOutput();
+    try {
+      expect((await dbMigrate({ noBackup: true }, ws.context('postgres'))).success).toBe(true);
+      expect((await dbMigrate({ dumpSchema: true }, ws.context('postgres'))).success).toBe(true);
+      expect(await sync([], ws.root)).toBe(0);
+    } finally {
+      out.restore();
+    }
+    expect(readFileSync(join(ws.root, 'sql/postgres/_init-bundle.sql'), 'utf-8')).not.toContain(
+      'schema_migrations',
+    );
+    const r = await run({ yes: true, noBackup: true, skipSeed: true });
+    expect(r.success).toBe(true);
+    expect(r.output).toContain('init scripts, 2 migration(s)');
+    expect(await sql(db(), 'SELECT id FROM items ORDER BY 1')).toEqual([{ id: 7 }]);
   });
 
   it('db-seed runs every seed in one transaction: a failing one leaves nothing seeded', async () => {
