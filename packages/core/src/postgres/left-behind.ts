@@ -57,7 +57,7 @@ export function leftBehindMessage(
     const one = l.replaced.length === 1;
     const x = l.replaced[0];
     parts.push(
-      `${quoted(l.replaced)} ${one ? 'holds' : 'hold'} what '${db}' held before it was replaced, with no safety backup yet: keep ${one ? 'it' : 'each'} until backed up (ALTER DATABASE ${ident(x)} ALLOW_CONNECTIONS true, then db-backup --database ${shellQuote(x)}); drop ${one ? 'it' : 'each'} after (DROP DATABASE ${ident(x)}).`,
+      `${quoted(l.replaced)} ${one ? 'holds' : 'hold'} what '${db}' held before it was replaced, with no safety backup yet: keep ${one ? 'it' : 'each'} until backed up (ALTER DATABASE ${ident(x)} ALLOW_CONNECTIONS true, then db-backup --database ${shellQuote(x)}); drop ${one ? 'it' : 'each'} after (DROP DATABASE ${ident(x)}), or put ${one ? 'it' : 'one'} back in place of '${db}' (${putBackSql(db, x, asideName(db, x))}).`,
     );
   }
   if (l.copies.length)
@@ -71,6 +71,23 @@ export function leftBehindMessage(
   return { text: parts.join(' '), refuse: l.closed };
 }
 
+/** Where `db` goes when `replaced` is put back: named for the same run. */
+export function asideName(db: string, replaced: string): string {
+  return derivedDatabaseName(db, `_newer_${replaced.slice(-8)}`);
+}
+
 function quoted(names: string[]): string {
   return names.map((n) => `'${n}'`).join(', ');
+}
+
+/**
+ * The SQL that puts a replaced database back in place of `db` (a superuser runs it, with no session
+ * in either): `db` as it is now goes aside as `aside`.
+ */
+export function putBackSql(db: string, replaced: string, aside: string, open = true): string {
+  return [
+    `ALTER DATABASE ${ident(db)} RENAME TO ${ident(aside)};`,
+    `ALTER DATABASE ${ident(replaced)} RENAME TO ${ident(db)};`,
+    ...(open ? [`ALTER DATABASE ${ident(db)} ALLOW_CONNECTIONS true;`] : []),
+  ].join(' ');
 }

@@ -1032,7 +1032,7 @@ describe('a db-restore that did not end', () => {
     const r = await restore({ database: 'shut', file, clean: true, outputDir: 'backups/shut' });
     expect(r.success).toBe(false);
     expect(r.output.trim()).toBe(
-      `A db-restore or db-reset of 'shut' stopped before its end (killed, or its machine lost). '${old}' holds what 'shut' held before it was replaced, with no safety backup yet: keep it until backed up (ALTER DATABASE "${old}" ALLOW_CONNECTIONS true, then db-backup --database ${old}); drop it after (DROP DATABASE "${old}"). 'shut' still refuses connections, as the run left it: open it (ALTER DATABASE "shut" ALLOW_CONNECTIONS true) and run again. Nothing was changed.`,
+      `A db-restore or db-reset of 'shut' stopped before its end (killed, or its machine lost). '${old}' holds what 'shut' held before it was replaced, with no safety backup yet: keep it until backed up (ALTER DATABASE "${old}" ALLOW_CONNECTIONS true, then db-backup --database ${old}); drop it after (DROP DATABASE "${old}"), or put it back in place of 'shut' (ALTER DATABASE "shut" RENAME TO "shut_newer_0123abcd"; ALTER DATABASE "${old}" RENAME TO "shut"; ALTER DATABASE "shut" ALLOW_CONNECTIONS true;). 'shut' still refuses connections, as the run left it: open it (ALTER DATABASE "shut" ALLOW_CONNECTIONS true) and run again. Nothing was changed.`,
     );
     expect(await allow('shut')).toBe(false);
     expect(await strays()).toEqual([old]);
@@ -1045,7 +1045,16 @@ describe('a db-restore that did not end', () => {
       /Database 'shut' on .* does not accept connections \(ALLOW_CONNECTIONS false\)\. A db-restore or db-reset of it that was cut off leaves it so/,
     );
 
-    // The way back, as the message gives it.
+    // The ways back, as the message gives them: the replaced one in place again, as it says,
+    await query('postgres', `ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
+    const putBack = /or put it back in place of 'shut' \((.*?)\)\. 'shut' still/.exec(r.output)![1];
+    for (const statement of putBack.split(/;\s*/).filter(Boolean))
+      await query('postgres', statement);
+    expect(await query('shut', 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 3 }]);
+    await query('postgres', 'ALTER DATABASE shut_newer_0123abcd RENAME TO shut_replaced_0123abcd');
+    await query('postgres', 'ALTER DATABASE shut_replaced_0123abcd ALLOW_CONNECTIONS false');
+    await query('postgres', 'ALTER DATABASE shut ALLOW_CONNECTIONS false');
+    // or backed up, dropped, and the database opened.
     await query('postgres', `ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
     const kept = await backup({ database: old, outputDir: 'backups/shut-old' });
     expect(kept.success).toBe(true);

@@ -4,7 +4,7 @@
  * this machine unless --force, only after a confirmation, and only after a safety backup. Whatever
  * can refuse (the migration and seed files, the tools) is checked before anything changes.
  */
-import { leftBehind, leftBehindMessage } from '../../postgres/left-behind';
+import { leftBehind, leftBehindMessage, putBackSql } from '../../postgres/left-behind';
 import type { RunContext } from '../run-context';
 import { logger } from '../../utils/logger';
 import { randomBytes } from 'node:crypto';
@@ -146,7 +146,7 @@ async function recreate(
         );
       } catch (back) {
         fail(
-          `The safety backup of '${db}' failed (${why}), and putting its old content back failed too (${(back as Error).message}): '${db}' is now an empty copy, closed, and the old content is database '${old}'. Put it back with: ALTER DATABASE ${ident(db)} RENAME TO ${ident(fresh)}; ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)};${allowed ? ` ALTER DATABASE ${ident(db)} ALLOW_CONNECTIONS true;` : ''} DROP DATABASE ${ident(fresh)};`,
+          `The safety backup of '${db}' failed (${why}), and putting its old content back failed too (${(back as Error).message}): '${db}' is now an empty copy, closed, and the old content is database '${old}'. Put it back with: ${putBackSql(db, old, fresh, allowed)} DROP DATABASE ${ident(fresh)};`,
         );
       }
       await dropDatabase(admin, fresh).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { leftBehind, leftBehindMessage } from '../../postgres/left-behind';
+import { asideName, leftBehind, leftBehindMessage, putBackSql } from '../../postgres/left-behind';
 import type { RunContext } from '../run-context';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -428,7 +428,7 @@ async function retire(
         await admin.query(`ALTER DATABASE ${ident(old)} ALLOW_CONNECTIONS true`);
         await safetyBackup(plan, o, s, old, dir, shownDir, true);
       } catch (e) {
-        return `The safety backup of the replaced '${s.database}' failed (${(e as Error).message}); it is kept as database '${old}'.`;
+        return `The safety backup of the replaced '${s.database}' failed (${(e as Error).message}); it is kept as database '${old}'. To go back to it: ${putBackSql(s.database, old, asideName(s.database, old))}`;
       }
     }
     try {
