@@ -551,7 +551,15 @@ async function decide(
   if (!item.password) return { item, action: 'unknown' };
   const p = item.password;
   if (item.ref.key === rotatedKey) return { item, action: 'set', from: 'the new password' };
-  if (o.dryRun) return { item, action: 'set', value: '****', from: 'not resolved in a dry run' };
+  if (o.dryRun) {
+    // Where the real run takes it from, named without reading or asking for it.
+    const from =
+      fileVals[p.fileVar] !== undefined
+        ? `${p.fileVar} in the env file`
+        : (p.vars.find((v) => process.env[v]) ??
+          (p.old !== undefined ? 'the old polytope.yml' : undefined));
+    return { item, action: 'set', value: '****', ...(from ? { from } : {}) };
+  }
   // A password that is set stays: the database keeps the one it was initialised with.
   const fromEnv = p.vars.find((v) => process.env[v]);
   const inFile = fileVals[p.fileVar];
@@ -644,7 +652,7 @@ function dryRun(
       );
     else if (!o.noPt)
       lines.push(
-        `  ${s.item.password ? showPtCommand({ kind: s.item.ref.kind, key: s.item.ref.key, value: '' }) : showPtCommand({ kind: s.item.ref.kind, key: s.item.ref.key, value: s.value! }, false)}   # ${s.item.password ? 'only if it is not set; type or paste the secret, then Ctrl-D' : 'kept if it exists, unless --overwrite'}`,
+        `  ${s.item.password ? showPtCommand({ kind: s.item.ref.kind, key: s.item.ref.key, value: '' }) : showPtCommand({ kind: s.item.ref.kind, key: s.item.ref.key, value: s.value! }, false)}   # ${s.item.password ? `only if it is not set; ${s.from ? `on stdin, from ${s.from}` : 'asked for on a terminal, or --generatePassword'}` : 'kept if it exists, unless --overwrite'}`,
       );
   }
   if (o.envFile)

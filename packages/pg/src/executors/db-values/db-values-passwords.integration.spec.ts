@@ -170,6 +170,16 @@ describe('db-values never replaces a set password', () => {
     process.env['POSTGRES_PASSWORD'] = generated; // the rest of the file logs in with it
   });
 
+  it('--dryRun says where each password would come from, and reads none', async () => {
+    const r = await run({ dryRun: true });
+    expect(r.success).toBe(true);
+    expect(r.output).toContain(
+      'pt secrets set postgres-password --stdin   # only if it is not set; on stdin, from POSTGRES_PASSWORD in the env file',
+    );
+    expect(r.output).not.toContain(envFile()['POSTGRES_PASSWORD']);
+    expect(pt.calls()).toEqual([]);
+  });
+
   it('a password in the environment that differs from the env file is refused, nothing written', async () => {
     const before = readFileSync(join(ws.root, '.env.postgres'), 'utf-8');
     process.env['POSTGRES_PASSWORD'] = 'something-else';
