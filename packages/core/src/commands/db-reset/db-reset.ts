@@ -26,7 +26,7 @@ import {
 import { runTool } from '../../postgres/tools';
 import { fail } from '../../utils/errors';
 import { canPrompt } from '../db-values/prompt';
-import { guarded, note, resolveTarget } from '../executor-target';
+import { guardedWithOutputFile, note, resolveTarget } from '../executor-target';
 import { localDatabase } from '../local-database';
 import { clientTool, migrationTarget, safetyBackup, ServerVersion } from '../migration-target';
 import { DbResetExecutorSchema } from './schema';
@@ -35,7 +35,9 @@ export default async function dbResetExecutor(
   options: DbResetExecutorSchema,
   context: RunContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => reset(options, context));
+  return guardedWithOutputFile(context.root, options.outputFile, (write) =>
+    reset(options, context, write),
+  );
 }
 
 /** Loopback addresses and Unix sockets: a server on this machine. */
@@ -108,7 +110,11 @@ async function recreate(
   return backup;
 }
 
-async function reset(o: DbResetExecutorSchema, context: RunContext): Promise<boolean> {
+async function reset(
+  o: DbResetExecutorSchema,
+  context: RunContext,
+  write: (result: object) => void,
+): Promise<boolean> {
   // Before any connection: a remote server is refused without being touched.
   const first = resolveTarget(o, context).settings;
   if (!isLocalHost(first.host) && !o.force)
@@ -172,10 +178,9 @@ async function reset(o: DbResetExecutorSchema, context: RunContext): Promise<boo
     : await runSeeds(psql, s, t.seedsDir, t.shownSeedsDir, bundle?.scriptEnv).catch((e) =>
         fail(`${(e as Error).message}${undo}`),
       );
-  if (o.json)
-    process.stdout.write(
-      `${JSON.stringify({ database: db, backup: backup ?? null, initScripts, migrations, seeds })}\n`,
-    );
+  const result = { database: db, backup: backup ?? null, initScripts, migrations, seeds };
+  write(result);
+  if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else
     logger.info(
       `Reset '${db}': ${initScripts ? 'init scripts, ' : ''}${migrations.length} migration(s), ${o.skipSeed ? 'no seeds (--skipSeed)' : `${seeds.length} seed(s)`}.`,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -110,6 +110,19 @@ describe('db-reset and db-seed on a real server', () => {
       },
     );
     expect(list).toMatch(/TABLE DATA public junk/);
+  });
+
+  it('--outputFile holds the result as JSON', async () => {
+    const r = await run({ yes: true, noBackup: true, outputFile: 'out/reset.json' });
+    expect(r.success).toBe(true);
+    expect(JSON.parse(readFileSync(join(ws.root, 'out/reset.json'), 'utf-8'))).toEqual({
+      ok: true,
+      database: db(),
+      backup: null,
+      initScripts: true,
+      migrations: ['20261201100000_items.sql'],
+      seeds: ['001-items.sql', '002-more.sql'],
+    });
   });
 
   it('refuses without --yes when there is no terminal, and a host that is not this machine, changing nothing', async () => {
