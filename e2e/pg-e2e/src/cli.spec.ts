@@ -208,6 +208,7 @@ describe('acme-pg in a folder with no monorepo tool', () => {
       applied: files,
       pending: [],
       missing: [],
+      ignored: [],
     });
     expect(cli(['db-migrate', '--rollback']).status).toBe(0);
     expect(JSON.parse(cli(['db-migrate', '--status', '--json']).stdout).pending).toEqual([

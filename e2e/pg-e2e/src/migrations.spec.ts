@@ -94,7 +94,13 @@ describe('migrations, seeds and reset through the real nx CLI', () => {
     );
     expect(ok(nx(ws, ['run', 'postgres:db-migrate'], env))).toContain('no migration to apply');
     const status = json(nx(ws, ['run', 'postgres:db-migrate', '--status', '--json'], env));
-    expect(status).toEqual({ database: 'shop', applied: files, pending: [], missing: [] });
+    expect(status).toEqual({
+      database: 'shop',
+      applied: files,
+      pending: [],
+      missing: [],
+      ignored: [],
+    });
     expect(first).not.toContain(PASSWORD);
   });
 

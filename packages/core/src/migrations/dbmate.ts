@@ -60,6 +60,8 @@ export function dbmateUrl(s: ConnectionSettings, database = s.database): string 
 
 export interface DbmateRun {
   code: number | null;
+  /** The signal that ended dbmate, when one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -73,11 +75,22 @@ export interface DbmateRequest {
   pgBinDir?: string;
   /** Show dbmate's lines as they come. */
   onLine?: (line: string) => void;
+  /** dbmate's application_name (PGAPPNAME), by which its session is found in pg_stat_activity. */
+  appName?: string;
+  /** Gets the function that stops dbmate (SIGTERM), once it runs. */
+  onSpawn?: (kill: () => void) => void;
+}
+
+let runs = 0;
+/** A name for one dbmate session, unique on this machine while this process runs. */
+export function dbmateSessionName(): string {
+  return `@acme/pg dbmate ${process.pid}.${++runs}`;
 }
 
 export function runDbmate(r: DbmateRequest): Promise<DbmateRun> {
   const env = libpqEnv(r.settings, process.env);
   env[URL_VAR] = dbmateUrl(r.settings);
+  if (r.appName) env['PGAPPNAME'] = r.appName;
   if (r.pgBinDir)
     env['PATH'] = `${r.pgBinDir}${process.platform === 'win32' ? ';' : ':'}${env['PATH'] ?? ''}`;
   const args = [
@@ -91,6 +104,9 @@ export function runDbmate(r: DbmateRequest): Promise<DbmateRun> {
     ...r.args,
   ];
   const child = spawn(r.binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  r.onSpawn?.(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
   let stdout = '';
   let stderr = '';
   let pending = '';
@@ -106,9 +122,9 @@ export function runDbmate(r: DbmateRequest): Promise<DbmateRun> {
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       if (pending && r.onLine) r.onLine(pending);
-      resolve({ code, stdout, stderr: maskSecrets(stderr, r.settings) });
+      resolve({ code, signal, stdout, stderr: maskSecrets(stderr, r.settings) });
     });
   });
 }

@@ -1,7 +1,9 @@
 import {
   migrationFiles,
-  migrationSetProblem,
-  migrationTemplate,
+  migrationFolder,
+  migrationProblem,
+  seedFolder,
+  fileLine,
   newMigrationName,
   newSeedName,
   seedFiles,
@@ -35,12 +37,45 @@ describe('migration and seed file names', () => {
     ]);
   });
 
-  it('orders versions as numbers, as dbmate does, and ignores other files', () => {
+  it('orders files by name, as dbmate 2.36 runs them, and ignores other files', () => {
     expect(
       migrationFiles(['10_b.sql', '9_a.sql', 'README.md', 'x_y.sql', '20261201000000_c.sql']).map(
         (f) => f.version,
       ),
-    ).toEqual(['9', '10', '20261201000000']);
+    ).toEqual(['10', '20261201000000', '9']);
+    // The next version is past the highest, whatever the order.
+    expect(
+      newMigrationName(['9_a.sql', '20261201000000_c.sql'], 'd', at('2026-01-01T00:00:00Z')),
+    ).toBe('20261201000001_d.sql');
+  });
+
+  it('a folder: duplicates, names only dbmate would run, and files that are not migrations', () => {
+    expect(
+      migrationFolder([
+        '20261202160003_w3.sql',
+        '20261202160003_dup.sql',
+        '20261202160004.sql',
+        '20261202160005dup.sql',
+        'add_nover.sql',
+        'X.SQL',
+        'README.md',
+        '.gitkeep',
+      ]),
+    ).toEqual({
+      files: [
+        { version: '20261202160003', file: '20261202160003_dup.sql' },
+        { version: '20261202160003', file: '20261202160003_w3.sql' },
+      ],
+      duplicates: [['20261202160003_dup.sql', '20261202160003_w3.sql']],
+      dbmateOnly: ['20261202160004.sql', '20261202160005dup.sql'],
+      ignored: ['X.SQL', 'add_nover.sql'],
+    });
+    expect(
+      seedFolder(['002-b.sql', 'notnumbered.sql', '1_x.sql', 'notes.txt', '001-a.sql']),
+    ).toEqual({
+      seeds: ['001-a.sql', '002-b.sql'],
+      ignored: ['1_x.sql', 'notnumbered.sql'],
+    });
   });
 
   it.each([
@@ -84,27 +119,38 @@ describe('hasEmptyUpSection', () => {
     expect(hasEmptyUpSection('-- migrate:up\nSELECT 1\n')).toBe(false);
     expect(hasEmptyUpSection('CREATE TABLE x (id int);\n')).toBe(false);
   });
+});
 
-  it('migrationSetProblem: what stops a whole folder from running on an empty database', () => {
-    const ok = '-- migrate:up\nSELECT 1;\n-- migrate:down\n';
-    const files: Record<string, string> = { '1_a.sql': ok, '2_b.sql': ok, 'notes.txt': '' };
-    const read = (f: string) => {
-      if (!(f in files)) throw new Error(`ENOENT: ${f}`);
-      return files[f];
-    };
-    const check = () => migrationSetProblem(Object.keys(files), read, 'm');
-    expect(check()).toBeUndefined();
-    files['02_c.sql'] = ok;
-    expect(check()).toMatch(/^m\/02_c\.sql and m\/2_b\.sql have the same version 2/);
-    delete files['02_c.sql'];
-    files['3-c.sql'] = ok;
-    expect(check()).toMatch(/^m\/3-c\.sql is not named <version>_<name>\.sql/);
-    delete files['3-c.sql'];
-    files['3_c.sql'] = migrationTemplate('c');
-    expect(check()).toMatch(/^m\/3_c\.sql has nothing but comments in -- migrate:up/);
-    files['3_c.sql'] = '-- migrate:up\nSELECT 1;\n';
-    expect(check()).toMatch(/^m\/3_c\.sql has no -- migrate:down line/);
-    files['3_c.sql'] = 'SELECT 1;\n';
-    expect(check()).toMatch(/^m\/3_c\.sql has no -- migrate:up line/);
+describe('migrationProblem: what dbmate would refuse, found before anything runs', () => {
+  it.each([
+    ['\ufeff-- migrate:up\nSELECT 1;\n-- migrate:down\n', 'starts with a UTF-8 byte order mark'],
+    ['SELECT 1;\n', "has no '-- migrate:up' line"],
+    ['-- migrate:up\nSELECT 1;\n', "has no '-- migrate:down' line"],
+    [
+      '-- migrate:down\nSELECT 2;\n-- migrate:up\nSELECT 1;\n',
+      "has '-- migrate:down' before '-- migrate:up'",
+    ],
+    [
+      'SELECT 0;\n-- migrate:up\nSELECT 1;\n-- migrate:down\n',
+      "has a statement before '-- migrate:up'",
+    ],
+  ])('%j', (text, problem) => {
+    expect(migrationProblem(text)).toContain(problem);
+  });
+
+  it('a well-formed file has none; comments and blank lines may come first', () => {
+    expect(
+      migrationProblem('-- add orders\n\n-- migrate:up\nSELECT 1;\n-- migrate:down\n'),
+    ).toBeUndefined();
+    expect(
+      migrationProblem('-- migrate:up transaction:false\nSELECT 1;\n-- migrate:down\n'),
+    ).toBeUndefined();
+  });
+
+  it("dbmate's line in a section is a line of the file", () => {
+    const text =
+      '-- note\n-- migrate:up\nSELECT 1;\nSELEC 2;\n\n-- migrate:down\nDROP x;\nSELEC 3;\n';
+    expect(fileLine(text, 'up', 3)).toBe(4);
+    expect(fileLine(text, 'down', 3)).toBe(8);
   });
 });

@@ -13,7 +13,11 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,79}$/;
 export const NAME_RULE =
   "1 to 80 characters from a-z, 0-9, '_' and '-', starting with a letter or digit";
 const MIGRATION = /^(\d+)_(.+)\.sql$/;
+/** What dbmate 2.36 takes for a migration: leading digits, anything, `.sql`. */
+const DBMATE_MIGRATION = /^(\d+).*\.sql$/;
 const SEED = /^(\d+)-(.+)\.sql$/;
+/** A file a user may have meant to run: named `.sql` in any case, not hidden. */
+const SQL_LIKE = /^[^.].*\.sql$/i;
 
 export function checkName(kind: 'migration' | 'seed', name: unknown): string {
   if (typeof name !== 'string' || !NAME.test(name))
@@ -27,13 +31,78 @@ export interface MigrationFile {
   file: string;
 }
 
-/** The migration files among `names`, in dbmate's order (by version, as a number). */
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The migration files among `names`, in dbmate's order: by file name, byte by byte. */
 export function migrationFiles(names: string[]): MigrationFile[] {
   return names
     .map((file) => ({ file, m: MIGRATION.exec(file) }))
     .filter((e): e is { file: string; m: RegExpExecArray } => e.m !== null)
     .map(({ file, m }) => ({ version: m[1], file }))
-    .sort((a, b) => compareVersions(a.version, b.version) || a.file.localeCompare(b.file));
+    .sort((a, b) => byName(a.file, b.file));
+}
+
+export interface MigrationFolder {
+  files: MigrationFile[];
+  /** Files sharing one version: dbmate records a version once, so one of them never runs. */
+  duplicates: string[][];
+  /** Named so that dbmate runs them (`20261201.sql`, `1-x.sql`), but not `<version>_<name>.sql`. */
+  dbmateOnly: string[];
+  /** `.sql` files that neither we nor dbmate take for a migration (`add_orders.sql`). */
+  ignored: string[];
+}
+
+/** What a migrations folder holds, by the names in it. */
+export function migrationFolder(names: string[]): MigrationFolder {
+  const files = migrationFiles(names);
+  const byVersion = new Map<string, string[]>();
+  for (const f of files) byVersion.set(f.version, [...(byVersion.get(f.version) ?? []), f.file]);
+  const others = names.filter((n) => !MIGRATION.test(n)).sort(byName);
+  return {
+    files,
+    duplicates: [...byVersion.values()].filter((v) => v.length > 1),
+    dbmateOnly: others.filter((n) => DBMATE_MIGRATION.test(n)),
+    ignored: others.filter((n) => !DBMATE_MIGRATION.test(n) && SQL_LIKE.test(n)),
+  };
+}
+
+const UP = /^--\s*migrate:up(\s*$|\s+\S+)/m;
+const DOWN = /^--\s*migrate:down(\s*$|\s+\S+)$/m;
+
+/**
+ * Why dbmate would refuse the file (its parser's rules), as the end of a sentence that starts with
+ * the file's name; undefined when it reads it.
+ */
+export function migrationProblem(text: string): string | undefined {
+  if (text.startsWith('\ufeff'))
+    return 'starts with a UTF-8 byte order mark (BOM), which dbmate cannot read: save it as UTF-8 without a BOM';
+  const up = UP.exec(text);
+  const down = DOWN.exec(text);
+  if (!up) return "has no '-- migrate:up' line: dbmate needs one before the change";
+  if (!down)
+    return "has no '-- migrate:down' line: dbmate needs one after the change (it may stay empty)";
+  if (down.index < up.index)
+    return "has '-- migrate:down' before '-- migrate:up': put the change first";
+  const before = text
+    .slice(0, up.index)
+    .split('\n')
+    .some((l) => l.trim() !== '' && !/^\s*--/.test(l));
+  if (before)
+    return "has a statement before '-- migrate:up', which dbmate refuses: move it into the section";
+  return undefined;
+}
+
+/** The line of the file that is line `line` of its up or down section, as dbmate counts them. */
+export function fileLine(text: string, section: 'up' | 'down', line: number): number {
+  const m = (section === 'up' ? UP : DOWN).exec(text);
+  if (!m) return line;
+  return text.slice(0, m.index).split('\n').length + line - 1;
+}
+
+/** Whether a section runs outside a transaction (`-- migrate:up transaction:false`). */
+export function withoutTransaction(text: string, section: 'up' | 'down'): boolean {
+  const m = (section === 'up' ? UP : DOWN).exec(text);
+  return !!m && /\btransaction:false\b/.test(text.slice(m.index).split('\n')[0]);
 }
 
 export function compareVersions(a: string, b: string): number {
@@ -69,7 +138,9 @@ export function newMigrationName(existing: string[], name: string, now = new Dat
   if (clash)
     fail(`A migration named '${name}' exists already (${clash.file}); choose another name.`);
   let version = versionOf(now);
-  const newest = files[files.length - 1]?.version;
+  const newest = files
+    .map((f) => f.version)
+    .reduce<string | undefined>((a, v) => (!a || compareVersions(v, a) > 0 ? v : a), undefined);
   if (newest && compareVersions(version, newest) <= 0) {
     const d = dateOf(newest);
     version = d ? versionOf(new Date(d.getTime() + 1000)) : (BigInt(newest) + 1n).toString();
@@ -93,43 +164,6 @@ export function hasEmptyUpSection(text: string): boolean {
   return body.trim() === '';
 }
 
-/**
- * What stops every migration of a folder from being applied to an empty database, as db-reset
- * does after it has replaced one: checked first, so a refusal changes nothing. `read` gives a
- * file's text (and throws when it cannot). One sentence, or undefined.
- */
-export function migrationSetProblem(
-  names: string[],
-  read: (file: string) => string,
-  shownDir: string,
-): string | undefined {
-  const shown = (f: string) => `${shownDir}/${f}`;
-  const odd = names.filter((n) => n.endsWith('.sql') && !MIGRATION.test(n)).sort();
-  if (odd.length)
-    return `${odd.map(shown).join(', ')} ${odd.length === 1 ? 'is' : 'are'} not named <version>_<name>.sql, so db-migrate does not list ${odd.length === 1 ? 'it' : 'them'} while dbmate may run ${odd.length === 1 ? 'it' : 'them'}: rename ${odd.length === 1 ? 'it' : 'them'} as g migration names files (version, '_', name) or move ${odd.length === 1 ? 'it' : 'them'} out of ${shownDir}.`;
-  const files = migrationFiles(names);
-  for (let i = 1; i < files.length; i++)
-    if (compareVersions(files[i - 1].version, files[i].version) === 0)
-      return `${shown(files[i - 1].file)} and ${shown(files[i].file)} have the same version ${files[i].version}: dbmate records one version once, so one of them would not run. Give one the next free version (rename it).`;
-  const empty: string[] = [];
-  for (const f of files) {
-    let text: string;
-    try {
-      text = read(f.file);
-    } catch (e) {
-      return `Cannot read migration ${shown(f.file)} (${(e as Error).message}).`;
-    }
-    if (!/^--\s*migrate:up\b/m.test(text))
-      return `${shown(f.file)} has no -- migrate:up line, which dbmate needs: put one above its SQL (and -- migrate:down above the undo).`;
-    if (!/^--\s*migrate:down\b/m.test(text))
-      return `${shown(f.file)} has no -- migrate:down line, which dbmate needs: put one after the change, above its undo (it may stay empty).`;
-    if (hasEmptyUpSection(text)) empty.push(shown(f.file));
-  }
-  if (empty.length)
-    return `${empty.join(', ')} ${empty.length === 1 ? 'has' : 'have'} nothing but comments in -- migrate:up: applied, ${empty.length === 1 ? 'it' : 'they'} would be recorded as done, and SQL written there later would never run. Write the change, or delete the file.`;
-  return undefined;
-}
-
 export function migrationTemplate(name: string): string {
   return `-- migrate:up
 -- ${name}: write the change here. It runs in one transaction; a failure leaves the database as it was.
@@ -144,6 +178,14 @@ export function migrationTemplate(name: string): string {
 /** The seed files among `names`, in run order (byte order of their numbered names). */
 export function seedFiles(names: string[]): string[] {
   return names.filter((n) => SEED.test(n)).sort();
+}
+
+/** The seeds, and the `.sql` files that are not seeds by their names (never run). */
+export function seedFolder(names: string[]): { seeds: string[]; ignored: string[] } {
+  return {
+    seeds: seedFiles(names),
+    ignored: names.filter((n) => !SEED.test(n) && SQL_LIKE.test(n)).sort(byName),
+  };
 }
 
 /** The next seed's file name, numbered one past the highest. */

@@ -7,10 +7,28 @@ import { join, relative } from 'node:path';
 import { ConnectionSettings } from '../postgres/settings';
 import { runTool, ToolInstall } from '../postgres/tools';
 import { fail } from '../utils/errors';
-import { seedFiles } from './migration-files';
+import { logger } from '../utils/logger';
+import { seedFolder } from './migration-files';
+
+/** The seeds of the folder, and its `.sql` files that are not seeds by their names. */
+export function readSeedFolder(dir: string): { seeds: string[]; ignored: string[] } {
+  if (!existsSync(dir)) return { seeds: [], ignored: [] };
+  return seedFolder(
+    readdirSync(dir, { withFileTypes: true })
+      .filter((e) => !e.isDirectory())
+      .map((e) => e.name),
+  );
+}
 
 export function listSeeds(dir: string): string[] {
-  return existsSync(dir) ? seedFiles(readdirSync(dir)) : [];
+  return readSeedFolder(dir).seeds;
+}
+
+/** The note naming the files a run passes over, or undefined. */
+export function ignoredSeedsNote(ignored: string[]): string | undefined {
+  return ignored.length
+    ? `Not seeds by their names, so never run: ${ignored.join(', ')} (a seed is NNN-<name>.sql, e.g. 001-customers.sql).`
+    : undefined;
 }
 
 /** A seed that cannot be read, as one sentence; checked before a change that the seeds end. */
@@ -32,8 +50,12 @@ export async function runSeeds(
   dir: string,
   shownDir: string,
   env?: NodeJS.ProcessEnv,
+  /** Where the note about files that are not seeds goes (a warning on stderr by default). */
+  report: (line: string) => void = (line) => logger.warn(line),
 ): Promise<string[]> {
-  const seeds = listSeeds(dir);
+  const { seeds, ignored } = readSeedFolder(dir);
+  const note = ignoredSeedsNote(ignored);
+  if (note) report(note);
   if (seeds.length === 0) return [];
   const run = await runTool(psql, {
     args: [

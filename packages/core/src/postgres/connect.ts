@@ -84,9 +84,26 @@ function loadPg(): typeof import('pg') {
   }
 }
 
+/** The error a connection of ours met when the server went away (or the network broke). */
+const lost = new WeakMap<Client, Error>();
+
+/**
+ * Why the connection is dead, when node-postgres said so by an 'error' event: the server shut
+ * down, terminated the session, or the network broke. Undefined while it is usable.
+ */
+export function connectionLost(c: Client): Error | undefined {
+  return lost.get(c);
+}
+
 async function attempt(config: ClientConfig, timeoutMs: number): Promise<Client> {
   const { Client } = loadPg();
   const client = new Client(config);
+  // An idle client whose server goes away emits 'error'; with no listener, Node ends the process
+  // with a stack trace. It is remembered instead: the next query rejects, and callers say what the
+  // loss means for their work.
+  client.on('error', (e: Error) => {
+    if (!lost.has(client)) lost.set(client, e);
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

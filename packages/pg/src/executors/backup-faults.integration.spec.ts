@@ -5,7 +5,7 @@
  * tablespaces and template databases, data-only backups, `postgres` itself, and `=` in a name.
  * After every case: no staging or replaced database is left, and nothing printed a stack trace.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -42,6 +42,7 @@ import { backupName, parseBackupName } from '@acme/pg-core/src/postgres/backup-f
 import dbBackup from './db-backup/db-backup';
 import dbRestore from './db-restore/db-restore';
 import dbCheck from './db-check/db-check';
+import { runCommandInChild } from '../../test-utils/child-command';
 
 const PASSWORD = 'f4ult/s3cret';
 const LONG = '日本語'.repeat(7); // 63 bytes of UTF-8
@@ -829,35 +830,9 @@ describe('secrets and stack traces', () => {
   });
 });
 
-/**
- * Runs an executor (the core's command, which the Nx executor re-exports) in a node process of its
- * own process group, as a terminal's foreground job.
- */
-function runInGroupOf(executor: string, options: object) {
-  const script = `
-    const run = require(${JSON.stringify(join(REPO, 'packages/core/src/commands', executor))}).default;
-    const ctx = JSON.parse(process.env.ACME_TEST_CONTEXT);
-    // What Nx's task process (nx/dist/src/tasks-runner/fork.js) does on Ctrl-C.
-    process.on('SIGINT', () => process.exit(130));
-    run(${JSON.stringify(options)}, ctx).then((r) => process.exit(r.success ? 0 : 1));`;
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-    cwd: REPO,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      TS_NODE_PROJECT: join(REPO, 'packages/core/tsconfig.spec.json'),
-      ACME_TEST_CONTEXT: JSON.stringify(ws.context()),
-    },
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const done = new Promise<{ code: number | null; output: string }>((res) =>
-    child.once('close', (code) => res({ code, output })),
-  );
-  return { pid: child.pid!, done };
-}
+/** Runs an executor (the core's command, which the Nx executor re-exports) in its own process group. */
+const runInGroupOf = (executor: string, options: object) =>
+  runCommandInChild(executor, options, ws.context());
 
 describe('a real Ctrl-C to the whole process group', () => {
   it('SIGINT to the group right after the swap of --clean: the safety backup completes, nothing is left', async () => {

@@ -12,7 +12,7 @@ import {
   rollbackLast,
 } from '../../migrations/migrate';
 import { fail } from '../../utils/errors';
-import { guarded } from '../executor-target';
+import { guardedWithOutputFile } from '../executor-target';
 import { serverMajor, withClient } from '../../postgres/connect';
 import { clientTool, migrationTarget, MigrationTarget, safetyBackup } from '../migration-target';
 import { DbMigrateExecutorSchema } from './schema';
@@ -21,8 +21,12 @@ export default async function dbMigrateExecutor(
   options: DbMigrateExecutorSchema,
   context: RunContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => migrate(options, context));
+  return guardedWithOutputFile(context.root, options.outputFile, (write) =>
+    migrate(options, context, write),
+  );
 }
+
+type Write = (result: object) => void;
 
 function checkOptions(o: DbMigrateExecutorSchema): void {
   const modes = (['status', 'rollback', 'dryRun', 'dumpSchema'] as const).filter((k) => o[k]);
@@ -31,7 +35,13 @@ function checkOptions(o: DbMigrateExecutorSchema): void {
     fail(`--${modes.join(' and --')} exclude each other; give one (or none to apply migrations).`);
 }
 
-function print(o: DbMigrateExecutorSchema, result: Record<string, unknown>, text: string[]): void {
+function print(
+  o: DbMigrateExecutorSchema,
+  write: Write,
+  result: Record<string, unknown>,
+  text: string[],
+): void {
+  write(result);
   if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else for (const line of text) logger.info(line);
 }
@@ -94,7 +104,11 @@ async function writeSchemaDump(
   }
 }
 
-async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise<boolean> {
+async function migrate(
+  o: DbMigrateExecutorSchema,
+  context: RunContext,
+  write: Write,
+): Promise<boolean> {
   checkOptions(o);
   const t = migrationTarget(o, context);
   const m = t.migrations;
@@ -105,17 +119,20 @@ async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise
     if (o.status) {
       print(
         o,
+        write,
         {
           database: db,
           applied: s.applied.map((f) => f.file),
           pending: s.pending.map((f) => f.file),
           missing: s.missing,
+          ignored: s.ignored,
         },
         statusLines(t, s),
       );
     } else {
       print(
         o,
+        write,
         { database: db, applied: [], pending: s.pending.map((f) => f.file), dryRun: true },
         s.pending.length
           ? [
@@ -132,6 +149,7 @@ async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise
     const recorded = await baseline(m, o.baseline);
     print(
       o,
+      write,
       { database: db, baseline: o.baseline, recorded },
       recorded.length
         ? [
@@ -154,7 +172,7 @@ async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise
     );
     const pgDump = clientTool(server, o, 'pg_dump');
     await writeSchemaDump(file, db, (tmp) => dumpSchema(m, tmp, join(pgDump.path, '..')));
-    print(o, { database: db, schemaFile: shown }, [
+    print(o, write, { database: db, schemaFile: shown }, [
       `Wrote the schema of '${db}' to ${shown} (pg_dump ${pgDump.version}); the init bundle leaves it out.`,
     ]);
     return true;
@@ -165,7 +183,7 @@ async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise
     const last = await rollbackLast(m, async (f, c) => {
       backup = await safetyBackup(t, o, context, `rolling back ${f.file}`, () => serverMajor(c));
     });
-    print(o, { database: db, rolledBack: last.file, backup: backup ?? null }, [
+    print(o, write, { database: db, rolledBack: last.file, backup: backup ?? null }, [
       `Rolled back ${join(m.shownDir, last.file)} on '${db}'.`,
     ]);
     return true;
@@ -179,6 +197,7 @@ async function migrate(o: DbMigrateExecutorSchema, context: RunContext): Promise
   });
   print(
     o,
+    write,
     {
       database: db,
       applied,

@@ -9,4 +9,5 @@ export interface DbMigrateExecutorSchema extends TargetOptions {
   outputDir?: string;
   json?: boolean;
   pgBinDir?: string;
+  outputFile?: string;
 }

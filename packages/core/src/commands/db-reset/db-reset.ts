@@ -11,9 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
-import { applyPending } from '../../migrations/migrate';
+import { applyPending, checkPending, readMigrationFolder } from '../../migrations/migrate';
 import { listSeeds, runSeeds, unreadableSeed } from '../../migrations/seeds';
-import { migrationSetProblem } from '../../migrations/migration-files';
 import type { Client } from 'pg';
 import { maintenanceConnection, serverMajor } from '../../postgres/connect';
 import { derivedDatabaseName } from '../../postgres/backup-files';
@@ -30,7 +29,7 @@ import { targetCommand } from '../../utils/commands';
 import { shellQuote } from '../../utils/shell-quote';
 import { fail } from '../../utils/errors';
 import { canPrompt } from '../db-values/prompt';
-import { guarded, note, resolveTarget } from '../executor-target';
+import { guardedWithOutputFile, note, resolveTarget } from '../executor-target';
 import { localDatabase } from '../local-database';
 import {
   clientTool,
@@ -45,7 +44,9 @@ export default async function dbResetExecutor(
   options: DbResetExecutorSchema,
   context: RunContext,
 ): Promise<{ success: boolean }> {
-  return guarded(() => reset(options, context));
+  return guardedWithOutputFile(context.root, options.outputFile, (write) =>
+    reset(options, context, write),
+  );
 }
 
 /** Loopback addresses and Unix sockets: a server on this machine. */
@@ -80,10 +81,9 @@ function checkSources(
   bundle: string | undefined,
 ): { seeds: boolean } {
   const m = t.migrations;
-  const names = existsSync(m.dir) ? readdirSync(m.dir) : [];
-  const problem =
-    migrationSetProblem(names, (f) => readFileSync(join(m.dir, f), 'utf-8'), m.shownDir) ??
-    (o.skipSeed ? undefined : unreadableSeed(t.seedsDir, t.shownSeedsDir));
+  // The checks db-migrate makes before it applies anything, on every file: a reset applies all.
+  checkPending(m, readMigrationFolder(m.dir, m.shownDir).files, 'Nothing was changed.');
+  const problem = o.skipSeed ? undefined : unreadableSeed(t.seedsDir, t.shownSeedsDir);
   if (problem) fail(`${problem} Nothing was changed.`);
   if (bundle) {
     try {
@@ -160,7 +160,11 @@ async function recreate(
   return backup;
 }
 
-async function reset(o: DbResetExecutorSchema, context: RunContext): Promise<boolean> {
+async function reset(
+  o: DbResetExecutorSchema,
+  context: RunContext,
+  write: (result: object) => void,
+): Promise<boolean> {
   // Before any connection: a remote server is refused without being touched.
   const first = resolveTarget(o, context).settings;
   if (!isLocalHost(first.host) && !o.force)
@@ -232,10 +236,11 @@ async function reset(o: DbResetExecutorSchema, context: RunContext): Promise<boo
       : await runSeeds(psql, s, t.seedsDir, t.shownSeedsDir, bundle?.scriptEnv).catch((e) =>
           fail(`${(e as Error).message}${undo}`),
         );
+  const result = { database: db, backup: backup ?? null, initScripts, migrations, seeds };
+  write(result);
   if (o.json)
-    process.stdout.write(
-      `${JSON.stringify({ database: db, backup: backup ?? null, initScripts, migrations, seeds })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(result)}
+`);
   else
     logger.info(
       `Reset '${db}': ${initScripts ? 'init scripts, ' : ''}${migrations.length} migration(s), ${o.skipSeed ? 'no seeds (--skipSeed)' : `${seeds.length} seed(s)`}.`,

@@ -7,4 +7,5 @@ export interface DbResetExecutorSchema extends TargetOptions {
   outputDir?: string;
   json?: boolean;
   pgBinDir?: string;
+  outputFile?: string;
 }

@@ -1,7 +1,7 @@
 import type { RunContext } from '../run-context';
 import { logger } from '../../utils/logger';
-import { runSeeds } from '../../migrations/seeds';
-import { guarded } from '../executor-target';
+import { readSeedFolder, runSeeds } from '../../migrations/seeds';
+import { guardedWithOutputFile, note } from '../executor-target';
 import { serverMajor, withClient } from '../../postgres/connect';
 import { clientTool, migrationTarget } from '../migration-target';
 import { DbSeedExecutorSchema } from './schema';
@@ -11,7 +11,7 @@ export default async function dbSeedExecutor(
   options: DbSeedExecutorSchema,
   context: RunContext,
 ): Promise<{ success: boolean }> {
-  return guarded(async () => {
+  return guardedWithOutputFile(context.root, options.outputFile, async (write) => {
     const t = migrationTarget(options, context, false);
     const server = await withClient(
       t.target.settings,
@@ -25,8 +25,11 @@ export default async function dbSeedExecutor(
       t.seedsDir,
       t.shownSeedsDir,
       { ...(t.target.envFile ?? {}), ...process.env },
+      (line) => note(options.json, line),
     );
-    if (options.json) process.stdout.write(`${JSON.stringify({ database: db, seeds })}\n`);
+    const result = { database: db, seeds, ignored: readSeedFolder(t.seedsDir).ignored };
+    write(result);
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (seeds.length === 0)
       logger.info(
         `No seeds in ${t.shownSeedsDir}; add one with ${generatorCommand('seed')} <name>. Nothing was run.`,

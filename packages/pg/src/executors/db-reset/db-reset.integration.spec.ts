@@ -123,6 +123,19 @@ describe('db-reset and db-seed on a real server', () => {
     expect(list).toMatch(/TABLE DATA public junk/);
   });
 
+  it('--outputFile holds the result as JSON', async () => {
+    const r = await run({ yes: true, noBackup: true, outputFile: 'out/reset.json' });
+    expect(r.success).toBe(true);
+    expect(JSON.parse(readFileSync(join(ws.root, 'out/reset.json'), 'utf-8'))).toEqual({
+      ok: true,
+      database: db(),
+      backup: null,
+      initScripts: true,
+      migrations: ['20261201100000_items.sql'],
+      seeds: ['001-items.sql', '002-more.sql'],
+    });
+  });
+
   it('refuses without --yes when there is no terminal, and a host that is not this machine, changing nothing', async () => {
     const noYes = await run({});
     expect(noYes.success).toBe(false);
@@ -195,7 +208,7 @@ describe('db-reset and db-seed on a real server', () => {
     const noUp = await run({ yes: true, noBackup: true });
     await unchanged(noUp);
     expect(noUp.output).toContain(
-      'sql/postgres/migrations/20261201100002_noup.sql has no -- migrate:up line',
+      "sql/postgres/migrations/20261201100002_noup.sql has no '-- migrate:up' line",
     );
     write(
       'sql/postgres/migrations/20261201100002_noup.sql',
@@ -204,7 +217,7 @@ describe('db-reset and db-seed on a real server', () => {
     const noDown = await run({ yes: true, noBackup: true });
     await unchanged(noDown);
     expect(noDown.output).toContain(
-      'sql/postgres/migrations/20261201100002_noup.sql has no -- migrate:down line',
+      "sql/postgres/migrations/20261201100002_noup.sql has no '-- migrate:down' line",
     );
     write(
       'sql/postgres/migrations/20261201100002_noup.sql',
@@ -217,7 +230,7 @@ describe('db-reset and db-seed on a real server', () => {
     const twice = await run({ yes: true, noBackup: true });
     await unchanged(twice);
     expect(twice.output).toContain(
-      'sql/postgres/migrations/20261201100002_again.sql and sql/postgres/migrations/20261201100002_noup.sql have the same version 20261201100002',
+      '20261201100002_again.sql and 20261201100002_noup.sql in sql/postgres/migrations have one version, 20261201100002',
     );
     execFileSync('rm', [join(ws.root, 'sql/postgres/migrations/20261201100002_again.sql')]);
     write('sql/postgres/migrations/20261201-late.sql', '-- migrate:up\nSELECT 1;\n');
@@ -227,11 +240,11 @@ describe('db-reset and db-seed on a real server', () => {
       'sql/postgres/migrations/20261201-late.sql is not named <version>_<name>.sql',
     );
     execFileSync('rm', [join(ws.root, 'sql/postgres/migrations/20261201-late.sql')]);
-    // A folder where a seed should be: unreadable, also for root.
-    mkdirSync(join(ws.root, 'sql/postgres/seeds/003-dir.sql'));
+    // A seed whose file is gone (a dangling link): unreadable, also for root.
+    symlinkSync(join(ws.root, 'nowhere.sql'), join(ws.root, 'sql/postgres/seeds/003-gone.sql'));
     const seed = await run({ yes: true, noBackup: true });
     await unchanged(seed);
-    expect(seed.output).toContain('Cannot read seed sql/postgres/seeds/003-dir.sql');
+    expect(seed.output).toContain('Cannot read seed sql/postgres/seeds/003-gone.sql');
     // --skipSeed does not need the seeds.
     const skip = await run({ yes: true, noBackup: true, skipSeed: true });
     expect(skip.output).toContain("Reset '");

@@ -3,6 +3,9 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { moduleGenerator } from '../module/module';
 import { seedGenerator } from '../seed/seed';
 import { migrationGenerator } from './migration';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateOptsAgainstSchema } from 'nx/src/utils/params';
 
 describe('migration and seed generators', () => {
   let tree: Tree;
@@ -41,4 +44,19 @@ describe('migration and seed generators', () => {
     expect(tree.listChanges().length).toBe(before);
     expect(tree.exists('sql/postgres/migrations')).toBe(false);
   });
+
+  it.each([
+    ['migration', migrationGenerator, 'Orders Table'],
+    ['seed', seedGenerator, 'a b'],
+  ] as const)(
+    'under Nx, a bad %s name gets our message, not the schema pattern',
+    async (kind, generator, name) => {
+      // What `nx g` checks before it runs a generator.
+      const schema = JSON.parse(readFileSync(join(__dirname, '..', kind, 'schema.json'), 'utf-8'));
+      expect(() => validateOptsAgainstSchema({ name }, schema)).not.toThrow();
+      await expect(generator(tree, { name })).rejects.toThrow(
+        `Invalid ${kind} name '${name}': use 1 to 80 characters from a-z, 0-9, '_' and '-', starting with a letter or digit.`,
+      );
+    },
+  );
 });
