@@ -8,8 +8,8 @@ import { leftBehind, leftBehindMessage, putBackSql } from '../../postgres/left-b
 import type { RunContext } from '../run-context';
 import { logger } from '../../utils/logger';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { applyPending, checkPending, readMigrationFolder } from '../../migrations/migrate';
 import { listSeeds, runSeeds, unreadableSeed } from '../../migrations/seeds';
